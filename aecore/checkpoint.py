@@ -1,0 +1,168 @@
+"""Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`.
+
+Loading never unpickles: weights are raw tensors checked name by name and shape by shape against the
+model that config.json describes, so a wrong, truncated or mismatched file fails with a clear message.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from .config import ModelConfig, TrainConfig, from_dict, to_dict
+from .models import Autoencoder
+from .train import DataInfo, Run, Step, make_optimizer, resolve_device
+
+FORMAT = "latent-lab-run"
+FORMAT_VERSION = 1
+FILES = ("model.safetensors", "config.json", "history.json")
+MAX_CHECKPOINT_BYTES = 512 * 2**20   # far above any model this app trains; stops zip bombs and accidents
+
+
+class CheckpointError(ValueError):
+    """A run folder or archive cannot be loaded; the message says what is wrong with it."""
+
+
+def run_files(run: Run) -> dict[str, bytes]:
+    """The three files of a run folder, as bytes."""
+    weights = {k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()}
+    config = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id,
+        "model": to_dict(run.model_config), "train": to_dict(run.train_config),
+        "data": to_dict(run.data_info), "input_shape": list(run.model.input_shape),
+        "value_range": list(run.model.value_range),
+        "step": run.step, "epoch": run.epoch, "batch": run.batch,
+    }
+    history = {"steps": [asdict(s) for s in run.history], "test": run.test_history}
+    return {"model.safetensors": save_safetensors(weights),
+            "config.json": json.dumps(config, indent=2).encode(),
+            "history.json": json.dumps(history).encode()}
+
+
+def save_run(run: Run, folder: str | Path) -> Path:
+    """Write the run folder (created if needed) and return its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, blob in run_files(run).items():
+        (folder / name).write_bytes(blob)
+    return folder
+
+
+def run_zip(run: Run) -> bytes:
+    """The run folder as a zip archive, for a browser download."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in run_files(run).items():
+            zf.writestr(name, blob)
+    return buf.getvalue()
+
+
+def load_run(folder: str | Path, device: str = "cpu") -> Run:
+    """Rebuild a Run from a folder written by `save_run` (or `python -m aecore train`)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder} is not a folder; a run folder holds {', '.join(FILES)}")
+    files = {}
+    for name in FILES:
+        path = folder / name
+        if path.exists():
+            if path.stat().st_size > MAX_CHECKPOINT_BYTES:
+                raise CheckpointError(f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+            files[name] = path.read_bytes()
+    return runs_from_files(files, device)
+
+
+def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu") -> Run:
+    """Rebuild a Run from an uploaded zip of a run folder. The archive is read in memory, never extracted."""
+    if filename.lower().endswith((".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")):
+        raise CheckpointError(f"{filename}: pickled checkpoints are not accepted (unpickling can run code). "
+                              "Upload a zip of a run folder: model.safetensors + config.json")
+    if not zipfile.is_zipfile(io.BytesIO(blob)):
+        raise CheckpointError(f"{filename} is not a zip archive; upload a zip of a run folder "
+                              f"({', '.join(FILES)})")
+    files = {}
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        for info in zf.infolist():
+            base = info.filename.rsplit("/", 1)[-1]   # a zipped folder nests its files one level down
+            if base in FILES and not info.is_dir():
+                if info.file_size > MAX_CHECKPOINT_BYTES:
+                    raise CheckpointError(f"{base} would unpack to {info.file_size / 2**20:.0f} MiB, "
+                                          f"over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+                with zf.open(info) as f:
+                    files[base] = f.read(MAX_CHECKPOINT_BYTES + 1)
+    return runs_from_files(files, device)
+
+
+def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
+    """Validate and assemble a Run from the bytes of its files."""
+    for name in ("config.json", "model.safetensors"):
+        if name not in files:
+            raise CheckpointError(f"{name} is missing; a run folder holds {', '.join(FILES)}")
+    config = _parse_config(files["config.json"])
+    try:
+        model_cfg = from_dict(ModelConfig, config["model"])
+        train_cfg = from_dict(TrainConfig, {**config["train"], "device": device})
+        info = DataInfo(**{**config["data"], "shape": tuple(config["data"]["shape"]),
+                           "label_names": tuple(config["data"]["label_names"]),
+                           "value_range": tuple(config["data"]["value_range"])})
+        model = Autoencoder(model_cfg, tuple(config["input_shape"]), tuple(config["value_range"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"config.json does not describe a model this version can build: {err}") from None
+    _load_weights(model, files["model.safetensors"])
+    dev = resolve_device(device)
+    model.to(dev).eval()
+    run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg), id=str(config.get("id", "loaded")),
+              step=int(config.get("step", 0)), epoch=int(config.get("epoch", 0)), batch=int(config.get("batch", 0)))
+    if "history.json" in files:
+        run.history, run.test_history = _parse_history(files["history.json"])
+    return run
+
+
+def _parse_config(blob: bytes) -> dict:
+    try:
+        config = json.loads(blob)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"config.json is not valid JSON ({err})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError("config.json is not a Latent Lab run config (no \"format\": \"latent-lab-run\")")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"config.json has format version {config.get('format_version')}; "
+                              f"this version of Latent Lab reads version {FORMAT_VERSION}")
+    return config
+
+
+def _load_weights(model: Autoencoder, blob: bytes) -> None:
+    try:
+        weights = load_safetensors(blob)
+    except (SafetensorError, ValueError, OSError) as err:
+        raise CheckpointError(f"model.safetensors is damaged or truncated ({err})") from None
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(weights))
+    unexpected = sorted(set(weights) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError("model.safetensors does not match config.json: "
+                              + "; ".join(filter(None, [missing and f"missing {', '.join(missing[:3])}",
+                                                        unexpected and f"unexpected {', '.join(unexpected[:3])}"])))
+    for name, tensor in weights.items():
+        if tensor.shape != expected[name].shape:
+            raise CheckpointError(f"model.safetensors does not match config.json: {name} has shape "
+                                  f"{tuple(tensor.shape)}, the config builds {tuple(expected[name].shape)}")
+        if not torch.isfinite(tensor).all():
+            raise CheckpointError(f"model.safetensors holds NaN or infinite values in {name}")
+    model.load_state_dict(weights)
+
+
+def _parse_history(blob: bytes) -> tuple[list[Step], list[dict]]:
+    try:
+        history = json.loads(blob)
+        steps = [Step(**s) for s in history.get("steps", [])]
+        return steps, list(history.get("test", []))
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"history.json is damaged ({err})") from None

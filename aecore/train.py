@@ -1,0 +1,235 @@
+"""The training loop: in-memory batches, progress events, stop/resume, divergence guard.
+
+`fit` is a generator: the CLI, a test, and the dashboard's background job all consume it the same way,
+and breaking out of the loop is how training stops. Everything it learns is recorded on the Run first.
+"""
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+from torch import Tensor
+
+from .config import ModelConfig, TrainConfig
+from .data.dataset import Dataset
+from .models import Autoencoder, build_model
+
+SNAPSHOT_EVERY = 25   # steps between copies of the weights kept for a divergence; ~0.1% of a step's time
+EVAL_BATCH = 2048
+
+
+class Diverged(RuntimeError):
+    """The loss became NaN or infinite; the model holds the last weights that gave a finite loss."""
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a checkpoint remembers about its data, so a model can be rebuilt and labelled without it."""
+
+    name: str
+    title: str
+    kind: str
+    shape: tuple[int, ...]
+    label_names: tuple[str, ...]
+    value_range: tuple[float, float]
+
+    @classmethod
+    def of(cls, data: Dataset) -> "DataInfo":
+        return cls(data.name, data.title, data.kind, tuple(data.shape), tuple(data.label_names),
+                   tuple(float(v) for v in data.value_range))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One optimisation step, as reported to whoever consumes `fit`."""
+
+    n: int                         # steps done, in all
+    epoch: float                   # epochs done, fractional (1.5 = half-way through the second)
+    losses: dict[str, float]       # this batch's loss parts, per sample
+    samples_per_s: float           # throughput over the current epoch so far
+    eta_s: float                   # seconds left for the whole run at that throughput
+    phase: str = "train"           # "train", or "pretrain 1/3" for layer-wise pretraining
+    test: dict[str, float] | None = None   # test-split loss parts, on the last step of an epoch
+
+
+@dataclass
+class Run:
+    """A model being trained, with everything needed to resume it, save it, or explain it."""
+
+    model: Autoencoder
+    train_config: TrainConfig
+    data_info: DataInfo
+    device: torch.device
+    optimizer: torch.optim.Optimizer
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    step: int = 0
+    epoch: int = 0                 # completed epochs (pretraining epochs included)
+    batch: int = 0                 # batches done in the current epoch, for resuming mid-epoch
+    history: list[Step] = field(default_factory=list)
+    test_history: list[dict] = field(default_factory=list)   # {"epoch": e, "loss": ..., "recon": ...}
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return self.model.config
+
+    @property
+    def total_epochs(self) -> int:
+        """Epochs in the whole schedule: layer-wise pretraining of each layer, then end-to-end training."""
+        pre = self.model_config.layerwise_epochs * (len(self.model_config.hidden) + 1)
+        return pre + self.train_config.epochs
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.total_epochs
+
+    @property
+    def test_loss(self) -> float | None:
+        return self.test_history[-1]["loss"] if self.test_history else None
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """CUDA, then Apple's MPS, then the CPU, unless a device is named."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU")
+    return torch.device(device)
+
+
+def new_run(data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> Run:
+    """A fresh, seeded Run: the same seed and configs give the same weights and the same batches."""
+    torch.manual_seed(train_config.seed)
+    device = resolve_device(train_config.device)
+    model = build_model(model_config, data.shape, data.value_range, data.n_classes).to(device)
+    return Run(model, train_config, DataInfo.of(data), device, make_optimizer(model, train_config))
+
+
+def make_optimizer(model: Autoencoder, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.Adam(model.parameters(), lr=cfg.lr)
+
+
+def set_lr(run: Run, lr: float) -> None:
+    """Change the learning rate of a run in place (e.g. before resuming)."""
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr
+
+
+def batch_order(n: int, seed: int, epoch: int) -> Tensor:
+    """The shuffled sample order of one epoch, a function of (seed, epoch) alone, so resuming mid-epoch
+    continues with exactly the batches an uninterrupted run would have seen."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+
+
+def _phases(run: Run) -> list[tuple[str, int | None]]:
+    """The schedule, one entry per epoch: ("pretrain k/K", stage) ... then ("train", None)."""
+    cfg = run.model_config
+    stages = len(cfg.hidden) + 1 if cfg.layerwise_epochs else 0
+    pre = [(f"pretrain {s + 1}/{stages}", s) for s in range(stages) for _ in range(cfg.layerwise_epochs)]
+    return pre + [("train", None)] * run.train_config.epochs
+
+
+def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]:
+    """Train run.model in place, yielding one Step per batch, until the schedule is done.
+
+    Break out of the loop to stop; call again to resume where it stopped. Raises Diverged (with the last
+    good weights restored) when the loss stops being finite.
+    """
+    model, cfg = run.model, run.train_config
+    x_all, y_all = data.x_train.to(run.device), _labels(data.y_train, run)
+    n, bs = len(x_all), cfg.batch_size
+    batches_per_epoch = math.ceil(n / bs)
+    phases = _phases(run)
+    model.rng = torch.Generator(run.device).manual_seed(cfg.seed + run.step)
+    snapshot = _snapshot(model, step=run.step)
+    steps_taken = 0
+    while run.epoch < len(phases):
+        phase, stage = phases[run.epoch]
+        optimizer = run.optimizer if stage is None else _stage_optimizer(run, stage)
+        order = batch_order(n, cfg.seed, run.epoch)
+        model.train()
+        t0, start_batch = time.perf_counter(), run.batch
+        for b in range(run.batch, batches_per_epoch):
+            if max_steps is not None and steps_taken >= max_steps:
+                return
+            idx = order[b * bs:(b + 1) * bs]
+            x = x_all.index_select(0, idx.to(run.device))
+            y = None if y_all is None else y_all.index_select(0, idx.to(run.device))
+            losses = model.loss(x, y) if stage is None else {"loss": model.layer_loss(stage, x)}
+            if not torch.isfinite(losses["loss"]):
+                _restore(model, snapshot)
+                run.optimizer = make_optimizer(model, cfg)  # its moments saw the bad step
+                raise Diverged(f"the loss became {losses['loss'].item()} at step {run.step + 1} "
+                               f"(epoch {run.epoch + 1}); the last good weights from step "
+                               f"{snapshot['step']} were kept. Try a smaller learning rate (now {cfg.lr:g}).")
+            optimizer.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            optimizer.step()
+            run.step, run.batch, steps_taken = run.step + 1, b + 1, steps_taken + 1
+            if run.step % SNAPSHOT_EVERY == 0:
+                snapshot = _snapshot(model, snapshot, run.step)
+            elapsed = time.perf_counter() - t0
+            rate = (b + 1 - start_batch) * bs / max(elapsed, 1e-9)
+            left = (batches_per_epoch - b - 1 + (len(phases) - run.epoch - 1) * batches_per_epoch) * bs
+            test = None
+            if b + 1 == batches_per_epoch:
+                run.epoch, run.batch = run.epoch + 1, 0
+                if cfg.eval_every_epoch and stage is None:
+                    test = evaluate_losses(model, data.x_test, data.y_test)
+                    run.test_history.append({"epoch": run.epoch, **test})
+                    model.train()
+            step = Step(run.step, run.epoch + run.batch / batches_per_epoch, {k: v.item() for k, v in losses.items()}, rate, left / max(rate, 1e-9), phase, test)
+            run.history.append(step)   # record before yielding: an interrupted run loses nothing
+            yield step
+
+
+@torch.no_grad()
+def evaluate_losses(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> dict[str, float]:
+    """Mean loss parts over a whole split, in evaluation mode (no corruption; a VAE still samples z)."""
+    model.eval()
+    device = model.head.weight.device
+    sums: dict[str, float] = {}
+    for i in range(0, len(x), EVAL_BATCH):
+        xb = x[i:i + EVAL_BATCH].to(device)
+        yb = None if y is None else y[i:i + EVAL_BATCH].to(device)
+        with torch.enable_grad() if model.config.contractive_weight else torch.no_grad():
+            parts = model.loss(xb, yb)
+        for k, v in parts.items():
+            sums[k] = sums.get(k, 0.0) + v.item() * len(xb)
+    return {k: v / len(x) for k, v in sums.items()}
+
+
+def _labels(y: Tensor | None, run: Run) -> Tensor | None:
+    return y.to(run.device) if (y is not None and run.model_config.conditional) else None
+
+
+def _stage_optimizer(run: Run, stage: int) -> torch.optim.Optimizer:
+    """Adam over one (encoder, decoder) layer pair, cached on the run so resuming keeps its moments."""
+    cache = run.__dict__.setdefault("_stage_optimizers", {})
+    if stage not in cache:
+        enc, dec = run.model.layer_pairs()[stage]
+        cache[stage] = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=run.train_config.lr)
+    return cache[stage]
+
+
+def _snapshot(model: Autoencoder, old: dict | None = None, step: int = 0) -> dict:
+    """A copy of the weights, reusing the previous snapshot's buffers."""
+    params = [p.detach() for p in model.state_dict().values()]
+    if old is None:
+        return {"step": step, "tensors": [p.clone() for p in params]}
+    torch._foreach_copy_(old["tensors"], params)
+    old["step"] = step
+    return old
+
+
+def _restore(model: Autoencoder, snapshot: dict) -> None:
+    with torch.no_grad():
+        for p, saved in zip(model.state_dict().values(), snapshot["tensors"]):
+            p.copy_(saved)
