@@ -34,7 +34,7 @@ def run_files(run: Run) -> dict[str, bytes]:
     """The three files of a run folder, as bytes."""
     weights = {k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()}
     config = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id, "variant": run.variant,
         "model": to_dict(run.model_config), "train": to_dict(run.train_config),
         "data": to_dict(run.data_info), "input_shape": list(run.model.input_shape),
         "value_range": list(run.model.value_range),
@@ -118,7 +118,8 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     _load_weights(model, files["model.safetensors"])
     dev = resolve_device(device)
     model.to(dev).eval()
-    run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg), id=str(config.get("id", "loaded")),
+    run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg),
+              variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")),
               step=int(config.get("step", 0)), epoch=int(config.get("epoch", 0)), batch=int(config.get("batch", 0)))
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"])

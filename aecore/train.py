@@ -65,6 +65,7 @@ class Run:
     data_info: DataInfo
     device: torch.device
     optimizer: torch.optim.Optimizer
+    variant: str = "custom"        # the registry name it was built from, for people to read
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     step: int = 0
     epoch: int = 0                 # completed epochs (pretraining epochs included)
@@ -104,12 +105,12 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
-def new_run(data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> Run:
+def new_run(data: Dataset, model_config: ModelConfig, train_config: TrainConfig, variant: str = "custom") -> Run:
     """A fresh, seeded Run: the same seed and configs give the same weights and the same batches."""
     torch.manual_seed(train_config.seed)
     device = resolve_device(train_config.device)
     model = build_model(model_config, data.shape, data.value_range, data.n_classes).to(device)
-    return Run(model, train_config, DataInfo.of(data), device, make_optimizer(model, train_config))
+    return Run(model, train_config, DataInfo.of(data), device, make_optimizer(model, train_config), variant)
 
 
 def make_optimizer(model: Autoencoder, cfg: TrainConfig) -> torch.optim.Optimizer:

@@ -1,0 +1,89 @@
+"""Latent Lab: see how autoencoders work, on real data, in the browser.
+
+`streamlit run app.py`. This file is the frame: the page list and the shared sidebar (dataset, variant,
+bottleneck, advanced training settings). Pages read the sidebar through `ui.settings_from_state`.
+
+Widget keys set here (session state): dataset, variant, latent_dim, epochs, batch_size, lr, loss, beta,
+noise, noise_level, sparsity_weight, seed. Cross-page keys are documented in ui.py.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from aecore.config import LOSSES, NOISES
+from aecore.data import DATASETS, DataError, load_file
+from aecore.models import MODELS
+
+st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+
+PAGES = [
+    st.Page("pages/train.py", title="Train", icon="🏋️", default=True),
+    st.Page("pages/latent.py", title="Latent space", icon="🗺️"),
+    st.Page("pages/generate.py", title="Generate", icon="🎲"),
+    st.Page("pages/models.py", title="Models", icon="💾"),
+]
+
+
+def upload_ui() -> None:
+    """A file of the user's own: validated by aecore, with the reason shown when it is refused."""
+    file = st.sidebar.file_uploader(
+        "Your data file", type=["npy", "npz", "csv", "zip", "gz", "idx", "ubyte"], key="upload_file",
+        help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, or a .zip of PNG/JPEG images.")
+    if file is None:
+        return
+    if st.session_state.get("upload_id") != file.file_id:   # parse each upload once, not on every rerun
+        st.session_state.upload_id = file.file_id
+        try:
+            st.session_state.upload_data = load_file(file.getvalue(), file.name)
+            st.session_state.upload_error = None
+        except DataError as err:
+            st.session_state.upload_data, st.session_state.upload_error = None, str(err)
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(st.session_state.upload_error)
+    elif st.session_state.get("upload_data") is not None:
+        d = st.session_state.upload_data
+        st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
+
+
+def sidebar_ui() -> None:
+    """The settings every page shares. Values live in session state under the widget keys."""
+    sb = st.sidebar
+    sb.title("Latent Lab")
+    choices = [*sorted(DATASETS), ui.UPLOAD]
+    sb.selectbox("Dataset", choices, key="dataset", index=choices.index("mnist"),
+                 format_func=lambda n: "Upload your own…" if n == ui.UPLOAD else DATASETS[n].title,
+                 help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
+    if st.session_state.get("dataset") == ui.UPLOAD:
+        upload_ui()
+    data = ui.current_data()
+    kind = data.kind if data is not None else "image"
+    variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
+    if st.session_state.get("variant") not in variants:
+        st.session_state.variant = "vae" if "vae" in variants else variants[0]
+    sb.selectbox("Variant", variants, key="variant", help="Which autoencoder: hover each for what it teaches.",
+                 format_func=lambda v: v)
+    sb.caption(MODELS[st.session_state.variant].summary)
+    sb.number_input("Bottleneck size", 1, 256, 2, key="latent_dim",
+                    help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
+    with sb.expander("Advanced"):
+        st.number_input("Epochs", 1, 200, 2, key="epochs", help="Passes over the training set.")
+        st.select_slider("Batch size", [16, 32, 64, 128, 256, 512], 128, key="batch_size",
+                         help="Samples per step. Larger is faster per sample, smaller updates more often.")
+        st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0], 1e-3, key="lr",
+                         format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
+        st.selectbox("Loss", LOSSES, key="loss",
+                     help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
+        st.slider("β (KL weight)", 0.0, 10.0, 1.0, 0.1, key="beta",
+                  help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
+        st.selectbox("Input noise", ["default", *NOISES], key="noise",
+                     help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
+        st.slider("Noise level", 0.0, 1.0, 0.3, 0.05, key="noise_level",
+                  help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
+        st.number_input("Sparsity weight", 0.0, 10.0, 0.05, 0.01, key="sparsity_weight", format="%.3f",
+                        help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
+        st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help="Same seed, same settings: the same model.")
+
+
+sidebar_ui()
+st.navigation(PAGES).run()
