@@ -1,0 +1,116 @@
+"""Figures for the pages: flat functions that take plain data and return a plotly go.Figure (no st.*).
+
+Figures are redrawn every second while a model trains, so they stay light: long histories are averaged
+into at most MAX_POINTS points per trace before they reach plotly.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .train import Step
+
+MAX_POINTS = 500       # per trace: a 1,000-px-wide chart cannot show more, and the JSON stays ~10 kB
+LOG_Y_RATIO = 20.0     # use a log axis when the plotted values span more than this factor
+COLORS = {"loss": "#1f77b4", "recon": "#2ca02c", "kl": "#d62728", "pretrain": "#7f7f7f"}
+PART_NAMES = {"loss": "loss", "recon": "reconstruction", "kl": "KL", "sparsity": "sparsity",
+              "contractive": "contractive", "weight_decay": "weight decay"}
+
+
+def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Average consecutive points into at most `max_points` buckets (means keep the trend; picking every
+    k-th point would keep the noise)."""
+    n = len(x)
+    if n <= max_points:
+        return x, y
+    k = math.ceil(n / max_points)
+    m = n // k * k
+    xs, ys = x[:m].reshape(-1, k).mean(1), y[:m].reshape(-1, k).mean(1)
+    if m < n:   # the last partial bucket: the latest value matters most while training
+        xs, ys = np.append(xs, x[m:].mean()), np.append(ys, y[m:].mean())
+    return xs, ys
+
+
+def smooth(y: np.ndarray, span: int | None = None) -> np.ndarray:
+    """Exponential moving average with a span of ~2% of the points (at least 1): mini-batch losses are noisy.
+    Applied after `downsample`, so it loops over at most MAX_POINTS values."""
+    if len(y) == 0:
+        return y
+    span = span or max(1, len(y) // 50)
+    alpha = 2.0 / (span + 1)
+    out = np.empty_like(y, dtype=float)
+    acc = float(y[0])
+    for i, v in enumerate(y):
+        acc += alpha * (float(v) - acc)
+        out[i] = acc
+    return out
+
+
+def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], variational: bool,
+               height: int = 320) -> go.Figure:
+    """Training loss per step (smoothed, against epochs) and test loss per epoch (markers). For VAEs the
+    reconstruction and KL parts get their own traces, since their sum hides the trade-off between them."""
+    parts = ["loss", "recon", "kl"] if variational else ["loss"]
+    train = [s for s in history_steps if s.phase == "train"]
+    pre = [s for s in history_steps if s.phase != "train"]
+    traces: list[dict] = []   # plain dicts, validated once by go.Figure: ~4x faster than add_trace per trace
+    plotted: list[np.ndarray] = []
+    if pre:
+        x, y = downsample(np.array([s.epoch for s in pre]), np.array([s.losses["loss"] for s in pre]))
+        traces.append(dict(type="scatter", x=x, y=smooth(y), mode="lines", name="layer-wise pretraining",
+                           line=dict(color=COLORS["pretrain"], width=1.5)))
+    if train:
+        epochs = np.array([s.epoch for s in train])
+        for part in parts:
+            x, y = downsample(epochs, np.array([s.losses.get(part, np.nan) for s in train], dtype=float))
+            y = smooth(y)
+            plotted.append(y)
+            traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"train {PART_NAMES[part]}",
+                               legendgroup=part, line=dict(color=COLORS[part], width=2)))
+    for part in parts:
+        tests = [(t["epoch"], t[part]) for t in test_history if part in t]
+        if tests:
+            tx, ty = (np.array(v, dtype=float) for v in zip(*tests))
+            plotted.append(ty)
+            traces.append(dict(type="scatter", x=tx, y=ty, mode="markers+lines", name=f"test {PART_NAMES[part]}",
+                               legendgroup=part, line=dict(color=COLORS[part], width=1, dash="dot"),
+                               marker=dict(size=8, symbol="diamond")))
+    layout = dict(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="loss",
+                  legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+                  xaxis=dict(title=dict(text="epoch")),
+                  yaxis=dict(title=dict(text="loss per sample"), type="log" if _wants_log(plotted) else "linear"))
+    if not traces:
+        layout["annotations"] = [dict(text="The loss appears here after the first step", showarrow=False,
+                                      xref="paper", yref="paper", x=0.5, y=0.5)]
+    return go.Figure(data=traces, layout=layout)
+
+
+def _wants_log(arrays: list[np.ndarray]) -> bool:
+    values = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    if len(values) < 2 or values.min() <= 0:
+        return False
+    return values.max() / values.min() > LOG_Y_RATIO
+
+
+def series_preview(values: Sequence[np.ndarray], rows: Sequence[str], max_samples: int = 4,
+                   height: int = 260) -> go.Figure:
+    """Sequences or vectors next to their reconstructions, one small panel per sample (the non-image
+    counterpart of the reconstruction grid). `values` holds one (n, T[, F]) or (n, D) array per row."""
+    from plotly.subplots import make_subplots
+
+    n = min(max_samples, len(values[0])) if len(values) else 0
+    fig = make_subplots(rows=1, cols=max(n, 1), shared_yaxes=True, horizontal_spacing=0.02)
+    styles = {"input": dict(color="#444", width=2), "corrupted": dict(color="#bbb", width=1),
+              "reconstruction": dict(color=COLORS["recon"], width=2, dash="dot")}
+    for i in range(n):
+        for name, arr in zip(rows, values):
+            y = np.asarray(arr[i], dtype=float)
+            y = y[:, 0] if y.ndim == 2 else y.reshape(-1)   # first feature of a multivariate sequence
+            fig.add_trace(go.Scatter(y=y, mode="lines", name=name, legendgroup=name, showlegend=i == 0,
+                                     line=styles.get(name, {})), row=1, col=i + 1)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="series",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
