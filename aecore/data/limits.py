@@ -1,0 +1,73 @@
+"""Size limits for user data, so one upload cannot exhaust the server's memory."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .dataset import DataError
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class DataLimits:
+    """How big a user file may be; every error that cites a limit names the env var that raises it."""
+
+    max_bytes: int = 200 * MB      # file size and total decompressed size; MNIST as .npz is ~55 MB
+    max_samples: int = 100_000     # train + test; full MNIST (70k) fits
+    max_features: int = 20_000     # values per sample; 3x64x64 RGB fits, 3x128x128 does not
+
+    def __post_init__(self):
+        for name in ("max_bytes", "max_samples", "max_features"):
+            if getattr(self, name) < 1:
+                raise DataError(f"DataLimits.{name} must be >= 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_env(cls) -> "DataLimits":
+        """Defaults, overridden by AECORE_MAX_UPLOAD_MB, AECORE_MAX_SAMPLES and AECORE_MAX_FEATURES."""
+        base = cls()
+        return cls(
+            max_bytes=int(_env_number("AECORE_MAX_UPLOAD_MB", base.max_bytes / MB) * MB),
+            max_samples=int(_env_number("AECORE_MAX_SAMPLES", base.max_samples)),
+            max_features=int(_env_number("AECORE_MAX_FEATURES", base.max_features)),
+        )
+
+    def check_bytes(self, n: int, what: str) -> None:
+        """Refuse `n` bytes of input (a file, or what an archive expands to)."""
+        if n > self.max_bytes:
+            raise DataError(
+                f"{what} is {human_size(n)}, over the {human_size(self.max_bytes)} limit; "
+                f"raise it with the environment variable AECORE_MAX_UPLOAD_MB (in MB)")
+
+    def check_samples(self, n: int, what: str) -> None:
+        if n > self.max_samples:
+            raise DataError(
+                f"{what} has {n:,} samples, more than the limit of {self.max_samples:,}; "
+                f"raise it with the environment variable AECORE_MAX_SAMPLES")
+
+    def check_features(self, n: int, what: str) -> None:
+        if n > self.max_features:
+            raise DataError(
+                f"{what} has {n:,} values per sample, more than the limit of {self.max_features:,}; "
+                f"raise it with the environment variable AECORE_MAX_FEATURES")
+
+
+def human_size(n: float) -> str:
+    """'812 bytes', '3.4 KB', '200 MB': readable at every scale a limit message meets."""
+    for unit, size in (("GB", 2**30), ("MB", MB), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}".replace(".0 ", " ")
+    return f"{int(n)} bytes"
+
+
+def _env_number(var: str, default: float) -> float:
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataError(f"{var}={raw!r} is not a number") from None
+    if value <= 0:
+        raise DataError(f"{var} must be > 0, got {raw!r}")
+    return value
