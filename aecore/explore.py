@@ -6,6 +6,8 @@ deterministic autoencoder there is no prior, and the spread of the test codes st
 """
 from __future__ import annotations
 
+import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ from torch import Tensor
 from . import penalties
 from .infer import encode_all, encode_dist_all
 from .models import Autoencoder
+from .train import Run
 
 SPAN = 3.0          # sliders and traversals reach +-3 sigma: 99.7% of the prior's mass per dimension
 ACTIVE_KL = 0.1     # nats. Collapsed dimensions sit near 0.001; dimensions the decoder uses carry ~1 nat or more
@@ -27,6 +30,24 @@ class Encoded:
 
     codes: np.ndarray            # (N, latent_dim) float32; posterior means for a VAE
     kl: np.ndarray | None        # (latent_dim,) mean KL per dimension in nats, VAEs only
+
+
+def snapshot(run: Run, lock: AbstractContextManager | None = None) -> tuple[Autoencoder, int]:
+    """An eval-mode copy of run.model and the step it was taken at. Take it under a training job's lock:
+    the copy can then be used freely (eval mode, many decodes) while training goes on with the original."""
+    with lock or nullcontext():
+        weights = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
+        step = run.step
+    model = Autoencoder(run.model_config, run.model.input_shape, run.model.value_range).to(run.device)
+    model.load_state_dict(weights)
+    return model.eval(), step
+
+
+def fingerprint(model: Autoencoder) -> str:
+    """A short hash of the bottleneck weights: changes with every training step (and a divergence restore),
+    so cached results keyed by it can never show another model's codes."""
+    w = torch.cat([model.head.weight.detach().flatten(), model.head.bias.detach().flatten()]).cpu()
+    return hashlib.blake2b(w.numpy().tobytes(), digest_size=8).hexdigest()
 
 
 def encode_split(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Encoded:
@@ -160,4 +181,4 @@ def random_code(model: Autoencoder, dims: list[int], seed: int, span: float = SP
     """A draw from the prior for the shown dimensions, clipped to the slider range (the rest stay at 0)."""
     g = torch.Generator().manual_seed(int(seed))
     z = torch.randn(len(dims), generator=g).clamp(-span, span)
-    return {d: round(float(v), 2) for d, v in zip(dims, z)}
+    return {d: round(float(v) * 20) / 20 for d, v in zip(dims, z)}   # on the sliders' 0.05 grid

@@ -31,7 +31,7 @@ def latent_scatter(coords: np.ndarray, labels: np.ndarray | None, label_names: t
             x=coords[rows, 0], y=coords[rows, 1], mode="markers", name=str(name),
             customdata=index[rows], marker=dict(size=MARKER_SIZE, color=PALETTE[c % len(PALETTE)], opacity=0.75),
             hovertemplate=f"{name}<br>test sample #%{{customdata}}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), dragmode="lasso",
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(title="label", itemsizing="constant"),
                       xaxis_title=axis_labels[0], yaxis_title=axis_labels[1])
     return fig
@@ -81,4 +81,24 @@ def line_groups(groups: list[np.ndarray], titles: list[str], gradient: bool = Tr
                                          showlegend=False, hoverinfo="skip"), row=g // cols + 1, col=g % cols + 1)
     fig.update_layout(height=height or 220 * rows, margin=dict(l=10, r=10, t=30, b=10))
     fig.update_xaxes(title_text=x_title, row=rows)
+    return fig
+
+
+def recon_lines(x: np.ndarray, x_hat: np.ndarray, titles: list[str]) -> go.Figure:
+    """Non-image inputs (grey) and their reconstructions (colour), one panel per sample."""
+    n = len(x)
+    cols = min(n, 4)
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.04, vertical_spacing=0.12 if rows > 1 else 0.0)
+    for i, (a, b) in enumerate(zip(_as_lines(x), _as_lines(x_hat))):
+        for f in range(len(a)):
+            where = dict(row=i // cols + 1, col=i % cols + 1)
+            first = i == 0 and f == 0
+            fig.add_trace(go.Scatter(y=a[f], mode="lines", name="input", legendgroup="input", showlegend=first,
+                                     line=dict(color="#9a9a9a", width=2)), **where)
+            fig.add_trace(go.Scatter(y=b[f], mode="lines", name="reconstruction", legendgroup="recon",
+                                     showlegend=first, line=dict(color=PALETTE[0], width=1.5)), **where)
+    fig.update_layout(height=220 * rows + 40, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=-0.15))
     return fig

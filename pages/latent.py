@@ -1,0 +1,209 @@
+"""Latent space: where the test set lands in the model's code space, and what its points decode to.
+
+Session-state keys of this page: "explore_snapshot" (shared with Generate: the (run id, step, model copy)
+the views use while a job trains), "latent_umap" (set of (run id, step) whose UMAP view was asked for),
+"latent_click" (the last clicked sample, to prefill the code sliders), "latent_z<d>" (code sliders).
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+import ui
+from aecore import explore, jobs, latent_plots
+from aecore.infer import reconstruct
+from aecore.project import Projection, project
+
+MAX_POINTS = 5000      # WebGL draws this many smoothly in any browser; more only hides structure under overlap
+MAX_FIT = 5000         # UMAP/PCA are fit on at most this many codes (UMAP on 5k takes ~10 s on 2 cores)
+MAX_SHOWN = 32         # selected samples shown with their reconstructions
+
+
+@st.cache_data(max_entries=8, show_spinner="Encoding the test set…")
+def encoded(run_id: str, step: int, fp: str, data_key: tuple, _model, _x: torch.Tensor, _y) -> explore.Encoded:
+    """Test-set codes of one model state. Keyed by run id + step (+ a weight fingerprint), not the tensors."""
+    return explore.encode_split(_model, _x, _y)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def projection(run_id: str, step: int, fp: str, data_key: tuple, method: str, _codes: np.ndarray) -> Projection:
+    return project(_codes, method, max_fit=MAX_FIT)
+
+
+def model_ui(run):
+    """The model the views use, its step, and whether it is training. While a job trains the run, a copy
+    taken between two steps, kept until the person refreshes it (a slow UMAP view is not redone each rerun)."""
+    job = st.session_state.get("job")
+    if job is None or job.run is not run or not job.active:
+        st.session_state.pop("explore_snapshot", None)
+        return run.model.eval(), run.step, False
+    snap = st.session_state.get("explore_snapshot")
+    if snap is None or snap[0] != run.id:
+        model, step = explore.snapshot(run, jobs.lock_for(run))
+        snap = st.session_state.explore_snapshot = (run.id, step, model)
+    return snap[2], snap[1], True
+
+
+def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = None, caption: str | None = None,
+                 scale: int = 3) -> None:
+    """Images as a crisp grid; sequences and vectors as line plots."""
+    if kind == "image":
+        ui.show_images(x, value_range, ncols=ncols, caption=caption, scale=scale)
+    else:
+        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=False), width="stretch")
+
+
+def selected_indices(event) -> list[int]:
+    """Test-set indices of the selected points (each point carries its index as customdata)."""
+    out = []
+    for p in (event.selection.points if event else []):
+        c = p.get("customdata")
+        if c is None:
+            continue
+        out.append(int(c[0] if isinstance(c, (list, tuple)) else c))
+    return list(dict.fromkeys(out))
+
+
+def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
+    """The picked samples beside their reconstructions."""
+    if not idx:
+        st.caption("Click a point to decode it, or drag a box or lasso (toolbar, top right) to compare many.")
+        return
+    shown = idx[:MAX_SHOWN]
+    x = data.x_test[shown]
+    y = data.y_test[shown] if data.y_test is not None else None
+    x_hat = reconstruct(model, x, y)
+    names = data.label_names
+    if len(idx) == 1:
+        i = idx[0]
+        label = f" · label **{names[int(data.y_test[i])]}**" if y is not None and names else ""
+        code = ", ".join(f"{v:.2f}" for v in codes[i][:8]) + (" …" if codes.shape[1] > 8 else "")
+        st.markdown(f"Test sample **#{i}**{label} · code ({code})")
+        if st.session_state.get("latent_click") != i and codes.shape[1] <= 2:   # start the code sliders there
+            st.session_state.latent_click = i
+            for d in range(codes.shape[1]):
+                st.session_state[f"latent_z{d}"] = round(float(codes[i, d]), 2)
+    else:
+        st.markdown(f"**{len(idx)} selected**" + (f" (showing the first {MAX_SHOWN})" if len(idx) > MAX_SHOWN else ""))
+    if data.kind == "image":
+        ncols = min(len(shown), 16)
+        scale = 6 if len(shown) == 1 else 3
+        left, right = st.columns(2)
+        with left:
+            ui.show_images(x, data.value_range, ncols=ncols, caption="input", scale=scale)
+        with right:
+            ui.show_images(x_hat, data.value_range, ncols=ncols, caption="reconstruction", scale=scale)
+    else:
+        titles = [f"#{i}" for i in shown[:8]]
+        st.plotly_chart(latent_plots.recon_lines(x[:8].numpy(), x_hat[:8].numpy(), titles), width="stretch")
+
+
+@st.fragment
+def code_ui(model, data, ranges: np.ndarray) -> None:
+    """Choose a position in a 1- or 2-D code and see what it decodes to (only this panel reruns)."""
+    k = model.config.latent_dim
+    cols = st.columns([1, 1, 2])
+    z = []
+    for d in range(k):
+        lo, hi = round(float(ranges[d, 0]), 2), round(float(ranges[d, 1]), 2)
+        key = f"latent_z{d}"
+        st.session_state[key] = float(np.clip(st.session_state.get(key, 0.0), lo, hi))   # ranges move as it trains
+        with cols[d]:
+            z.append(st.slider(f"z{d + 1}", lo, hi, key=key, step=0.01))
+    label = None
+    if model.config.conditional:
+        with cols[-1]:
+            label = st.selectbox("Class to decode as", range(len(data.label_names)), key="latent_class",
+                                 format_func=lambda c: data.label_names[c])
+    x = explore.decode_codes(model, np.array(z, np.float32), label)
+    with cols[-1]:
+        show_samples(x, data.kind, data.value_range, caption=f"decoded from ({', '.join(f'{v:.2f}' for v in z)})",
+                     scale=6)
+
+
+def projection_ui(run, step: int, fp: str, data_key: tuple, codes: np.ndarray) -> Projection | None:
+    """Direct for codes of 1 or 2 numbers; PCA at once, UMAP when asked for (it takes seconds)."""
+    k = codes.shape[1]
+    if k <= 2:
+        return projection(run.id, step, fp, data_key, "direct", codes)
+    choice = st.radio("Projection", ["PCA", "UMAP"], horizontal=True, key="latent_method",
+                      help="The code has more than two numbers, so it is flattened to 2-D. PCA keeps the two "
+                           "directions of largest spread (a linear view); UMAP keeps neighbours together "
+                           "(nonlinear, shows clusters better, takes several seconds).")
+    if choice == "PCA":
+        return projection(run.id, step, fp, data_key, "pca", codes)
+    asked = st.session_state.setdefault("latent_umap", set())
+    if (run.id, step) not in asked:
+        n_fit = min(len(codes), MAX_FIT)
+        st.info(f"UMAP fits a nonlinear map to {n_fit:,} codes: about {max(3, n_fit // 400)} s or more here.")
+        if not st.button("Compute UMAP", key="latent_umap_go", type="primary"):
+            return None
+        asked.add((run.id, step))
+    with st.spinner("Fitting UMAP…"):
+        return projection(run.id, step, fp, data_key, "umap", codes)
+
+
+def page() -> None:
+    st.title("Latent space")
+    st.markdown(
+        "An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from "
+        "it. Each dot below is one test sample placed by its code and coloured by its label: if similar samples "
+        "land together, the code has captured what makes them alike, though no one told the model the labels.")
+    ui.model_banner()
+    run = ui.current_run()
+    if run is None:
+        st.info("Train a model on the **Train** page (or load one on **Models**) to see its latent space.")
+        return
+    data = ui.data_for_run(run)
+    if data is None:
+        st.warning(f"This model was trained on **{run.data_info.title}**, which is not loaded. Choose it in "
+                   "the sidebar (or upload the same file) to see where its test samples land.")
+        return
+    model, step, training = model_ui(run)
+    if training:
+        c1, c2 = st.columns([4, 1])
+        c1.info(f"Training is running: this view is a snapshot of the model at step {step:,}.")
+        if c2.button("Refresh snapshot", key="latent_refresh"):
+            st.session_state.pop("explore_snapshot", None)
+            st.rerun()
+    fp = explore.fingerprint(model)
+    data_key = (data.name, data.source, len(data.x_test))
+    enc = encoded(run.id, step, fp, data_key, model, data.x_test, data.y_test)
+    codes = enc.codes
+
+    proj = projection_ui(run, step, fp, data_key, codes)
+    if proj is not None:
+        n = len(codes)
+        shown = np.arange(n)
+        if n > MAX_POINTS:
+            shown = np.sort(np.random.default_rng(0).choice(n, MAX_POINTS, replace=False))
+        labels = data.y_test.numpy()[shown] if data.y_test is not None else None
+        fig = latent_plots.latent_scatter(proj.coords[shown], labels, data.label_names, shown, proj.axis_labels)
+        notes = [f"{len(shown):,} test samples"]
+        if n > MAX_POINTS:
+            notes = [f"showing {MAX_POINTS:,} of {n:,} test samples (a random sample, drawn for speed)"]
+        if proj.subsampled:
+            notes.append(f"{proj.method.upper()} sampled to {proj.n_fit:,} points for the fit, the rest placed "
+                         "with the fitted map")
+        st.caption(" · ".join(notes))
+        event = st.plotly_chart(fig, key=f"latent_scatter_{run.id}_{proj.method}", on_select="rerun",
+                                selection_mode=("points", "box", "lasso"), width="stretch")
+        selection_ui(model, data, selected_indices(event), codes)
+
+    if codes.shape[1] <= 2:
+        st.subheader("Decode any code")
+        st.caption("The code has so few numbers that you can choose them yourself: move the sliders and watch "
+                   "what the decoder makes of that spot (also the empty ones between the clusters).")
+        code_ui(model, data, explore.slider_ranges(model, codes))
+
+    if enc.kl is not None:
+        st.subheader("Which code dimensions does the VAE use?")
+        active = explore.active_count(enc.kl)
+        st.caption(f"{active} of {len(enc.kl)} dimensions carry information (KL above {explore.ACTIVE_KL:g} nats). "
+                   "A VAE pays for every nat a dimension carries, so dimensions it does not need collapse to the "
+                   "prior (KL near 0) and the decoder ignores them.")
+        st.plotly_chart(latent_plots.kl_bar(enc.kl, explore.ACTIVE_KL), key="latent_kl", width="stretch")
+
+
+page()

@@ -1,0 +1,126 @@
+"""AppTest of pages/latent.py with a tiny trained run seeded in session state."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import trained_run
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
+
+
+def open_page(run, data, **state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    at.session_state["upload_data"] = data
+    at.session_state["run"] = run
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array: a plain list, or plotly's typed-array form {"dtype", "bdata"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def scatter(at: AppTest) -> dict:
+    found = [c for c in charts(at) if c["data"] and c["data"][0]["type"] == "scattergl"]
+    assert len(found) == 1, "one latent scatter"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def vae2():
+    return trained_run("vae", latent_dim=2)
+
+
+def test_vae_with_2d_code(vae2):
+    run, data = vae2
+    at = open_page(run, data)
+    assert not at.exception
+    fig = scatter(at)
+    n = sum(len(array(t["x"])) for t in fig["data"])
+    assert n == len(data.x_test)
+    idx = np.sort(np.concatenate([array(t["customdata"]) for t in fig["data"]]))
+    assert idx.tolist() == list(range(len(data.x_test)))
+    assert {t["name"] for t in fig["data"]} <= set(data.label_names)
+    assert any(c["data"][0]["type"] == "bar" for c in charts(at)), "KL-per-dimension bar chart"
+    assert len(at.slider) == 2, "sliders to decode a chosen 2-D code"
+    before = at.get("image")[-1].value[0]
+    at.slider(key="latent_z0").set_value(1.5).run()
+    assert not at.exception
+    assert at.get("image")[-1].value[0] != before, "a new code decodes to a new image"
+
+
+@pytest.fixture(scope="module")
+def vae5():
+    return trained_run("vae", latent_dim=5, epochs=1)
+
+
+def test_higher_dim_code_uses_pca(vae5):
+    run, data = vae5
+    at = open_page(run, data)
+    assert not at.exception
+    assert "PC1" in scatter(at)["layout"]["xaxis"]["title"]["text"]
+    assert not at.slider, "no code sliders for a 5-D code"
+    assert len(at.get("plotly_chart")) == 2, "scatter and KL bars"
+
+
+@pytest.mark.slow
+def test_umap_waits_for_the_button(vae5):
+    run, data = vae5
+    at = open_page(run, data)
+    at.radio(key="latent_method").set_value("UMAP").run()
+    assert not at.exception
+    assert not [c for c in charts(at) if c["data"] and c["data"][0]["type"] == "scattergl"], "UMAP waits for the button"
+    at.button(key="latent_umap_go").click().run(timeout=180)   # the first UMAP fit also compiles numba code
+    assert not at.exception
+    assert "UMAP" in scatter(at)["layout"]["xaxis"]["title"]["text"]
+
+
+def test_deterministic_model_has_no_kl_chart():
+    run, data = trained_run("vanilla", latent_dim=2, epochs=1)
+    at = open_page(run, data)
+    assert not at.exception
+    assert not any(c["data"][0]["type"] == "bar" for c in charts(at))
+    assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
+
+
+def test_sequences_show_line_plots():
+    run, data = trained_run("lstm", latent_dim=2, epochs=1)
+    at = open_page(run, data)
+    assert not at.exception
+    assert scatter(at)
+    assert any(c["data"] and c["data"][0]["type"] == "scatter" for c in charts(at)), "decoded code as a line plot"
+    assert not at.get("image"), "no image grids for sequences"
+
+
+def test_no_run_and_missing_data_explain_themselves(vae2):
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception and "Train a model" in at.info[0].value
+    run, _ = vae2
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["run"] = run
+    at.session_state["dataset"] = "upload"
+    at.run()
+    assert not at.exception and "not loaded" in at.warning[0].value
+
+
+def test_selection_helper_reads_customdata():
+    from types import SimpleNamespace
+    namespace: dict = {}
+    exec(compile(Path(PAGE).read_text().replace("\npage()\n", "\n"), PAGE, "exec"), namespace)   # the helpers, not the page
+    points = [{"customdata": 7}, {"customdata": [3]}, {"customdata": 7}, {}]
+    assert namespace["selected_indices"](SimpleNamespace(selection=SimpleNamespace(points=points))) == [7, 3]
