@@ -1,0 +1,111 @@
+"""AppTest of pages/generate.py with tiny trained runs seeded in session state."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import trained_run
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
+
+
+def open_page(run, data) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    at.session_state["upload_data"] = data
+    at.session_state["run"] = run
+    return at.run()
+
+
+def latent_sliders(at: AppTest) -> list:
+    return [s for s in at.slider if s.key and s.key.startswith("gen_z")]
+
+
+def slider_image(at: AppTest) -> str:
+    """URL of the image decoded from the sliders (a hash of its PNG bytes)."""
+    return at.get("image")[0].value[0]
+
+
+@pytest.mark.parametrize("latent_dim", [2, 12])
+def test_one_slider_per_shown_dimension_and_moving_one_changes_the_image(latent_dim):
+    run, data = trained_run("vae", latent_dim=latent_dim, epochs=1)
+    at = open_page(run, data)
+    assert not at.exception
+    sliders = latent_sliders(at)
+    assert len(sliders) == min(latent_dim, 8)
+    before = slider_image(at)
+    sliders[0].set_value(2.5).run()
+    assert not at.exception
+    assert slider_image(at) != before, "a new code decodes to new image bytes"
+    after = slider_image(at)
+    at.button(key="gen_reset").click().run()
+    assert all(s.value == 0.0 for s in latent_sliders(at))
+    assert slider_image(at) == before, "reset goes back to the origin's image"
+    at.button(key="gen_random").click().run()
+    assert not at.exception
+    assert any(s.value != 0.0 for s in latent_sliders(at))
+    assert slider_image(at) not in (before, after)
+
+
+def test_sliders_are_the_most_active_dimensions():
+    from aecore import explore
+    run, data = trained_run("vae", latent_dim=12, epochs=1)
+    at = open_page(run, data)
+    kl = explore.encode_split(run.model, data.x_test, data.y_test).kl
+    expected = explore.rank_dims(kl, 12, 8)
+    assert [int(s.key.removeprefix("gen_z")) for s in latent_sliders(at)] == expected
+
+
+def test_all_panels_render_for_images():
+    run, data = trained_run("vae", latent_dim=3, epochs=1)
+    at = open_page(run, data)
+    assert not at.exception
+    # slider image, traversal grid, the two interpolation ends, the interpolation, the manifold grid
+    assert len(at.get("image")) == 5
+    at.selectbox(key="gen_dim_y").set_value(0).run()
+    assert not at.exception and at.warning, "same dimension twice is explained"
+
+
+def test_cvae_has_a_class_picker_that_changes_the_image():
+    run, data = trained_run("cvae", latent_dim=2, epochs=2)
+    at = open_page(run, data)
+    assert not at.exception
+    picker = at.selectbox(key="gen_class")
+    assert picker.options == list(data.label_names)
+    before = slider_image(at)
+    picker.set_value(2).run()
+    assert not at.exception
+    assert slider_image(at) != before
+
+
+def test_a_plain_autoencoder_explains_why_not():
+    run, data = trained_run("vanilla", latent_dim=2, epochs=1)
+    at = open_page(run, data)
+    assert not at.exception
+    assert "plain autoencoder" in at.info[0].value
+    assert "vae" in at.markdown[-1].value and "cvae" in at.markdown[-1].value
+    assert not at.slider and not at.get("image")
+
+
+def test_sequences_use_line_plots():
+    from conftest import make_sequences
+    from aecore.config import TrainConfig
+    from aecore.models import variant_config
+    from aecore.train import fit, new_run
+    seqs = make_sequences()
+    run = new_run(seqs, variant_config("vae", latent_dim=2), TrainConfig(epochs=1, batch_size=32))
+    for _ in fit(run, seqs):
+        pass
+    at = open_page(run, seqs)
+    assert not at.exception
+    assert len(latent_sliders(at)) == 2
+    assert not at.get("image")
+    assert len(at.get("plotly_chart")) == 3   # decoded sample, traversals, interpolation
+    assert any("for image data" in c.value for c in at.caption), "the manifold grid says it is for images only"
+
+
+def test_no_run():
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception and "Train a VAE" in at.info[0].value
