@@ -50,6 +50,13 @@ PREVIEW_N = 8           # fixed test samples in the preview: one row of a grid, 
 PREVIEW_SEED = 1234     # the same corrupted inputs each time, so the preview shows learning, not new noise
 
 
+def threads_per_job(max_jobs: int) -> int:
+    """torch threads for each job: the cores shared out between the jobs that may run at once (1 on the
+    2-core machine). Measured: with 2 OpenMP threads per job on a busy 2-core machine a tiny model trains
+    10-40x slower (threads spin at barriers while the other core is taken); 1 thread loses nothing there."""
+    return max(1, (os.cpu_count() or 1) // max_jobs)
+
+
 def default_max_jobs() -> int:
     """`AECORE_MAX_JOBS` from the environment, else 2 (one trainer per core on a 2-core machine)."""
     raw = os.environ.get("AECORE_MAX_JOBS", "2")
@@ -180,8 +187,9 @@ class Job:
         self._preview_inputs = _preview_inputs(run, data)
 
     # --- what a page calls ---------------------------------------------------------------------------------
-    def poll(self, since: int = 0) -> Progress:
-        """A snapshot of progress, with the history steps from index `since`. Also the job's heartbeat."""
+    def poll(self, since: int | None = 0) -> Progress:
+        """A snapshot of progress, with the history steps from index `since` (None: no steps, for a status
+        line). Every call is also the job's heartbeat."""
         now = time.monotonic()
         with self._state:
             self._last_poll = now
@@ -196,7 +204,7 @@ class Job:
             total_epochs=run.total_epochs,
             eta_s=last.eta_s if last and status == "running" else None,
             samples_per_s=last.samples_per_s if last else None,
-            history=run.history[since:end] if since < end else [],   # Steps are frozen: shared, not copied
+            history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
             phase=last.phase if last else "train")
 
@@ -242,8 +250,7 @@ class Job:
         steps = fit(self.run, self.data)
         next_preview = 0.0   # a preview right away, so the page shows the untrained model's output at once
         try:
-            if self.threads:
-                torch.set_num_threads(self.threads)
+            torch.set_num_threads(self.threads or threads_per_job(self.pool.max_jobs))   # this thread's pool only
             while True:
                 if self._stop.is_set():
                     break
@@ -385,7 +392,7 @@ def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: 
     Parameters
     ----------
     heartbeat_s : stop if `poll` is not called for this long (None: never). Pages poll every second or so.
-    threads : torch intra-op threads for this job (None: leave torch's setting).
+    threads : torch intra-op threads for this job (None: `threads_per_job`, the cores shared between jobs).
     """
     if data.shape != run.data_info.shape:
         raise ValueError(f"this model was built for samples of shape {run.data_info.shape}, "
@@ -473,6 +480,22 @@ def make_preview(run: Run, x: torch.Tensor, y: torch.Tensor | None = None, noisy
         grid = to_grid(torch.cat(rows), ncols=len(x), value_range=run.data_info.value_range)
         return Preview(run.step, names, grid)
     return Preview(run.step, names, None, tuple(r.detach().cpu().numpy() for r in rows))
+
+
+def preview_for(run: Run, data: Dataset) -> Preview | None:
+    """The preview of a run that is not training (a loaded model), on `data`'s fixed test samples."""
+    inputs = _preview_inputs(run, data)
+    return make_preview(run, *inputs) if inputs is not None else None
+
+
+def progress_of(run: Run, preview: Preview | None = None) -> Progress:
+    """The Progress of a run that is not training (e.g. loaded from a checkpoint), for the same drawing code."""
+    last = run.history[-1] if run.history else None
+    return Progress(status="done" if run.done else "stopped", queue_position=0, step=run.step,
+                    epoch=last.epoch if last else float(run.epoch), total_epochs=run.total_epochs, eta_s=None,
+                    samples_per_s=last.samples_per_s if last else None, history=list(run.history),
+                    history_end=len(run.history), test_history=list(run.test_history), error=None,
+                    preview=preview, phase="train")
 
 
 def _batches_per_epoch(run: Run, data: Dataset) -> int:

@@ -1,0 +1,251 @@
+"""Background jobs on tiny data: start/poll/stop/resume, the queue, divergence, the heartbeat, previews."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_images, make_sequences
+
+from aecore import jobs, plots
+from aecore.config import TrainConfig
+from aecore.models import variant_config
+from aecore.train import fit, new_run
+
+
+def tiny_run(variant="vanilla", epochs=2, lr=3e-3, data=None, **model):
+    data = data or make_images()
+    return new_run(data, variant_config(variant, latent_dim=2, **model),
+                   TrainConfig(epochs=epochs, batch_size=32, lr=lr), variant), data
+
+
+def wait_for(cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def pool():
+    with jobs.pool_of(2) as p:
+        yield p
+
+
+def test_start_returns_at_once_and_finishes(pool):
+    run, data = tiny_run(epochs=2)
+    t0 = time.perf_counter()
+    job = jobs.start(run, data, pool=pool)
+    assert time.perf_counter() - t0 < 0.5
+    assert job.wait(30)
+    progress = job.poll()
+    assert progress.status == "done" and progress.error is None
+    assert progress.step == run.step == 2 * 6    # 192 training samples / 32 per batch, 2 epochs
+    assert progress.fraction == 1.0 and progress.total_epochs == 2
+    assert [t["epoch"] for t in progress.test_history] == [1, 2]
+    assert progress.test_loss == run.test_loss
+    assert not run.model.training   # left in eval mode for the explore pages
+
+
+def test_history_comes_in_increments(pool):
+    run, data = tiny_run(epochs=30)
+    job = jobs.start(run, data, pool=pool)
+    seen, polls = [], 0
+    while True:
+        active = job.active
+        progress = job.poll(since=len(seen))
+        assert progress.history_end == len(seen) + len(progress.history)
+        seen.extend(progress.history)
+        polls += 1
+        if not active:
+            break
+        time.sleep(0.01)
+    assert polls > 2
+    assert seen == run.history   # every step exactly once, in order
+    assert job.poll(since=len(seen)).history == []
+    assert job.poll(since=None).history == []
+
+
+def test_stop_within_a_step_keeps_a_usable_model_and_resume_finishes(pool):
+    run, data = tiny_run(epochs=200)
+    job = jobs.start(run, data, pool=pool)
+    wait_for(lambda: job.poll().step >= 3)
+    job.stop()
+    assert job.wait(2)
+    stopped_at = run.step
+    progress = job.poll()
+    assert progress.status == "stopped" and progress.error is None and not run.done
+    assert len(run.history) == stopped_at
+    time.sleep(0.05)
+    assert run.step == stopped_at   # nothing trains after a stop
+    with torch.no_grad():
+        out = run.model(data.x_test[:4])
+    assert out.shape == data.x_test[:4].shape and torch.isfinite(out).all()
+
+    run.train_config = TrainConfig(epochs=int(run.epoch) + 1, batch_size=32, lr=3e-3)   # a short rest of the run
+    again = jobs.start(run, data, pool=pool)
+    assert again is not job
+    assert again.wait(30)
+    assert again.poll().status == "done" and run.done
+    assert run.step > stopped_at and len(run.history) == run.step
+
+
+def test_queue_with_one_slot():
+    with jobs.pool_of(1) as pool:
+        first_run, data = tiny_run(epochs=500)
+        second_run, _ = tiny_run(epochs=1)
+        first = jobs.start(first_run, data, pool=pool)
+        second = jobs.start(second_run, data, pool=pool)
+        p = second.poll()
+        assert p.status == "queued" and p.queue_position == 1 and p.step == 0
+        assert "queue" in p.summary
+        assert pool.counts == (1, 1)
+        first.stop()
+        assert second.wait(30)
+        assert second.poll().status == "done" and first.poll().status == "stopped"
+
+
+def test_stopping_a_queued_job_never_starts_it():
+    with jobs.pool_of(1) as pool:
+        first_run, data = tiny_run(epochs=500)
+        second_run, _ = tiny_run(epochs=1)
+        first = jobs.start(first_run, data, pool=pool)
+        second = jobs.start(second_run, data, pool=pool)
+        second.stop()
+        assert second.poll().status == "stopped" and second_run.step == 0
+        assert pool.counts == (1, 0)
+        first.stop()
+
+
+def test_starting_an_active_run_returns_its_job(pool):
+    run, data = tiny_run(epochs=500)
+    job = jobs.start(run, data, pool=pool)
+    assert jobs.start(run, data, pool=pool) is job
+    job.stop()
+
+
+def test_divergence_fails_with_its_message_and_finite_weights(pool):
+    run, data = tiny_run("vanilla", epochs=50, lr=1e8)
+    job = jobs.start(run, data, pool=pool)
+    assert job.wait(30)
+    progress = job.poll()
+    assert progress.status == "failed"
+    assert "loss became" in progress.error and "smaller learning rate" in progress.error
+    assert all(torch.isfinite(p).all() for p in run.model.parameters())
+    assert progress.preview is not None   # what the last good weights reconstruct
+
+
+def test_a_job_nobody_polls_stops_itself(pool):
+    run, data = tiny_run(epochs=10_000)
+    job = jobs.start(run, data, pool=pool, heartbeat_s=0.3)
+    assert job.wait(10)
+    progress = job.poll()
+    assert progress.status == "stopped" and "no page asked" in progress.error
+
+
+def test_polling_keeps_a_job_alive(pool):
+    run, data = tiny_run(epochs=10_000)
+    job = jobs.start(run, data, pool=pool, heartbeat_s=0.3)
+    for _ in range(8):
+        time.sleep(0.1)
+        assert job.poll(since=None).status == "running"
+    job.stop()
+
+
+def test_image_preview_rows(pool):
+    run, data = tiny_run("denoising", epochs=1)
+    job = jobs.start(run, data, pool=pool)
+    assert job.wait(30)
+    preview = job.poll().preview
+    assert preview.rows == ("input", "corrupted", "reconstruction")
+    h, w = data.shape[1:]
+    n = min(jobs.PREVIEW_N, len(data.x_test))
+    assert preview.grid.dtype == np.uint8
+    assert preview.grid.shape == (3 * (h + 1) - 1, n * (w + 1) - 1)
+    assert preview.step == run.step
+
+
+def test_sequence_preview_holds_values():
+    data = make_sequences()
+    run, _ = tiny_run("lstm", epochs=1, data=data)
+    preview = jobs.preview_for(run, data)
+    assert preview.grid is None and preview.rows == ("input", "reconstruction")
+    assert preview.values[0].shape == preview.values[1].shape == (jobs.PREVIEW_N, *data.shape)
+    assert len(plots.series_preview(preview.values, preview.rows).data) == 2 * 4
+
+
+def test_preview_does_not_change_the_training_mode():
+    run, data = tiny_run()
+    run.model.train()
+    jobs.preview_for(run, data)
+    assert run.model.training
+
+
+def test_lock_for_holds_the_model_between_steps(pool):
+    run, data = tiny_run(epochs=10_000)
+    assert isinstance(jobs.lock_for(run, pool), nullcontext)
+    job = jobs.start(run, data, pool=pool)
+    wait_for(lambda: job.poll().step > 0)
+    t0 = time.perf_counter()
+    with jobs.lock_for(run, pool):
+        step = run.step
+        time.sleep(0.05)
+        assert run.step == step   # no step while we hold it
+    assert time.perf_counter() - t0 < 1.0   # and we got in promptly
+    job.stop()
+
+
+def test_resumable_needs_same_model_data_and_batches():
+    run, data = tiny_run(epochs=3)
+    model, train = variant_config("vanilla", latent_dim=2), TrainConfig(epochs=3, batch_size=32, lr=3e-3)
+    assert jobs.resumable(run, data, model, train)
+    assert jobs.resumable(run, data, model, TrainConfig(epochs=3, batch_size=32, lr=1e-4))   # new lr is fine
+    assert not jobs.resumable(run, data, variant_config("vanilla", latent_dim=3), train)
+    assert not jobs.resumable(run, data, model, TrainConfig(epochs=3, batch_size=64, lr=3e-3))
+    assert not jobs.resumable(run, make_sequences(), model, train)
+    run.epoch = 3
+    assert not jobs.resumable(run, data, model, train)   # finished
+    assert jobs.resumable(run, data, model, TrainConfig(epochs=5, batch_size=32, lr=3e-3))   # more epochs
+
+
+def test_prepare_resume_sets_lr_and_epochs():
+    run, _ = tiny_run(epochs=3)
+    jobs.prepare_resume(run, TrainConfig(epochs=7, batch_size=32, lr=1e-4))
+    assert run.train_config.epochs == 7 and run.train_config.lr == 1e-4
+    assert all(g["lr"] == 1e-4 for g in run.optimizer.param_groups)
+
+
+def test_max_jobs_from_environment(monkeypatch):
+    monkeypatch.setenv("AECORE_MAX_JOBS", "3")
+    assert jobs.JobPool().max_jobs == 3
+    monkeypatch.setenv("AECORE_MAX_JOBS", "zero")
+    with pytest.raises(ValueError, match="AECORE_MAX_JOBS"):
+        jobs.default_max_jobs()
+
+
+def test_start_refuses_data_of_another_shape(pool):
+    run, _ = tiny_run()
+    with pytest.raises(ValueError, match="shape"):
+        jobs.start(run, make_images(size=10), pool=pool)
+
+
+def test_loss_curve_is_light_and_splits_vae_parts():
+    run, data = tiny_run("vae", epochs=2)
+    for _ in fit(run, data):
+        pass
+    long = run.history * 400   # ~5k steps
+    fig = plots.loss_curve(long, run.test_history, variational=True)
+    names = [t.name for t in fig.data]
+    assert {"train loss", "train reconstruction", "train KL", "test loss", "test KL"} <= set(names)
+    assert max(len(t.x) for t in fig.data) <= plots.MAX_POINTS
+    assert len(plots.loss_curve([], [], False).data) == 0
+
+
+def test_engine_modules_do_not_import_streamlit():
+    code = "import sys, aecore.jobs, aecore.plots; assert 'streamlit' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
