@@ -50,6 +50,10 @@ def sidebar_ui() -> None:
     """The settings every page shares. Values live in session state under the widget keys."""
     sb = st.sidebar
     sb.title("Latent Lab")
+    job = st.session_state.get("job")
+    if job is not None and job.active:
+        with sb:
+            ui.training_status_ui()
     choices = [*sorted(DATASETS), ui.UPLOAD]
     sb.selectbox("Dataset", choices, key="dataset", index=choices.index("mnist"),
                  format_func=lambda n: "Upload your own…" if n == ui.UPLOAD else DATASETS[n].title,

@@ -100,6 +100,22 @@ def show_images(x: torch.Tensor, value_range: tuple[float, float], ncols: int | 
     st.image(png_bytes(to_grid(x, ncols, value_range=value_range), scale=scale), caption=caption)
 
 
+STATUS_EVERY_S = 5.0   # the sidebar's training line: a heartbeat for the job (see pages/train.py HEARTBEAT_S)
+
+
+@st.fragment(run_every=STATUS_EVERY_S)
+def training_status_ui() -> None:
+    """A line in the sidebar while this session's job trains: progress on every page, and the poll that
+    tells the job someone is still watching (it stops itself when nobody polls, e.g. a closed tab).
+    app.py calls it only while a job is active, so no timer runs otherwise."""
+    job = st.session_state.get("job")
+    if job is None:
+        return
+    progress = job.poll(since=None)
+    label = "Training" if progress.active else f"Training {progress.status}"
+    st.progress(progress.fraction, text=f"{label}: {progress.summary}")
+
+
 def model_banner() -> None:
     """One line naming the current model, its data and its test loss, at the top of every page."""
     run = current_run()
