@@ -1,0 +1,102 @@
+"""Lesson presets: one teaching scenario per JSON file in assets/presets/, checked against the configs.
+
+A preset file holds
+    {"title": "...", "explanation": "2-3 sentences for students", "settings": {sidebar key: value, ...},
+     "page": "pages/latent.py", "order": 10, "demo": "vae-mnist-2d" (optional)}
+Its name is the file's stem, which is also what a link's `?lesson=` names. Loading is strict: an unknown
+key, a bad value, a setting combination no model accepts, or a missing demo is a PresetError naming the file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import share
+from .data import DATASETS
+
+REQUIRED = ("title", "explanation", "settings", "page")
+OPTIONAL = ("order", "demo")
+PAGE_PATTERN = re.compile(r"^pages/[a-z0-9_]+\.py$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")   # it goes in URLs
+
+
+class PresetError(ValueError):
+    """A preset file cannot be used; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A teaching scenario: sidebar settings to apply, the page to open, and what to tell the students."""
+
+    name: str
+    title: str
+    explanation: str
+    settings: dict[str, Any] = field(default_factory=dict)   # canonical values, as share.check_settings returns
+    page: str = "pages/train.py"
+    order: int = 0               # position in the picker; ties sort by name
+    demo: str | None = None      # a bundled run folder (assets/demos/<demo>) to load as the current model
+
+
+def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
+    """Check one preset's JSON object and return it as a Preset (PresetError on any problem).
+
+    `demos`, when given, is the set of bundled demo names a preset may refer to.
+    """
+    where = f"preset {name!r}"
+    if not NAME_PATTERN.match(name):
+        raise PresetError(f"{where}: the file name must be lowercase letters, digits and dashes (it goes in links)")
+    if not isinstance(data, dict):
+        raise PresetError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
+    missing = [k for k in REQUIRED if k not in data]
+    if unknown or missing:
+        raise PresetError(f"{where}: " + "; ".join(filter(None, [unknown and f"unknown keys {', '.join(unknown)}",
+                                                                missing and f"missing keys {', '.join(missing)}"])))
+    for key in ("title", "explanation"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise PresetError(f"{where}: {key} must be non-empty text")
+    if not isinstance(data["page"], str) or not PAGE_PATTERN.match(data["page"]):
+        raise PresetError(f"{where}: page must look like 'pages/latent.py', got {data['page']!r}")
+    if not isinstance(data["settings"], dict):
+        raise PresetError(f"{where}: settings must be an object of sidebar keys, got {type(data['settings']).__name__}")
+    settings, errors = share.check_settings(data["settings"])
+    if errors:
+        raise PresetError(f"{where}: " + "; ".join(errors))
+    kind = DATASETS[settings.get("dataset", share.SETTINGS["dataset"].default)].kind
+    try:
+        share.configs(settings, kind)   # the same conversion the sidebar makes, so every preset can train
+    except ValueError as err:
+        raise PresetError(f"{where}: these settings do not make a valid model: {err}") from None
+    order = data.get("order", 0)
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise PresetError(f"{where}: order must be a whole number, got {order!r}")
+    demo = data.get("demo")
+    if demo is not None and (not isinstance(demo, str) or (demos is not None and demo not in demos)):
+        raise PresetError(f"{where}: demo {demo!r} is not a bundled demo ({', '.join(sorted(demos or ())) or 'none'})")
+    return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order, demo)
+
+
+def load_presets(folder: str | Path, demos: set[str] | None = None) -> dict[str, Preset]:
+    """Every `*.json` preset in a folder, by name, in picker order (PresetError on the first bad file)."""
+    presets = []
+    for path in sorted(Path(folder).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise PresetError(f"preset {path.stem!r}: {path.name} is not valid JSON ({err})") from None
+        presets.append(parse_preset(path.stem, data, demos))
+    return {p.name: p for p in sorted(presets, key=lambda p: (p.order, p.name))}
+
+
+def apply_preset(preset: Preset) -> dict[str, Any]:
+    """The full sidebar state a preset sets: its settings over the defaults, so nothing from before leaks in."""
+    return {**share.defaults(), **preset.settings}
+
+
+def bundled_demos(folder: str | Path) -> set[str]:
+    """Names of the demo run folders (each with a config.json) under `folder`, e.g. assets/demos."""
+    folder = Path(folder)
+    return {p.name for p in folder.iterdir() if (p / "config.json").is_file()} if folder.is_dir() else set()
