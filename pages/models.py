@@ -61,9 +61,10 @@ def save_ui(run) -> None:
     if run is None:
         st.info("No model yet: train one on the **Train** page, or load one below.")
         return
-    st.download_button("Download the current model (.zip)", data=lambda: zip_of(run), file_name=download_name(run),
+    name = download_name(run)
+    st.download_button("Download the current model (.zip)", data=lambda: zip_of(run), file_name=name,
                        mime="application/zip", on_click="ignore", icon=":material/download:", key="model_download")
-    st.caption("The zip holds `model.safetensors` (the weights), `config.json` (how to rebuild it) and "
+    st.caption(f"Saved as `{name}`: `model.safetensors` (the weights), `config.json` (how to rebuild it) and "
                "`history.json` (its losses). Load it here later, or use it with `python -m aecore`.")
 
 
@@ -73,7 +74,8 @@ def load_ui() -> None:
                "damaged or foreign file is refused with the reason.")
     upload, folder = st.tabs(["Upload a zip", "A run folder on this server"])
     with upload:
-        st.file_uploader("A model zip saved by Latent Lab", type=["zip"], key="model_upload",
+        # .pt/.pth/.ckpt are accepted by the widget only so that aecore can say why they are refused
+        st.file_uploader("A model zip saved by Latent Lab", type=["zip", "pt", "pth", "ckpt"], key="model_upload",
                          on_change=upload_changed)
     with folder:
         path = st.text_input("Folder", key="model_path", placeholder="runs/vae-mnist",

@@ -1,0 +1,133 @@
+"""AppTest of the Models page: download name, loading zips and folders, errors that leave the model alone."""
+from __future__ import annotations
+
+import io
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import trained_run
+from streamlit.testing.v1 import AppTest
+
+from aecore.checkpoint import load_run_bytes, run_zip, save_run
+
+@contextmanager
+def one_thread():
+    """Tiny models train in the main thread with one torch thread: two OpenMP threads on a busy 2-core
+    machine make each tiny step 10-40x slower (measured), one costs nothing."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "models.py")
+
+
+@pytest.fixture(scope="module")
+def vae():
+    with one_thread():
+        return trained_run("vae", epochs=2)
+
+
+def open_page(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def upload(at: AppTest, name: str, blob: bytes) -> AppTest:
+    at.file_uploader(key="model_upload").set_value((name, blob, "application/zip"))
+    return at.run()
+
+
+def test_without_a_model():
+    at = open_page()
+    assert not at.exception
+    assert at.title[0].value == "Models"
+    assert len(at.get("download_button")) == 0
+    assert "No model yet" in at.info[0].value
+
+
+def test_current_model_is_described_and_downloadable(vae):
+    run, data = vae
+    run.variant = "vae"
+    at = open_page(run=run, upload_data=data)
+    assert not at.exception
+    assert len(at.get("download_button")) == 1
+    assert f"Saved as `vae-bars-z{run.model_config.latent_dim}.zip`" in at.caption[1].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test loss"] == f"{run.test_loss:.2f}"
+    assert metrics["Epochs"] == f"{run.epoch} of {run.total_epochs}"
+    assert f"{run.step:,} steps" in " ".join(c.value for c in at.caption)
+    assert len(at.dataframe[0].value) == len(run.test_history)
+
+
+def test_uploading_a_zip_replaces_the_model(vae):
+    run, data = vae
+    with one_thread():
+        other, _ = trained_run("vanilla", latent_dim=3, epochs=1)
+    at = open_page(run=run, upload_data=data)
+    upload(at, "other.zip", run_zip(other))
+    assert not at.exception
+    new = at.session_state["run"]
+    assert new is not run and new.id == other.id and new.model_config.latent_dim == 3
+    assert "Loaded other.zip" in at.success[0].value
+    assert "bottleneck 3" in at.caption[0].value   # the banner already shows the new model
+
+
+@pytest.mark.parametrize("name, blob, says", [
+    ("notes.zip", b"this is not a zip", "not a zip archive"),
+    ("model.pt", b"\x80\x04pickle", "pickled checkpoints are not accepted"),
+    ("empty.zip", None, "config.json is missing"),
+])
+def test_a_bad_upload_shows_why_and_keeps_the_model(vae, name, blob, says):
+    run, data = vae
+    if blob is None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("readme.txt", "nothing here")
+        blob = buf.getvalue()
+    at = open_page(run=run, upload_data=data)
+    upload(at, name, blob)
+    assert not at.exception
+    assert says in at.error[0].value
+    assert at.session_state["run"] is run
+
+
+def test_a_damaged_weights_file_is_refused(vae):
+    run, data = vae
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(run_zip(run))) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            blob = src.read(info)
+            dst.writestr(info.filename, blob[:len(blob) // 2] if info.filename == "model.safetensors" else blob)
+    at = open_page(run=run, upload_data=data)
+    upload(at, "cut.zip", buf.getvalue())
+    assert "damaged or truncated" in at.error[0].value
+    assert at.session_state["run"] is run
+
+
+def test_loading_a_run_folder(vae, tmp_path):
+    run, data = vae
+    folder = save_run(run, tmp_path / "my-run")
+    at = open_page(upload_data=data)
+    at.text_input(key="model_path").input(str(folder)).run()
+    at.button(key="model_load_folder").click().run()
+    assert not at.exception
+    assert at.session_state["run"].id == run.id
+    assert "Loaded" in at.success[0].value
+
+
+def test_a_missing_folder_shows_why(vae, tmp_path):
+    run, data = vae
+    at = open_page(run=run, upload_data=data)
+    at.text_input(key="model_path").input(str(tmp_path / "nope")).run()
+    at.button(key="model_load_folder").click().run()
+    assert "is not a folder" in at.error[0].value
+    assert at.session_state["run"] is run

@@ -1,0 +1,204 @@
+"""AppTest of the Train page: the whole app with tiny uploaded data, and the page alone with seeded state."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import make_images, trained_run
+from test_page_models import one_thread
+from streamlit.testing.v1 import AppTest
+
+from aecore import jobs
+from aecore.config import TrainConfig
+from aecore.models import variant_config
+from aecore.train import new_run
+
+ROOT = Path(__file__).resolve().parents[1]
+APP, PAGE = str(ROOT / "app.py"), str(ROOT / "pages" / "train.py")
+
+
+@pytest.fixture(autouse=True)
+def stop_jobs_after(monkeypatch):
+    """Each test gets its own default pool (2 slots), and nothing keeps training after it."""
+    pool = jobs.JobPool(2)
+    monkeypatch.setattr(jobs, "_POOL", pool)
+    yield pool
+    for job in pool._running + pool._queue:
+        job.stop()
+    for job in list(pool._running):
+        job.wait(10)
+
+
+def app(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    at.session_state["upload_data"] = make_images()
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def page(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def rerun_until(at: AppTest, cond, timeout: float = 30) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not cond(at):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+        at.run()
+    return at
+
+
+def buttons(at: AppTest) -> dict[str, bool]:
+    """label -> enabled"""
+    return {b.label: not b.disabled for b in at.button}
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_app_opens_on_the_train_page():
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "Train"
+    assert buttons(at) == {"Train": True, "Stop": False, "Resume": False, "Reset": False}
+    assert "No model yet" in at.caption[0].value
+
+
+@pytest.mark.slow
+def test_train_runs_to_the_end_and_shows_aecore_numbers():
+    at = app(epochs=3, batch_size=32)
+    at.button(key="train_go").click().run()
+    assert not at.exception
+    job = at.session_state["job"]
+    assert job.run is at.session_state["run"]
+    assert buttons(at)["Stop"] and not buttons(at)["Train"]
+    rerun_until(at, lambda a: not a.session_state["job"].active)
+    at.run()   # the full rerun that follows the end of training
+    assert not at.exception
+    run = at.session_state["run"]
+    assert job.poll().status == "done" and run.epoch == 3
+    assert metric(at, "Test loss") == f"{run.test_loss:.2f}"
+    assert f"test loss {run.test_loss:.2f}" in at.caption[0].value   # the banner
+    assert f"{run.epoch} epochs" in at.caption[0].value
+    assert len(at.session_state["train_steps"][1]) == len(run.history) == run.step   # every step, once
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {"train loss", "train reconstruction", "train KL", "test loss"} <= {t["name"] for t in chart["data"]}
+    assert len(at.get("image")) == 1, "the reconstruction grid"
+    assert buttons(at) == {"Train": True, "Stop": False, "Resume": False, "Reset": True}
+
+
+def test_stop_then_resume():
+    at = app(epochs=200, batch_size=16, variant="vanilla")
+    at.button(key="train_go").click().run()
+    rerun_until(at, lambda a: a.session_state["run"].step > 0)
+    at.button(key="train_stop").click().run()
+    assert not at.exception
+    run, job = at.session_state["run"], at.session_state["job"]
+    assert job.poll().status == "stopped" and not run.done
+    assert buttons(at) == {"Train": True, "Stop": False, "Resume": True, "Reset": True}
+    assert "stopped" in at.get("progress")[-1].proto.text
+    step = run.step
+    at.button(key="train_resume").click().run()
+    resumed = at.session_state["job"]
+    assert resumed is not job and resumed.run is run and resumed.active
+    rerun_until(at, lambda a: a.session_state["run"].step > step)
+    assert at.session_state["run"] is run   # the same model continued, not a new one
+    at.button(key="train_stop").click().run()
+
+
+def test_resume_needs_the_same_settings():
+    at = app(epochs=200, batch_size=16, variant="vanilla")
+    at.button(key="train_go").click().run()
+    at.button(key="train_stop").click().run()
+    assert buttons(at)["Resume"]
+    at.session_state["latent_dim"] = 3   # another model: Resume would not continue the same one
+    at.run()
+    assert not buttons(at)["Resume"]
+
+
+def test_reset_forgets_the_run():
+    at = app(epochs=200, batch_size=16)
+    at.button(key="train_go").click().run()
+    job = at.session_state["job"]
+    at.button(key="train_reset").click().run()
+    assert not at.exception
+    assert "run" not in at.session_state and "job" not in at.session_state
+    assert job.poll().status == "stopped"
+    assert buttons(at)["Train"] and not buttons(at)["Reset"]
+
+
+@pytest.mark.slow
+def test_sidebar_shows_training_on_every_page():
+    """The sidebar's status line (the job's heartbeat off the Train page). Checked on a first run: in
+    AppTest (1.67), reruns of an app with file-based st.Page pages drop the main script's sidebar deltas."""
+    data = make_images()
+    run = new_run(data, variant_config("vanilla"), TrainConfig(epochs=500, batch_size=16))
+    job = jobs.start(run, data)
+    at = app(run=run, job=job)
+    assert not at.exception
+    status = [p.proto.text for p in at.sidebar.get("progress")]
+    assert len(status) == 1 and status[0].startswith("Training: Epoch")
+    at.switch_page("pages/models.py").run()
+    assert not at.exception and at.title[0].value == "Models"
+    assert job.poll(since=None).status == "running"
+
+
+def test_divergence_is_shown_as_an_error():
+    data = make_images()
+    run = new_run(data, variant_config("vanilla", latent_dim=2), TrainConfig(epochs=50, batch_size=32, lr=1e8))
+    job = jobs.start(run, data)
+    assert job.wait(30)
+    at = page(dataset="upload", upload_data=data, run=run, job=job)
+    assert not at.exception
+    assert "loss became" in at.error[0].value
+    assert len(at.get("image")) == 1, "what the last good weights reconstruct"
+
+
+@pytest.mark.slow
+def test_queue_position_is_shown(monkeypatch):
+    monkeypatch.setattr(jobs, "_POOL", jobs.JobPool(1))   # the fixture's teardown still sees the 2-slot pool
+    pool = jobs._POOL
+    data = make_images()
+    blocker = jobs.start(new_run(data, variant_config("vanilla"), TrainConfig(epochs=500, batch_size=16)), data)
+    try:
+        at = app(epochs=1, batch_size=32)
+        at.button(key="train_go").click().run()
+        assert not at.exception
+        assert at.session_state["job"].status == "queued"
+        assert "number 1 in the queue" in at.info[0].value
+        blocker.stop()
+        rerun_until(at, lambda a: not a.session_state["job"].active)
+        assert at.session_state["job"].poll().status == "done"
+    finally:
+        for job in pool._running + pool._queue:
+            job.stop()
+
+
+def test_a_loaded_run_shows_its_history_and_reconstructions():
+    with one_thread():
+        run, data = trained_run("vae")
+    at = page(dataset="upload", upload_data=data, run=run)
+    assert not at.exception
+    assert metric(at, "Test loss") == f"{run.test_loss:.2f}"
+    assert len(at.get("image")) == 1
+    assert buttons(at)["Train"] and buttons(at)["Reset"] and not buttons(at)["Stop"]
+
+
+def test_settings_that_cannot_build_a_model_show_why():
+    at = app(variant="cvae")
+    at.session_state["upload_data"] = replace(make_images(), y_train=None, y_test=None, label_names=())
+    at.run()
+    at.button(key="train_go").click().run()
+    assert not at.exception
+    assert any("conditional" in e.value for e in at.error)
+    assert "job" not in at.session_state
