@@ -89,5 +89,9 @@ def sidebar_ui() -> None:
         st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help="Same seed, same settings: the same model.")
 
 
+# st.navigation before any widget: in a session's first run, widgets created before it get element IDs from
+# the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
+# defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
+page = st.navigation(PAGES)
 sidebar_ui()
-st.navigation(PAGES).run()
+page.run()
