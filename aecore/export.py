@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from .data.dataset import Dataset
 from .imaging import png_bytes, to_grid
-from .infer import encode_all, reconstruct
+from .infer import encode_all, reconstruct, sample
 from .models import Autoencoder
-from .train import Step
+from .train import Run, Step
 
 FLOAT = "{:.6g}"   # six significant digits: float32 codes round-trip to well under their own noise
 
@@ -103,3 +106,49 @@ def chart_config(filename: str, scale: int = 3) -> dict:
     """Plotly config for st.plotly_chart(config=...): the modebar's camera saves a `scale`x PNG named `filename`."""
     return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
             "displaylogo": False}
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file a page offers: what the button says, the file's name and type, and its bytes."""
+
+    label: str
+    file_name: str
+    mime: str
+    data: bytes
+
+
+def run_downloads(run: Run, data: Dataset | None = None, n_images: int = 20, n_samples: int = 64,
+                  seed: int = 0) -> list[Download]:
+    """Everything worth downloading about a run: its loss history, and with its data the test split's latent
+    codes and a reconstruction grid (images), plus a grid of samples for a VAE on images."""
+    stem = slug(f"{run.variant}-{run.data_info.name}-z{run.model_config.latent_dim}")
+    out = [Download("Loss history (CSV)", f"{stem}-loss-history.csv", "text/csv", history_csv(run.history))]
+    if data is not None:
+        y = data.y_test if data.y_test is not None else None
+        out.append(Download("Latent codes of the test set (CSV)", f"{stem}-latent-codes.csv", "text/csv",
+                            model_codes_csv(run.model, data.x_test, y, data.label_names)))
+        if data.kind == "image":
+            k = min(n_images, len(data.x_test))
+            out.append(Download("Reconstructions (PNG)", f"{stem}-reconstructions.png", "image/png",
+                                model_comparison_png(run.model, data.x_test[:k], None if y is None else y[:k],
+                                                     data.value_range)))
+    if run.model_config.variational and run.data_info.kind == "image":
+        out.append(Download("Samples from the prior (PNG)", f"{stem}-samples.png", "image/png",
+                            samples_png(run.model, n_samples, run.data_info.value_range, seed)))
+    return out
+
+
+def samples_png(model: Autoencoder, n: int = 64, value_range: tuple[float, float] = (0.0, 1.0), seed: int = 0,
+                scale: int = 4) -> bytes:
+    """A grid of samples decoded from the prior; a conditional VAE gets one row per class."""
+    if not model.config.conditional:
+        return grid_png(sample(model, n, seed), value_range, scale=scale)
+    per_class = max(1, n // model.config.n_classes)
+    rows = [sample(model, per_class, seed, label=c) for c in range(model.config.n_classes)]
+    return grid_png(torch.cat(rows), value_range, ncols=per_class, scale=scale)
+
+
+def slug(text: str) -> str:
+    """A safe file-name stem: 'beta-vae-mnist-z2' (uploaded file names can hold anything)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "latent-lab"

@@ -111,15 +111,19 @@ def fits(variant: str, dataset: str) -> bool:
     return DATASETS[dataset].kind in MODELS[variant].kinds
 
 
-def to_query(settings: Mapping[str, Any], lesson: str | None = None) -> dict[str, str]:
-    """Query parameters for a link: the core settings always, the others only where they differ from the default.
+def to_query(settings: Mapping[str, Any], lesson: str | None = None,
+             base: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Query parameters for a link: the core settings always, the others only where they differ from `base`.
 
-    Settings that are missing or invalid (an uploaded dataset, say) are left out, so the link opens with defaults.
+    `base` is what the link's reader starts from: the defaults, or the lesson's settings when `lesson` is named
+    (so a setting changed back to its default after applying a lesson still travels). Settings that are
+    missing or invalid (an uploaded dataset, say) are left out, so the link opens with the base value.
     """
+    base = defaults() if base is None else {**defaults(), **base}
     good, _ = check_settings({k: v for k, v in settings.items() if k in SETTINGS})
     params = {}
     for name, setting in SETTINGS.items():
-        if name in good and (name in CORE or good[name] != setting.default):
+        if name in good and (name in CORE or good[name] != base[name]):
             params[name] = setting.encode(good[name])
     if lesson:
         params[LESSON_PARAM] = lesson

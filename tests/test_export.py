@@ -89,3 +89,41 @@ def test_chart_config_names_the_png():
     cfg = export.chart_config("latent-space")
     assert cfg["toImageButtonOptions"]["filename"] == "latent-space"
     assert cfg["toImageButtonOptions"]["format"] == "png"
+
+
+@pytest.mark.parametrize("variant, labels", [("vae", ["Loss history (CSV)", "Latent codes of the test set (CSV)",
+                                                    "Reconstructions (PNG)", "Samples from the prior (PNG)"]),
+                                           ("vanilla", ["Loss history (CSV)", "Latent codes of the test set (CSV)",
+                                                        "Reconstructions (PNG)"])])
+def test_run_downloads(variant, labels):
+    run, data = trained_run(variant, latent_dim=2, epochs=1)
+    run.variant = variant
+    downloads = export.run_downloads(run, data)
+    assert [d.label for d in downloads] == labels
+    for d in downloads:
+        assert d.file_name.startswith(f"{variant}-bars-z2-")
+        if d.mime == "image/png":
+            assert Image.open(io.BytesIO(d.data)).format == "PNG"
+        else:
+            assert rows(d.data)
+
+
+def test_run_downloads_without_data_is_the_history_only():
+    run, _ = trained_run("vae", latent_dim=2, epochs=1)
+    assert [d.label for d in export.run_downloads(run, None)] == ["Loss history (CSV)", "Samples from the prior (PNG)"]
+
+
+def test_sequences_get_no_image_grids(tiny_sequences):
+    run, data = trained_run("lstm", latent_dim=2, epochs=1)
+    assert [d.mime for d in export.run_downloads(run, data)] == ["text/csv", "text/csv"]
+
+
+def test_conditional_samples_have_a_row_per_class():
+    run, data = trained_run("cvae", latent_dim=2, epochs=1)
+    img = Image.open(io.BytesIO(export.samples_png(run.model, 9, scale=1)))
+    assert img.size == (3 * 9 - 1, 3 * 9 - 1)   # 3 classes x 3 samples
+
+
+def test_slug():
+    assert export.slug("My Data (v2).csv") == "my-data-v2-csv"
+    assert export.slug("../../") == "latent-lab"

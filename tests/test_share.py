@@ -27,6 +27,14 @@ def test_query_keeps_core_and_drops_defaults():
     assert params == {"dataset": "mnist", "variant": "vae", "latent_dim": "2", "epochs": "9"}
 
 
+def test_a_lesson_link_lists_what_differs_from_the_lesson():
+    lesson = {"variant": "beta-vae", "beta": 8.0, "epochs": 5}
+    back_to_default = {**share.defaults(), **lesson, "beta": 1.0}   # the class then tried beta = 1
+    params = share.to_query(back_to_default, lesson="beta-too-large", base=lesson)
+    assert params["beta"] == "1" and "epochs" not in params
+    assert {**share.defaults(), **lesson, **share.from_query(params)} == back_to_default
+
+
 def test_lesson_travels_with_the_settings():
     params = share.to_query(share.defaults(), lesson="denoising")
     assert share.lesson_from_query(params) == "denoising"
