@@ -1,0 +1,190 @@
+"""Drive the real app in a real browser: start `streamlit run app.py`, launch Debian's chromium through
+Playwright, and do what a person does (pick settings in the sidebar, press Train, open a page, move a slider).
+
+Shared by tests/e2e and scripts/bench_slider.py. Never runs `playwright install`: it uses /usr/bin/chromium.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "e2e"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1440, "height": 2200}   # tall: Streamlit scrolls inside its main block, so screenshots
+                                             # show only what fits in the window
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free port; yields its URL once /_stcore/health answers, stops it after."""
+    port = port or free_port()
+    log_path = log_path or ARTIFACTS / f"server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1"],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s:.0f} s; see {log_path}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)   # the server we started, and only it (its own session)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(5)
+
+
+def launch(playwright):
+    """Debian's chromium, headless, no sandbox (containers), no GPU."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot under artifacts/e2e/, to look at after the run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_idle(page, timeout_ms: float = 60_000) -> None:
+    """Until the app is not running a script (Streamlit's status widget gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def choose(page, label: str, option: str, tries: int = 3) -> None:
+    """Pick `option` in the selectbox labelled `label` (a combobox), and check that it took."""
+    combo = page.get_by_role("combobox", name=label, exact=True)
+    for _ in range(tries):
+        if combo.input_value() == option:
+            return
+        combo.click()
+        page.get_by_role("option", name=option, exact=True).click()
+        wait_idle(page)
+    if combo.input_value() != option:
+        raise AssertionError(f"could not choose {option!r} in {label!r}: it shows {combo.input_value()!r}")
+
+
+def set_number(page, label: str, value: int) -> None:
+    """Type a value into the number input labelled `label` and commit it with Enter."""
+    field = page.get_by_test_id("stNumberInput").filter(has_text=label).first.locator("input")
+    field.fill(str(value))
+    field.press("Enter")
+    wait_idle(page)
+
+
+def open_section(page, title: str) -> None:
+    """Go to a page of the app through the sidebar navigation (the session, and its model, stay)."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def train(page, variant: str = "vae", latent_dim: int = 2, epochs: int = 1, dataset: str | None = None,
+          timeout_ms: float = 300_000) -> None:
+    """Set up the sidebar like a person would, press Train, and wait until training is done."""
+    if dataset:
+        choose(page, "Dataset", dataset)
+    choose(page, "Variant", variant)
+    set_number(page, "Bottleneck size", latent_dim)
+    page.get_by_test_id("stSidebar").get_by_text("Advanced").click()
+    set_number(page, "Epochs", epochs)
+    # the Train page repeats the settings it will use: check they took before pressing the button
+    page.get_by_text(re.compile(rf"to train an? {re.escape(variant)} with a {latent_dim}-number code .* for {epochs} epoch")
+                     ).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    # the progress bar's text ends in "· done" (or "· failed"/"· stopped") when the job has ended
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+                   .some(p => / · (done|failed|stopped)/.test(p.innerText))""", timeout=timeout_ms)
+    text = page.get_by_test_id("stProgress").first.inner_text()
+    if "done" not in text:
+        raise AssertionError(f"training did not finish: {text!r}")
+    wait_idle(page)
+
+
+def exception_texts(page) -> list[str]:
+    """Tracebacks Streamlit shows on the page (st.exception boxes)."""
+    return [e.inner_text() for e in page.get_by_test_id("stException").all()]
+
+
+def image_bytes(locator) -> bytes:
+    """The pixels of an element as a PNG screenshot: what is on screen, not what was sent."""
+    return locator.screenshot()
+
+
+def scatter_points(page) -> dict:
+    """What plotly drew in the first chart: trace types, points per trace, and the screen position and sample
+    index of the point farthest from the others' centre (a point a click can hit without ambiguity)."""
+    return page.evaluate("""() => {
+        const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        if (!gd || !gd._fullData) return null;
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+        let xs = [], ys = [], ids = [];
+        for (const t of gd._fullData) { xs.push(...t.x); ys.push(...t.y); ids.push(...(t.customdata || [])); }
+        const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+        const sx = Math.max(...xs) - Math.min(...xs), sy = Math.max(...ys) - Math.min(...ys);
+        let best = 0, far = -1;
+        xs.forEach((x, i) => { const d = ((x - mx) / sx) ** 2 + ((ys[i] - my) / sy) ** 2; if (d > far) { far = d; best = i; } });
+        return {
+            types: gd._fullData.map(t => t.type), counts: gd._fullData.map(t => t.x.length), total: xs.length,
+            canvases: gd.querySelectorAll('canvas').length,
+            far: {index: Number(ids[best]),
+                  x: box.left + fl._size.l + fl.xaxis.l2p(xs[best]), y: box.top + fl._size.t + fl.yaxis.l2p(ys[best])},
+        };
+    }""")
+
+
+SLIDER_CAPTION = "your code, decoded"   # pages/generate.py's caption under the slider image
+# JavaScript expression for that <img> (Playwright's :has-text selectors do not work inside the page)
+SLIDER_IMG_JS = ("[...document.querySelectorAll('[data-testid=\"stImage\"]')]"
+                 f".find(e => e.innerText.includes('{SLIDER_CAPTION}'))?.querySelector('img')")
+
+
+def slider_image(page):
+    """Locator of the image the Generate page decodes from its sliders."""
+    return page.get_by_test_id("stImage").filter(has_text=SLIDER_CAPTION).locator("img")
