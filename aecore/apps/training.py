@@ -1,0 +1,75 @@
+"""The models an application needs, trained together: in the foreground (CLI, tests) or as background jobs (pages).
+
+An application names its models with `ModelSpec`s (e.g. a denoising AE and a plain AE of the same size);
+`train_all` runs them to the end here, `start_all` queues them in aecore.jobs' shared pool and `progress`
+sums their progress into one bar.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..config import ModelConfig, TrainConfig
+from ..data.dataset import Dataset
+from ..train import Run, fit, new_run
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to train for an application: what it is called on the page, its configs and its data."""
+
+    name: str
+    data: Dataset
+    model: ModelConfig
+    train: TrainConfig
+    variant: str = "custom"
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    fraction: float                # 0..1, by epochs over all models
+    summary: str                   # one line for a progress bar
+    finished: bool                 # every job has ended (done, stopped or failed)
+    errors: tuple[str, ...]        # "name: why" for each failed or self-stopped job
+
+
+def build_runs(specs: list[ModelSpec]) -> dict[str, Run]:
+    """A fresh, seeded Run per spec."""
+    return {s.name: new_run(s.data, s.model, s.train, s.variant) for s in specs}
+
+
+def train_all(specs: list[ModelSpec], on_step: Callable[[str, float], None] | None = None) -> dict[str, Run]:
+    """Train every spec to the end in this thread; `on_step(name, fraction_of_that_model)` reports progress."""
+    runs = build_runs(specs)
+    for spec in specs:
+        run = runs[spec.name]
+        for step in fit(run, spec.data):
+            if on_step is not None:
+                on_step(spec.name, step.epoch / max(run.total_epochs, 1))
+        run.model.eval()
+    return runs
+
+
+def start_all(runs: dict[str, Run], specs: list[ModelSpec], heartbeat_s: float | None = 120.0, pool=None) -> dict:
+    """Queue every run in the shared job pool (at most a core's worth train at once); returns name -> Job."""
+    from .. import jobs   # imported here: only pages train in the background
+
+    data = {s.name: s.data for s in specs}
+    return {name: jobs.start(run, data[name], pool=pool, heartbeat_s=heartbeat_s) for name, run in runs.items()}
+
+
+def progress(jobs_by_name: dict) -> GroupProgress:
+    """One bar for a group of jobs (polling is also each job's heartbeat)."""
+    polls = {name: job.poll(since=None) for name, job in jobs_by_name.items()}
+    done = sum(min(p.epoch, p.total_epochs) for p in polls.values())
+    total = sum(p.total_epochs for p in polls.values())
+    running = [n for n, p in polls.items() if p.status == "running"]
+    queued = [n for n, p in polls.items() if p.status == "queued"]
+    errors = tuple(f"{n}: {p.error}" for n, p in polls.items() if p.error)
+    if running:
+        summary = "Training " + ", ".join(running) + (f" ({len(queued)} waiting)" if queued else "")
+    elif queued:
+        summary = "Waiting for a free trainer: the server trains a few models at a time"
+    else:
+        summary = "Finished"
+    return GroupProgress(done / max(total, 1), summary, not running and not queued, errors)
