@@ -4,14 +4,17 @@
 bottleneck, advanced training settings). Pages read the sidebar through `ui.settings_from_state`.
 
 Widget keys set here (session state): dataset, variant, latent_dim, epochs, batch_size, lr, loss, beta,
-noise, noise_level, sparsity_weight, seed. Cross-page keys are documented in ui.py.
+noise, noise_level, sparsity_weight, seed (their allowed values: aecore.share.SETTINGS), and lesson, presenter
+(lecture mode). The URL's query string mirrors the settings (ui.read_link / ui.write_link), so the address bar
+is always a link to the same setup. Cross-page keys are documented in ui.py.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 import ui
-from aecore.config import LOSSES, NOISES
+from aecore import share
+from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
 from aecore.models import MODELS
 
@@ -50,6 +53,8 @@ def sidebar_ui() -> None:
     """The settings every page shares. Values live in session state under the widget keys."""
     sb = st.sidebar
     sb.title("Latent Lab")
+    ui.lesson_ui()
+    ui.presenter_ui()
     job = st.session_state.get("job")
     if job is not None and job.active:
         with sb:
@@ -70,28 +75,35 @@ def sidebar_ui() -> None:
     sb.caption(MODELS[st.session_state.variant].summary)
     sb.number_input("Bottleneck size", 1, 256, 2, key="latent_dim",
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
-    with sb.expander("Advanced"):
+    with sb.container(key="sidebar_advanced"), st.expander("Advanced"):   # presenter view hides the container
         st.number_input("Epochs", 1, 200, 2, key="epochs", help="Passes over the training set.")
-        st.select_slider("Batch size", [16, 32, 64, 128, 256, 512], 128, key="batch_size",
+        st.select_slider("Batch size", share.BATCH_SIZES, 128, key="batch_size",
                          help="Samples per step. Larger is faster per sample, smaller updates more often.")
-        st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0], 1e-3, key="lr",
+        st.select_slider("Learning rate", share.LEARNING_RATES, 1e-3, key="lr",
                          format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
         st.selectbox("Loss", LOSSES, key="loss",
                      help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
         st.slider("β (KL weight)", 0.0, 10.0, 1.0, 0.1, key="beta",
                   help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
-        st.selectbox("Input noise", ["default", *NOISES], key="noise",
+        st.selectbox("Input noise", share.NOISE_CHOICES, key="noise",
                      help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
         st.slider("Noise level", 0.0, 1.0, 0.3, 0.05, key="noise_level",
                   help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
         st.number_input("Sparsity weight", 0.0, 10.0, 0.05, 0.01, key="sparsity_weight", format="%.3f",
                         help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
         st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help="Same seed, same settings: the same model.")
+    ui.share_link_ui(ui.write_link())
 
 
 # st.navigation before any widget: in a session's first run, widgets created before it get element IDs from
 # the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
+ui.read_link()          # once per session, before the widgets: a shared link's lesson and settings
 sidebar_ui()
+ui.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
+ui.offer_demo(page.url_path)
+ui.lesson_card_ui()
 page.run()
+if page.title in ("Train", "Latent space", "Generate"):
+    ui.export_ui()      # TODO: pages may call ui.export_ui() where it fits best, and drop this line

@@ -1,0 +1,281 @@
+"""Lecture mode in the app frame: lesson presets, settings in the URL, presenter view, the demo model, exports.
+
+AppTest (Streamlit 1.67) runs only the page script on reruns of an st.navigation app, not the frame (app.py)
+that draws the sidebar, so `rerun_frame` asks for the entrypoint again; that lands on the default page.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from conftest import SHARED_DATASETS, trained_run
+from PIL import Image
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from aecore import share
+from aecore.presets import apply_preset, bundled_demos, load_presets
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))
+PAGE_TITLES = {"pages/train.py": "Train", "pages/latent.py": "Latent space", "pages/generate.py": "Generate",
+               "pages/models.py": "Models"}
+
+
+@pytest.fixture(autouse=True)
+def local_data(monkeypatch):
+    """Built-in datasets from shared/datasets when it is there (ECG5000 for the anomaly lesson), never a download."""
+    if SHARED_DATASETS.exists():
+        monkeypatch.setenv("AECORE_DATA_DIR", str(SHARED_DATASETS))
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query)
+    return at.run()
+
+
+def rerun_frame(at: AppTest) -> AppTest:
+    at._finished_page_script_hash = ""   # private: makes AppTest run app.py again instead of the last page alone
+    return at.run()
+
+
+def sidebar_values(at: AppTest) -> dict:
+    """What the sidebar's widgets show, by key."""
+    widgets = [*at.sidebar.selectbox, *at.sidebar.number_input, *at.sidebar.select_slider, *at.sidebar.slider]
+    return {w.key: w.value for w in widgets if w.key in share.SETTINGS}
+
+
+def apply_lesson(at: AppTest, name: str) -> AppTest:
+    at.sidebar.selectbox(key="lesson").set_value(name)
+    return rerun_frame(at)
+
+
+# --- presets ----------------------------------------------------------------------------------------------------
+
+def test_choosing_a_lesson_sets_the_sidebar_and_opens_its_page():
+    at = app()
+    at.sidebar.number_input(key="seed").set_value(7)   # something from before the lesson
+    preset = PRESETS["beta-too-large"]
+    apply_lesson(at, preset.name)
+    assert not at.exception
+    assert sidebar_values(at) == apply_preset(preset)   # every setting, the seed back to its default
+    assert at.title[0].value == PAGE_TITLES[preset.page]
+    assert preset.explanation in at.info[0].value
+    assert at.query_params["lesson"] == preset.name and at.query_params["variant"] == "beta-vae"
+
+
+def test_a_lesson_with_a_demo_loads_it_and_opens_the_latent_page():
+    at = app()
+    apply_lesson(at, "vae-vs-ae-1-autoencoder")
+    assert not at.exception
+    assert at.title[0].value == "Latent space"
+    run = at.session_state["run"]
+    assert run.id == "demo-ae-mnist-2d" and run.variant == "vanilla"
+    assert sidebar_values(at)["variant"] == "vanilla"
+    assert at.session_state["lesson"] == "vae-vs-ae-1-autoencoder"   # kept across the page switch
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_lesson_applies_cleanly(name):
+    preset = PRESETS[name]
+    if preset.settings.get("dataset") == "ecg5000" and not (SHARED_DATASETS / "ecg5000").exists():
+        pytest.skip("ECG5000 files are not here")
+    at = apply_lesson(app(), name)
+    assert not at.exception
+    assert at.title[0].value == PAGE_TITLES.get(preset.page, at.title[0].value)
+    assert {k: at.session_state[k] for k in preset.settings} == preset.settings
+
+
+def test_reset_button_puts_the_lesson_back():
+    at = apply_lesson(app(), "denoising")
+    at.sidebar.number_input(key="latent_dim").set_value(3)
+    at.sidebar.button(key="lesson_reapply").click()
+    rerun_frame(at)
+    assert sidebar_values(at)["latent_dim"] == PRESETS["denoising"].settings["latent_dim"]
+
+
+# --- the URL ----------------------------------------------------------------------------------------------------
+
+def test_a_shared_link_sets_the_sidebar():
+    at = app(dataset="digits", variant="sparse", latent_dim="16", lr="0.0003", batch_size="64", beta="2.5",
+             sparsity_weight="0.2")
+    assert not at.exception
+    shown = sidebar_values(at)
+    assert shown["dataset"] == "digits" and shown["variant"] == "sparse" and shown["latent_dim"] == 16
+    assert shown["lr"] == 3e-4 and shown["batch_size"] == 64 and shown["beta"] == 2.5
+    assert shown["sparsity_weight"] == pytest.approx(0.2)
+
+
+def test_bad_link_values_are_ignored():
+    at = app(latent_dim="-5", lr="fast", variant="gan", dataset="../../etc", batch_size="100", junk="1")
+    assert not at.exception
+    shown = sidebar_values(at)
+    for key in ("latent_dim", "lr", "batch_size", "dataset"):
+        assert shown[key] == share.SETTINGS[key].default
+    assert at.query_params["latent_dim"] == "2"   # the link is rewritten to what the app shows
+    assert "junk" not in at.query_params
+
+
+def test_a_lesson_link_sets_the_lesson_up():
+    at = app(lesson="sparse-codes")
+    assert not at.exception
+    assert at.session_state["lesson"] == "sparse-codes"
+    assert sidebar_values(at)["latent_dim"] == 64 and sidebar_values(at)["variant"] == "sparse"
+    assert PRESETS["sparse-codes"].explanation in at.info[0].value
+
+
+def test_an_unknown_lesson_in_a_link_is_ignored():
+    at = app(lesson="no-such-lesson", latent_dim="5")
+    assert not at.exception
+    assert at.session_state["lesson"] == "" and sidebar_values(at)["latent_dim"] == 5
+    assert "lesson" not in at.query_params
+
+
+def test_changing_a_widget_updates_the_link():
+    at = app()
+    assert at.query_params == {"dataset": "mnist", "variant": "vae", "latent_dim": "2"}
+    at.sidebar.number_input(key="latent_dim").set_value(12)
+    at.sidebar.select_slider(key="lr").set_value(3e-3)
+    rerun_frame(at)
+    assert at.query_params == {"dataset": "mnist", "variant": "vae", "latent_dim": "12", "lr": "0.003"}
+    assert at.sidebar.code[0].value.endswith("?dataset=mnist&variant=vae&latent_dim=12&lr=0.003")
+
+
+def test_a_link_round_trips_into_a_new_session():
+    at = app()
+    at.sidebar.selectbox(key="variant").set_value("denoising")
+    at.sidebar.number_input(key="epochs").set_value(4)
+    at.sidebar.selectbox(key="noise").set_value("masking")
+    rerun_frame(at)
+    other = app(**at.query_params)
+    assert sidebar_values(other) == sidebar_values(at)
+
+
+# --- presenter view ---------------------------------------------------------------------------------------------
+
+def test_presenter_view_enlarges_and_hides_advanced_settings():
+    at = app()
+    assert not [h for h in at.get("html") if "font-size" in h.proto.body]
+    at.sidebar.number_input(key="epochs").set_value(9)
+    at.sidebar.toggle(key="presenter").set_value(True)
+    rerun_frame(at)
+    css = [h.proto.body for h in at.get("html") if "font-size" in h.proto.body]
+    assert len(css) == 1 and ".st-key-sidebar_advanced { display: none; }" in css[0]
+    assert at.session_state["epochs"] == 9   # hidden, not forgotten
+
+
+# --- the demo model and exports ---------------------------------------------------------------------------------
+
+def test_latent_and_generate_pages_get_the_demo_once():
+    def script():
+        import streamlit as st
+
+        import ui
+        ui.offer_demo(st.session_state.page)
+        st.write(st.session_state.run.id if st.session_state.get("run") is not None else "none")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.session_state["page"] = ""   # the Train page: no demo there
+    at.run()
+    assert at.markdown[0].value == "none"
+    at.session_state["page"] = "latent"
+    at.run()
+    assert at.markdown[0].value == "demo-vae-mnist-2d"
+    at.session_state["run"] = None   # Reset on the Train page: the demo is not forced back
+    at.run()
+    assert at.markdown[0].value == "none"
+
+
+def test_every_session_gets_its_own_copy_of_the_demo():
+    def script():
+        import streamlit as st
+
+        import ui
+        ui.offer_demo("generate")
+        run = st.session_state.run
+        st.write(f"{id(run)} {id(run.model)} {float(run.model.head.bias.detach().sum()):.6f}")
+
+    first = AppTest.from_function(script, default_timeout=30).run()
+    second = AppTest.from_function(script, default_timeout=30).run()
+    a, b = first.markdown[0].value.split(), second.markdown[0].value.split()
+    assert a[0] != b[0] and a[1] != b[1] and a[2] == b[2]
+
+
+@pytest.fixture
+def media(monkeypatch) -> list[MemoryMediaFileStorage]:
+    """The media stores AppTest creates, so a test can read the bytes a download button serves."""
+    stores = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return stores
+
+
+def downloads(at: AppTest, stores: list[MemoryMediaFileStorage]) -> dict[str, tuple[str, bytes]]:
+    """label -> (mime, bytes) of every download button on the page."""
+    out = {}
+    for button in at.get("download_button"):
+        name = os.path.basename(button.proto.url)
+        file = stores[-1].get_file(name)
+        out[button.proto.label] = (file.mimetype, bytes(file.content))
+    return out
+
+
+def export_script():
+    import streamlit as st
+
+    import ui
+    ui.export_ui(st.session_state.run, st.session_state.data)
+
+
+@pytest.mark.parametrize("variant", ["vae", "vanilla"])
+def test_export_downloads_parse_back(media, variant):
+    run, data = trained_run(variant, latent_dim=2, epochs=2)
+    at = AppTest.from_function(export_script, default_timeout=30)
+    at.session_state["run"], at.session_state["data"] = run, data
+    at.run()
+    assert not at.exception
+    files = downloads(at, media)
+    mime, codes = files["Latent codes of the test set (CSV)"]
+    rows = list(csv.DictReader(io.StringIO(codes.decode())))
+    assert mime.startswith("text/csv") and len(rows) == len(data.x_test)
+    assert list(rows[0]) == ["index", "label", "label_name", "z1", "z2"]
+    assert [r["label_name"] for r in rows] == [data.label_names[c] for c in data.y_test.tolist()]
+    history = list(csv.DictReader(io.StringIO(files["Loss history (CSV)"][1].decode())))
+    assert len(history) == len(run.history) and float(history[-1]["test_loss"]) == pytest.approx(run.test_loss, rel=1e-5)
+    recon = Image.open(io.BytesIO(files["Reconstructions (PNG)"][1]))
+    assert recon.format == "PNG" and recon.width > recon.height
+    assert ("Samples from the prior (PNG)" in files) == (variant == "vae")
+
+
+def test_no_exports_while_the_model_trains():
+    class Training:
+        active = True
+
+    run, data = trained_run("vanilla", latent_dim=2, epochs=1)
+    job = Training()
+    job.run = run
+    at = AppTest.from_function(export_script, default_timeout=30)
+    at.session_state["run"], at.session_state["data"], at.session_state["job"] = run, data, job
+    at.run()
+    assert not at.exception and not at.get("download_button")
+
+
+def test_the_demo_can_be_exported_from_the_latent_page(media):
+    at = apply_lesson(app(), "vae-vs-ae-2-vae")
+    assert at.title[0].value == "Latent space"
+    files = downloads(at, media)
+    rows = list(csv.DictReader(io.StringIO(files["Latent codes of the test set (CSV)"][1].decode())))
+    assert rows and {r["label_name"] for r in rows} == {str(d) for d in range(10)}
+    samples = Image.open(io.BytesIO(files["Samples from the prior (PNG)"][1]))
+    assert samples.format == "PNG"
