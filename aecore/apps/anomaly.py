@@ -6,6 +6,7 @@ Baselines on the same split: PCA reconstruction error at the same bottleneck siz
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -13,11 +14,45 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .. import infer
+from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
-from ..models import Autoencoder
+from ..models import Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
+from .training import ModelSpec, train_all
 
 BATCH = 2048
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A model and schedule that detects anomalies well for one kind of data (measured, see tests/test_targets.py)."""
+
+    variant: str
+    overrides: dict             # ModelConfig fields on top of the variant's defaults
+    train: TrainConfig
+
+
+# Images: one wide layer and a 16-number code, trained briefly with MSE (the score is the MSE): on full
+# MNIST, one class at a time, 15 epochs gave a mean ROC-AUC of 0.96+ against PCA-16's 0.954.
+# Sequences: the LSTM autoencoder with a 4-number code (ECG5000 normal beats). Vectors (tables): a small MLP.
+RECIPES = {
+    "image": Recipe("vanilla", {"hidden": (256,), "latent_dim": 16, "loss": "mse"},
+                    TrainConfig(epochs=15, batch_size=64, eval_every_epoch=False)),
+    "sequence": Recipe("lstm", {"hidden": (64,), "latent_dim": 4},
+                       TrainConfig(epochs=100, batch_size=16, lr=1e-2, eval_every_epoch=False)),
+    "vector": Recipe("vanilla", {"hidden": (64,), "latent_dim": 4},
+                     TrainConfig(epochs=50, batch_size=32, eval_every_epoch=False)),
+}
+
+
+def recipe(kind: str, latent_dim: int | None = None, variant: str | None = None) -> tuple[str, ModelConfig, TrainConfig]:
+    """(variant, model config, train config) of the recipe for this kind of data, optionally re-sized or re-based."""
+    r = RECIPES[kind]
+    overrides = {**r.overrides, **({"latent_dim": latent_dim} if latent_dim else {})}
+    if variant and variant != r.variant:
+        overrides = {"latent_dim": overrides["latent_dim"]}   # another variant keeps its own architecture
+    name = variant or r.variant
+    return name, variant_config(name, **overrides), r.train
 
 
 def normal_only(data: Dataset, normal: list[int]) -> Dataset:
@@ -158,3 +193,18 @@ def score_all(model: Autoencoder, data: Dataset, normal: list[int], seed: int = 
 def auc_table(scores: dict[str, np.ndarray], anomalous: np.ndarray) -> dict[str, float]:
     """ROC-AUC of each method."""
     return {name: roc_auc(s, anomalous) for name, s in scores.items()}
+
+
+def one_class_aucs(data: Dataset, model: ModelConfig, train: TrainConfig, classes: list[int] | None = None,
+                   variant: str = "custom", on_class: Callable[[int], None] | None = None) -> list[dict]:
+    """The one-class benchmark: each class in turn is normal, a fresh model trains on it alone, and every test
+    sample is scored. Rows {normal, <method>: ROC-AUC, ...}, one per class, methods as in `score_all`."""
+    rows = []
+    for c in (range(data.n_classes) if classes is None else classes):
+        if on_class is not None:
+            on_class(c)
+        spec = ModelSpec(label_name(data, c), normal_only(data, [c]), model, train, variant)
+        run = train_all([spec])[spec.name]
+        aucs = auc_table(score_all(run.model, data, [c], seed=train.seed), is_anomaly(data.y_test, [c]))
+        rows.append({"normal": label_name(data, c), **aucs})
+    return rows

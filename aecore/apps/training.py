@@ -6,7 +6,7 @@ sums their progress into one bar.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..config import ModelConfig, TrainConfig
@@ -31,6 +31,44 @@ class GroupProgress:
     summary: str                   # one line for a progress bar
     finished: bool                 # every job has ended (done, stopped or failed)
     errors: tuple[str, ...]        # "name: why" for each failed or self-stopped job
+
+
+@dataclass
+class Group:
+    """A page's models training together in the background, with the settings they were started from."""
+
+    specs: list[ModelSpec]
+    runs: dict[str, Run]
+    jobs: dict = field(default_factory=dict)       # name -> aecore.jobs.Job
+    params: dict = field(default_factory=dict)     # what the page needs to redraw results (noise, data key, ...)
+
+    @classmethod
+    def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = 120.0,
+              pool=None) -> "Group":
+        """Build a fresh run per spec and queue them all; returns at once."""
+        runs = build_runs(specs)
+        return cls(specs, runs, start_all(runs, specs, heartbeat_s, pool), dict(params or {}))
+
+    def progress(self) -> GroupProgress:
+        return progress(self.jobs)
+
+    @property
+    def finished(self) -> bool:
+        """No job is queued or running."""
+        return not any(job.active for job in self.jobs.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every model trained to the end of its schedule (not stopped or failed on the way)."""
+        return self.finished and all(run.done for run in self.runs.values())
+
+    def stop(self) -> None:
+        for job in self.jobs.values():
+            job.stop()
+
+    def models(self) -> dict:
+        """name -> trained model, in evaluation mode."""
+        return {name: run.model.eval() for name, run in self.runs.items()}
 
 
 def build_runs(specs: list[ModelSpec]) -> dict[str, Run]:
