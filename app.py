@@ -25,6 +25,7 @@ PAGES = [
     st.Page("pages/latent.py", title="Latent space", icon="🗺️"),
     st.Page("pages/generate.py", title="Generate", icon="🎲"),
     st.Page("pages/models.py", title="Models", icon="💾"),
+    st.Page("pages/denoise.py", title="Denoising", icon="🧽"),
 ]
 
 
