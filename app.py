@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/generate.py", title="Generate", icon="🎲"),
     st.Page("pages/models.py", title="Models", icon="💾"),
     st.Page("pages/denoise.py", title="Denoising", icon="🧽"),
+    st.Page("pages/anomaly.py", title="Anomaly detection", icon="🚨"),
 ]
 
 

@@ -56,3 +56,45 @@ def test_denoise_trains_two_models_and_plots_every_method():
     assert len(curve[0]["data"][0]["x"]) == 7
     assert "denoising AE reaches" in texts(at)
     assert len(at.get("imgs")) >= 1 or len(at.get("image")) >= 1
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    return [b for b in at.button if b.label == label][0].click().run()
+
+
+def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
+    data = make_images()
+    at = open_page("anomaly", data, anomaly_epochs=2, anomaly_k=4)
+    assert not at.exception
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["method"]) == {"autoencoder", "PCA-4", "Isolation Forest"}
+    assert table["ROC-AUC"].between(0, 1).all()
+    hist = [c for c in charts(at) if c["data"][0]["type"] == "histogram"][0]
+    assert sum(len(t["x"]["bdata"]) if isinstance(t["x"], dict) else len(t["x"]) for t in hist["data"]) > 0
+    roc = [c for c in charts(at) if any(t.get("name", "").startswith("chance") for t in c["data"])][0]
+    assert any(t["name"].startswith("autoencoder (") for t in roc["data"])
+    recall_before = [m for m in at.metric if m.label == "Recall"][0].value
+    at.slider(key="anomaly_threshold_autoencoder").set_value(at.slider(key="anomaly_threshold_autoencoder").min).run()
+    assert [m for m in at.metric if m.label == "Recall"][0].value == "100.0%"
+    assert [m for m in at.metric if m.label == "Flagged"][0].value.startswith(f"{len(data.x_test):,} of")
+    assert recall_before != "" and not at.exception
+
+
+def test_anomaly_with_a_vae_offers_the_elbo_score():
+    at = open_page("anomaly", make_images(), anomaly_epochs=1, anomaly_k=2, anomaly_variant="vae")
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    assert not at.exception
+    assert "VAE −ELBO" in set(at.dataframe[0].value["method"])
+    assert at.radio(key="anomaly_score").options == ["autoencoder", "VAE −ELBO"]
+    at.radio(key="anomaly_score").set_value("VAE −ELBO").run()
+    assert not at.exception
+
+
+def test_anomaly_on_sequences_uses_the_lstm():
+    at = open_page("anomaly", make_sequences(), anomaly_epochs=1)
+    assert at.selectbox(key="anomaly_variant").value == "lstm"
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    assert not at.exception
+    assert "PCA-4" in set(at.dataframe[0].value["method"])
