@@ -68,16 +68,21 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
             x, y = downsample(epochs, np.array([s.losses.get(part, np.nan) for s in train], dtype=float))
             y = smooth(y)
             plotted.append(y)
+            # A VAE's total sits on top of its reconstruction part: draw it as a wide pale band underneath
+            band = variational and part == "loss"
             traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"train {PART_NAMES[part]}",
-                               legendgroup=part, line=dict(color=COLORS[part], width=2)))
+                               legendgroup=part, opacity=0.35 if band else 1.0,
+                               line=dict(color=COLORS[part], width=7 if band else 2)))
     for part in parts:
         tests = [(t["epoch"], t[part]) for t in test_history if part in t]
         if tests:
             tx, ty = (np.array(v, dtype=float) for v in zip(*tests))
             plotted.append(ty)
+            band = variational and part == "loss"
             traces.append(dict(type="scatter", x=tx, y=ty, mode="markers+lines", name=f"test {PART_NAMES[part]}",
-                               legendgroup=part, line=dict(color=COLORS[part], width=1, dash="dot"),
-                               marker=dict(size=8, symbol="diamond")))
+                               legendgroup=part, opacity=0.5 if band else 1.0,
+                               line=dict(color=COLORS[part], width=1, dash="dot"),
+                               marker=dict(size=13 if band else 8, symbol="diamond")))
     layout = dict(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="loss",
                   legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
                   xaxis=dict(title=dict(text="epoch")),

@@ -6,6 +6,7 @@ cadence), "train_error" (why the last button press could not start training).
 """
 from __future__ import annotations
 
+import os
 import time
 
 import streamlit as st
@@ -17,19 +18,26 @@ from aecore.train import new_run
 
 # Redraw every CADENCE_S while training; slower (up to MAX_CADENCE_S) when a redraw costs more than
 # DRAW_BUDGET of the interval, so a slow server keeps its CPU for training. Measured with scripts/bench_ui.py.
-CADENCE_S = 1.0
+CADENCE_S = float(os.environ.get("LATENT_LAB_CADENCE_S", "1.0"))   # the variable is for scripts/bench_ui.py
 MAX_CADENCE_S = 5.0
 DRAW_BUDGET = 0.05
 # The page polls every second; other pages poll via the sidebar's status line (ui.training_status_ui). A
 # browser throttles timers in a tab hidden for 5 minutes to once a minute, so a 30 s heartbeat would stop
 # the training of a student reading another tab: 2 minutes still ends a closed tab's job soon enough.
 HEARTBEAT_S = 120.0
+FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
 PREVIEW_SCALE = 3   # pixels per data pixel in the reconstruction grid: crisp on a projector
 
 INTRO = """An autoencoder learns to squeeze each sample through a small **code** (the bottleneck) and rebuild
 it. Training shows it many samples and nudges its weights to make the rebuilt sample closer to the input:
 the **loss** measures how far off it still is, on data it trains on and on test data it never sees.
 Below, watch the loss fall and the reconstructions of a few test samples sharpen."""
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up():
+    """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up)."""
+    return jobs.warm_up()
 
 
 def start_ui(fresh: bool) -> None:
@@ -45,7 +53,8 @@ def start_ui(fresh: bool) -> None:
         else:
             run = st.session_state.run
             jobs.prepare_resume(run, settings.train)
-        st.session_state.job = jobs.start(run, data, heartbeat_s=HEARTBEAT_S)
+        st.session_state.job = job = jobs.start(run, data, heartbeat_s=HEARTBEAT_S)
+        job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
     except ValueError as err:   # settings that cannot build this model on this data
         st.session_state.train_error = str(err)
 
@@ -83,7 +92,7 @@ def progress_ui(progress: jobs.Progress, steps: list, run) -> None:
     st.progress(progress.fraction, text=progress.summary)
     if progress.error:
         (st.error if progress.status == "failed" else st.warning)(progress.error)
-    chart, recon = st.columns([3, 2], gap="medium")
+    chart, recon = st.columns([5, 4], gap="medium")
     with chart:
         st.markdown("**Loss** (lower is better)")
         st.plotly_chart(plots.loss_curve(steps, progress.test_history, run.model_config.variational),
@@ -105,7 +114,7 @@ def preview_ui(preview: jobs.Preview | None, run) -> None:
     rows = " · ".join(f"{name}s" if i == 0 else name for i, name in enumerate(preview.rows))
     caption = f"Rows, top to bottom: {rows} (at step {preview.step:,})"
     if preview.grid is not None:
-        st.image(png_bytes(preview.grid, scale=PREVIEW_SCALE), caption=caption)
+        st.image(png_bytes(preview.grid, scale=PREVIEW_SCALE), caption=caption, output_format="PNG")   # no JPEG blur
     else:
         st.plotly_chart(plots.series_preview(preview.values, preview.rows), key="train_series",
                         config={"displayModeBar": False})
@@ -136,6 +145,21 @@ def live_ui() -> None:
         st.rerun()   # the buttons, the banner and the timer follow the new state
 
 
+def idle_ui(settings, data) -> None:
+    """Before the first Train: the same layout, empty (it also makes the browser load its chart library now,
+    not after the click: that took seconds on a busy 2-core machine, see scripts/bench_ui.py)."""
+    st.caption(f"Press **Train** to train a **{settings.variant}** with a {settings.model.latent_dim}-number code on "
+               f"{data.title} for {settings.train.epochs} epoch(s). Change the settings in the sidebar.")
+    chart, recon = st.columns([5, 4], gap="medium")
+    with chart:
+        st.markdown("**Loss** (lower is better)")
+        st.plotly_chart(plots.loss_curve([], [], settings.model.variational), key="train_loss",
+                        config={"displayModeBar": False})
+    with recon:
+        st.markdown("**Reconstructions** of test samples")
+        preview_ui(None, None)
+
+
 def final_ui() -> None:
     """The state after training (or of a loaded model): drawn once, no timer."""
     job, run = st.session_state.get("job"), ui.current_run()
@@ -149,6 +173,7 @@ def final_ui() -> None:
     progress_ui(progress, steps, run)
 
 
+warm_up()
 ui.model_banner()
 st.title("Train")
 st.markdown(INTRO)
@@ -184,5 +209,4 @@ if training:
 elif run is not None:
     final_ui()
 else:
-    st.caption(f"Press **Train** to train a **{settings.variant}** with a {settings.model.latent_dim}-number code on "
-               f"{data.title} for {settings.train.epochs} epoch(s). Change the settings in the sidebar.")
+    idle_ui(settings, data)

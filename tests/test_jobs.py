@@ -249,3 +249,23 @@ def test_loss_curve_is_light_and_splits_vae_parts():
 def test_engine_modules_do_not_import_streamlit():
     code = "import sys, aecore.jobs, aecore.plots; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_wait_first_step(pool):
+    run, data = tiny_run(epochs=10_000)
+    job = jobs.start(run, data, pool=pool)
+    assert job.wait_first_step(10)
+    progress = job.poll()
+    assert progress.step >= 1 and progress.preview is not None and progress.history
+    job.stop()
+
+
+def test_wait_first_step_returns_at_once_when_queued():
+    with jobs.pool_of(1) as pool:
+        first_run, data = tiny_run(epochs=10_000)
+        first = jobs.start(first_run, data, pool=pool)
+        second = jobs.start(tiny_run(epochs=1)[0], data, pool=pool)
+        t0 = time.perf_counter()
+        assert not second.wait_first_step(5)
+        assert time.perf_counter() - t0 < 1
+        first.stop()
