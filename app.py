@@ -27,6 +27,7 @@ PAGES = [
     st.Page("pages/models.py", title="Models", icon="💾"),
     st.Page("pages/denoise.py", title="Denoising", icon="🧽"),
     st.Page("pages/anomaly.py", title="Anomaly detection", icon="🚨"),
+    st.Page("pages/compression.py", title="Compression", icon="🗜️"),
 ]
 
 

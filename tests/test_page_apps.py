@@ -98,3 +98,21 @@ def test_anomaly_on_sequences_uses_the_lstm():
     at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
     assert not at.exception
     assert "PCA-4" in set(at.dataframe[0].value["method"])
+
+
+def test_compression_sweeps_sizes_and_counts_bytes_exactly():
+    data = make_images()
+    run, _ = trained_run("vanilla", latent_dim=2, epochs=1)   # the current model joins the bytes chart
+    at = open_page("compression", data, run=run, compress_sizes=[2, 4], compress_k=4, compress_epochs=1)
+    assert not at.exception
+    at = finish_training(submit(at, "Train the autoencoders"), "compress_group")
+    assert not at.exception
+    sweep = [c for c in charts(at) if c["layout"]["xaxis"]["title"]["text"].startswith("bottleneck")][0]
+    assert {t["name"] for t in sweep["data"]} == {"autoencoder", "PCA"}
+    assert list(sweep["data"][0]["x"]) == [2, 4]
+    table = at.dataframe[0].value
+    ae = table[table["method"] == "autoencoder (4-d code)"].set_index("format")["bytes/sample"].to_dict()
+    assert ae == {"float32": 16, "float16": 8, "8-bit": 4}
+    assert f"current model ({run.variant}, 2-d code)" in set(table["method"])
+    assert (table["method"] == "JPEG").sum() == 7
+    assert "closest JPEG" in texts(at)
