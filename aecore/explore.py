@@ -82,6 +82,16 @@ def slider_ranges(model: Autoencoder, codes: np.ndarray | None = None, span: flo
     return np.stack([mean - span * std, mean + span * std], axis=1).astype(np.float32)
 
 
+def covering_ranges(model: Autoencoder, codes: np.ndarray, pad: float = 0.5) -> np.ndarray:
+    """`slider_ranges` widened to reach every code (plus `pad`), rounded out to halves: the codes of a briefly
+    trained VAE can sit far outside +-3, and a slider that cannot reach a clicked point would clip it."""
+    ranges = slider_ranges(model, codes)
+    codes = np.asarray(codes, np.float32)
+    lo = np.minimum(ranges[:, 0], codes.min(0) - pad)
+    hi = np.maximum(ranges[:, 1], codes.max(0) + pad)
+    return np.stack([np.floor(lo * 2) / 2, np.ceil(hi * 2) / 2], axis=1).astype(np.float32)
+
+
 def labels_for(model: Autoencoder, n: int, label: int | None) -> Tensor | None:
     """The label tensor a decode needs: `label` repeated for a conditional VAE, else None."""
     if not model.config.conditional:

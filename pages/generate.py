@@ -12,12 +12,13 @@ import streamlit as st
 import torch
 
 import ui
-from aecore import explore, jobs, latent_plots
+from aecore import explore, latent_plots
 from aecore.models import MODELS
 
 TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
 TRAVERSAL_STEPS = 9    # odd: the middle column is the starting code itself
 SLIDER_SCALE = 8       # a 28-pixel digit drawn 224 pixels wide
+SLIDER_CAPTION = "your code, decoded"   # also how the browser tests find this image
 
 
 @st.cache_data(max_entries=8, show_spinner="Encoding the test set…")
@@ -34,7 +35,7 @@ def model_ui(run):
         return run.model.eval(), run.step, False
     snap = st.session_state.get("explore_snapshot")
     if snap is None or snap[0] != run.id:
-        model, step = explore.snapshot(run, jobs.lock_for(run))
+        model, step = explore.snapshot(run, job.lock)
         snap = st.session_state.explore_snapshot = (run.id, step, model)
     return snap[2], snap[1], True
 
@@ -68,7 +69,7 @@ def sliders_ui(model, dims: list[int], kl, label: int | None, kind: str, value_r
     """One slider per shown dimension and the decoded sample; dragging reruns only this panel."""
     k = model.config.latent_dim
     b1, b2, _ = st.columns([1, 1, 3])
-    b1.button("🎲 Random sample", key="gen_random", on_click=_random, args=(model, dims), width="stretch",
+    b1.button("Random sample", icon=":material/casino:", key="gen_random", on_click=_random, args=(model, dims), width="stretch",
               help="Draw the shown dimensions from the prior N(0, 1); the hidden ones stay at 0.")
     b2.button("Reset to 0", key="gen_reset", on_click=_set_code, args=({d: 0.0 for d in dims},), width="stretch",
               help="The centre of the prior: the most typical code.")
@@ -81,7 +82,7 @@ def sliders_ui(model, dims: list[int], kl, label: int | None, kind: str, value_r
                              help="Standard deviations of the prior: ±3 covers 99.7% of it.")
     with right:
         x = explore.decode_codes(model, z, label)
-        show_samples(x, kind, value_range, caption="decoded", scale=SLIDER_SCALE, key="gen_slider_plot")
+        show_samples(x, kind, value_range, caption=SLIDER_CAPTION, scale=SLIDER_SCALE, key="gen_slider_plot")
     if k > len(dims):
         st.caption(f"Showing the {len(dims)} dimensions the model uses most; the other {k - len(dims)} stay at 0.")
 
@@ -100,7 +101,7 @@ def traversal_ui(model, dims: list[int], kl, label: int | None, kind: str, value
     """Each shown dimension swept from -3 sigma to +3 sigma, the others at 0."""
     grid = explore.traversal_grid(model, dims, steps=TRAVERSAL_STEPS, label=label)
     if kind == "image":
-        ui.show_images(grid, value_range, ncols=TRAVERSAL_STEPS, scale=2,
+        ui.show_images(grid, value_range, ncols=TRAVERSAL_STEPS, scale=3,
                        caption="rows, top to bottom: " + ", ".join(f"z{d + 1}" for d in dims)
                                + " · columns: −3σ … +3σ")
     else:
@@ -182,12 +183,12 @@ def not_generative_ui(run) -> None:
 
 
 def page() -> None:
+    ui.model_banner()
     st.title("Generate")
     st.markdown(
         "A variational autoencoder (VAE) learns codes that follow a simple bell curve, so *any* code drawn "
         "from it should decode to something that looks like the data. Move the sliders to choose a code "
         "yourself and watch the decoder turn it into a new sample that is in no dataset.")
-    ui.model_banner()
     run = ui.current_run()
     if run is None:
         st.info("Train a VAE on the **Train** page (or load one on **Models**) to generate with it.")

@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 import ui
-from aecore import explore, jobs, latent_plots
+from aecore import explore, latent_plots
 from aecore.infer import reconstruct
 from aecore.project import Projection, project
 
@@ -40,7 +40,7 @@ def model_ui(run):
         return run.model.eval(), run.step, False
     snap = st.session_state.get("explore_snapshot")
     if snap is None or snap[0] != run.id:
-        model, step = explore.snapshot(run, jobs.lock_for(run))
+        model, step = explore.snapshot(run, job.lock)
         snap = st.session_state.explore_snapshot = (run.id, step, model)
     return snap[2], snap[1], True
 
@@ -89,10 +89,10 @@ def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
     if data.kind == "image":
         ncols = min(len(shown), 16)
         scale = 6 if len(shown) == 1 else 3
-        left, right = st.columns(2)
-        with left:
+        cols = st.columns([1, 1, 3]) if len(shown) == 1 else st.columns(2)   # one sample: side by side
+        with cols[0]:
             ui.show_images(x, data.value_range, ncols=ncols, caption="input", scale=scale)
-        with right:
+        with cols[1]:
             ui.show_images(x_hat, data.value_range, ncols=ncols, caption="reconstruction", scale=scale)
     else:
         titles = [f"#{i}" for i in shown[:8]]
@@ -145,12 +145,12 @@ def projection_ui(run, step: int, fp: str, data_key: tuple, codes: np.ndarray) -
 
 
 def page() -> None:
+    ui.model_banner()
     st.title("Latent space")
     st.markdown(
         "An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from "
         "it. Each dot below is one test sample placed by its code and coloured by its label: if similar samples "
         "land together, the code has captured what makes them alike, though no one told the model the labels.")
-    ui.model_banner()
     run = ui.current_run()
     if run is None:
         st.info("Train a model on the **Train** page (or load one on **Models**) to see its latent space.")
@@ -195,7 +195,7 @@ def page() -> None:
         st.subheader("Decode any code")
         st.caption("The code has so few numbers that you can choose them yourself: move the sliders and watch "
                    "what the decoder makes of that spot (also the empty ones between the clusters).")
-        code_ui(model, data, explore.slider_ranges(model, codes))
+        code_ui(model, data, explore.covering_ranges(model, codes))
 
     if enc.kl is not None:
         st.subheader("Which code dimensions does the VAE use?")

@@ -108,6 +108,15 @@ def test_slider_ranges(vae):
     assert np.all(ranges[:, 0] < codes.mean(0)) and np.all(ranges[:, 1] > codes.mean(0))
 
 
+def test_covering_ranges_reach_every_code(vae):
+    run, _ = vae
+    codes = np.array([[-7.2, 0.0, 0.1, 0.2], [1.0, 4.1, 0.0, 0.0]], np.float32)
+    ranges = explore.covering_ranges(run.model, codes)
+    assert np.all(ranges[:, 0] <= codes.min(0)) and np.all(ranges[:, 1] >= codes.max(0))
+    np.testing.assert_allclose(ranges[2], [-3, 3])   # never narrower than the prior's +-3
+    assert ranges[0, 0] == -8.0 and ranges[1, 1] == 5.0
+
+
 def test_decode_codes_single_and_conditional(vae, cvae):
     run, data = vae
     assert explore.decode_codes(run.model, np.zeros(4)).shape == (1, *data.shape)

@@ -109,3 +109,30 @@ def test_sequences_use_line_plots():
 def test_no_run():
     at = AppTest.from_file(PAGE, default_timeout=30).run()
     assert not at.exception and "Train a VAE" in at.info[0].value
+
+
+def test_while_training_it_decodes_with_a_snapshot():
+    import time
+    from aecore import jobs
+    from aecore.config import TrainConfig
+    from aecore.models import variant_config
+    from aecore.train import new_run
+    from conftest import make_images
+    data = make_images()
+    run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=10_000, batch_size=32), "vae")
+    with jobs.pool_of(1) as pool:
+        job = jobs.start(run, data, pool=pool, heartbeat_s=None)
+        deadline = time.monotonic() + 20
+        while run.step < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        at.session_state["dataset"] = "upload"
+        at.session_state["upload_data"] = data
+        at.session_state["run"] = run
+        at.session_state["job"] = job
+        at.run()
+        assert not at.exception
+        assert any("snapshot of the model at step" in i.value for i in at.info)
+        assert len(latent_sliders(at)) == 3
+        assert job.active and run.model.training
+        job.stop()

@@ -124,3 +124,29 @@ def test_selection_helper_reads_customdata():
     exec(compile(Path(PAGE).read_text().replace("\npage()\n", "\n"), PAGE, "exec"), namespace)   # the helpers, not the page
     points = [{"customdata": 7}, {"customdata": [3]}, {"customdata": 7}, {}]
     assert namespace["selected_indices"](SimpleNamespace(selection=SimpleNamespace(points=points))) == [7, 3]
+
+
+def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
+    from aecore import jobs
+    from aecore.config import TrainConfig
+    from aecore.models import variant_config
+    from aecore.train import new_run
+    from conftest import make_images
+    data = make_images()
+    run = new_run(data, variant_config("vae", latent_dim=2), TrainConfig(epochs=10_000, batch_size=32), "vae")
+    with jobs.pool_of(1) as pool:
+        job = jobs.start(run, data, pool=pool, heartbeat_s=None)
+        deadline = __import__("time").monotonic() + 20
+        while run.step < 3 and __import__("time").monotonic() < deadline:
+            __import__("time").sleep(0.01)
+        at = open_page(run, data, job=job)
+        assert not at.exception
+        assert any("snapshot of the model at step" in i.value for i in at.info)
+        assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
+        step = run.step
+        assert job.active and run.model.training, "the page did not switch the training model to eval mode"
+        __import__("time").sleep(0.3)
+        assert run.step > step, "training went on"
+        snap = at.session_state["explore_snapshot"]
+        assert snap[2] is not run.model
+        job.stop()

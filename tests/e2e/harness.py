@@ -137,11 +137,12 @@ def train(page, variant: str = "vae", latent_dim: int = 2, epochs: int = 1, data
     page.get_by_text(re.compile(rf"to train an? {re.escape(variant)} with a {latent_dim}-number code .* for {epochs} epoch")
                      ).wait_for(timeout=30_000)
     page.get_by_role("button", name="Train", exact=True).click()
-    # the progress bar's text ends in "· done" (or "· failed"/"· stopped") when the job has ended
+    # the Train page's progress bar (not the sidebar's status line) ends in "· done" when the job has ended
+    bar = '[data-testid="stMain"] [data-testid="stProgress"]'
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
-                   .some(p => / · (done|failed|stopped)/.test(p.innerText))""", timeout=timeout_ms)
-    text = page.get_by_test_id("stProgress").first.inner_text()
+        f"""() => [...document.querySelectorAll('{bar}')].some(p => / · (done|failed|stopped)/.test(p.innerText))""",
+        timeout=timeout_ms)
+    text = page.locator(bar).first.inner_text()
     if "done" not in text:
         raise AssertionError(f"training did not finish: {text!r}")
     wait_idle(page)
