@@ -28,6 +28,7 @@ PAGES = [
     st.Page("pages/denoise.py", title="Denoising", icon="🧽"),
     st.Page("pages/anomaly.py", title="Anomaly detection", icon="🚨"),
     st.Page("pages/compression.py", title="Compression", icon="🗜️"),
+    st.Page("pages/features.py", title="Features", icon="🏷️"),
 ]
 
 

@@ -116,3 +116,27 @@ def test_compression_sweeps_sizes_and_counts_bytes_exactly():
     assert f"current model ({run.variant}, 2-d code)" in set(table["method"])
     assert (table["method"] == "JPEG").sum() == 7
     assert "closest JPEG" in texts(at)
+
+
+def test_features_with_the_current_model_needs_no_training():
+    data = make_images()
+    run, _ = trained_run("vanilla", latent_dim=4, epochs=2)
+    at = open_page("features", data, run=run, features_budgets=["100", "all"])
+    assert not at.exception
+    assert at.radio(key="features_source").value == "current"
+    at = submit(at, "Compare features")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 3 * 2 and list(table.columns)[-2:] == ["100 labels", f"{len(data.x_train):,} labels"]
+    assert table.iloc[:, 2:].stack().between(0, 1).all()
+    raw = table[table["features"].str.startswith("raw")]
+    assert raw.iloc[:, -1].min() > 0.9        # the bars are easy from their pixels
+    assert len(charts(at)) == 2
+
+
+def test_features_trains_a_new_model_when_there_is_none():
+    at = open_page("features", make_images(), features_k=4, features_epochs=1, features_budgets=["100"])
+    assert at.radio(key="features_source").options == ["a new autoencoder trained here"]
+    at = finish_training(submit(at, "Compare features"), "features_group")
+    assert not at.exception
+    assert "autoencoder code (4-d)" in set(at.dataframe[0].value["features"])
