@@ -29,6 +29,7 @@ PAGES = [
     st.Page("pages/anomaly.py", title="Anomaly detection", icon="🚨"),
     st.Page("pages/compression.py", title="Compression", icon="🗜️"),
     st.Page("pages/features.py", title="Features", icon="🏷️"),
+    st.Page("pages/imputation.py", title="Imputation", icon="🩹"),
 ]
 
 

@@ -140,3 +140,30 @@ def test_features_trains_a_new_model_when_there_is_none():
     at = finish_training(submit(at, "Compare features"), "features_group")
     assert not at.exception
     assert "autoencoder code (4-d)" in set(at.dataframe[0].value["features"])
+
+
+def metric(at: AppTest, label: str) -> float:
+    return float([m for m in at.metric if m.label == label][0].value.replace(",", ""))
+
+
+def test_imputation_beats_the_mean_and_reacts_to_the_mask():
+    data = make_images()
+    run, _ = trained_run("vanilla", latent_dim=4, epochs=8)
+    at = open_page("imputation", data, run=run)
+    assert not at.exception
+    base, ours = metric(at, "Mean fill: error on hidden values"), metric(at, "Autoencoder: error on hidden values")
+    assert ours < base
+    hidden = metric(at, "Hidden values")
+    assert hidden == 48 * 4 * 4        # the default block: a 25% square, 4 x 4 of every 8 x 8 test image
+    at.slider(key="impute_fraction").set_value(0.5).run()
+    assert metric(at, "Hidden values") > hidden and not at.exception
+    at.selectbox(key="impute_mask").set_value("random").run()
+    assert not at.exception and len(at.get("imgs")) + len(at.get("image")) >= 1
+
+
+def test_imputation_trains_its_own_model_without_a_current_one():
+    at = open_page("imputation", make_images(), impute_k=4, impute_epochs=1)
+    assert at.radio(key="impute_source").options == ["an autoencoder trained here"]
+    at = finish_training(submit(at, "Train the autoencoder"), "impute_group")
+    assert not at.exception
+    assert metric(at, "Hidden values") > 0
