@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,6 +25,7 @@ FORMAT = "latent-lab-run"
 FORMAT_VERSION = 1
 FILES = ("model.safetensors", "config.json", "history.json")
 MAX_CHECKPOINT_BYTES = 512 * 2**20   # far above any model this app trains; stops zip bombs and accidents
+MAX_RATIO, RATIO_MIN_BYTES = 200, 2**20   # as for data zips: weights barely compress, JSON ~10x; a bomb far more
 
 
 class CheckpointError(ValueError):
@@ -72,11 +74,14 @@ def load_run(folder: str | Path, device: str = "cpu") -> Run:
     files = {}
     for name in FILES:
         path = folder / name
-        if path.exists():
-            if path.stat().st_size > MAX_CHECKPOINT_BYTES:
-                raise CheckpointError(f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
-            files[name] = path.read_bytes()
-    return runs_from_files(files, device)
+        try:
+            if path.exists():
+                if path.stat().st_size > MAX_CHECKPOINT_BYTES:
+                    raise CheckpointError(f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+                files[name] = path.read_bytes()
+        except OSError as err:   # a folder named like the file, no permission, ...
+            raise CheckpointError(f"{name} in {folder} cannot be read ({err.strerror or err})") from None
+    return _guarded(str(folder), lambda: runs_from_files(files, device))
 
 
 def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu") -> Run:
@@ -88,16 +93,44 @@ def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu
         raise CheckpointError(f"{filename} is not a zip archive; upload a zip of a run folder "
                               f"({', '.join(FILES)})")
     files = {}
-    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-        for info in zf.infolist():
-            base = info.filename.rsplit("/", 1)[-1]   # a zipped folder nests its files one level down
-            if base in FILES and not info.is_dir():
-                if info.file_size > MAX_CHECKPOINT_BYTES:
-                    raise CheckpointError(f"{base} would unpack to {info.file_size / 2**20:.0f} MiB, "
-                                          f"over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
-                with zf.open(info) as f:
-                    files[base] = f.read(MAX_CHECKPOINT_BYTES + 1)
-    return runs_from_files(files, device)
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            for info in zf.infolist():
+                base = info.filename.rsplit("/", 1)[-1]   # a zipped folder nests its files one level down
+                if base in FILES and not info.is_dir():
+                    _check_member(info, base)
+                    with zf.open(info) as f:
+                        files[base] = f.read(MAX_CHECKPOINT_BYTES + 1)
+                    if len(files[base]) > MAX_CHECKPOINT_BYTES:   # declared sizes can lie
+                        raise CheckpointError(f"{base} unpacks to more than the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, ValueError) as err:   # a damaged, encrypted or exotic archive (CheckpointError passes)
+        if isinstance(err, CheckpointError):
+            raise
+        raise CheckpointError(f"{filename}: the archive cannot be read ({type(err).__name__}: {err})") from None
+    return _guarded(filename, lambda: runs_from_files(files, device))
+
+
+def _check_member(info: zipfile.ZipInfo, base: str) -> None:
+    """Refuse a member before unpacking it: over the size limit, or compressed like a zip bomb."""
+    if info.file_size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{base} would unpack to {info.file_size / 2**20:.0f} MiB, "
+                              f"over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+    if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise CheckpointError(f"{base} declares {info.file_size / 2**20:.0f} MiB from {info.compress_size:,} "
+                              f"compressed bytes, over the {MAX_RATIO}:1 limit for a zip member; it was not unpacked")
+
+
+def _guarded(what: str, load):
+    """The boundary with untrusted checkpoints: whatever goes wrong is a CheckpointError, never a traceback."""
+    try:
+        return load()
+    except CheckpointError:
+        raise
+    except MemoryError:
+        raise CheckpointError(f"{what} is too large to load into memory") from None
+    except Exception as err:   # a hostile file can fail in ways no check foresaw; it must still be refused
+        raise CheckpointError(f"{what} could not be loaded ({type(err).__name__}: {err})") from None
 
 
 def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
@@ -112,15 +145,19 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
         info = DataInfo(**{**config["data"], "shape": tuple(config["data"]["shape"]),
                            "label_names": tuple(config["data"]["label_names"]),
                            "value_range": tuple(config["data"]["value_range"])})
-        model = Autoencoder(model_cfg, tuple(config["input_shape"]), tuple(config["value_range"]))
-    except (KeyError, TypeError, ValueError) as err:
+        input_shape, value_range = tuple(config["input_shape"]), tuple(config["value_range"])
+        counters = {k: _count(config, k) for k in ("step", "epoch", "batch")}
+        with torch.device("meta"):   # shapes only: a config can describe a model too big to allocate
+            shell = Autoencoder(model_cfg, input_shape, value_range)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"config.json does not describe a model this version can build: {err}") from None
-    _load_weights(model, files["model.safetensors"])
+    weights = _read_weights(files["model.safetensors"], shell.state_dict())
+    model = Autoencoder(model_cfg, input_shape, value_range)   # now known to be the size of the weights file
+    model.load_state_dict(weights)
     dev = resolve_device(device)
     model.to(dev).eval()
     run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg),
-              variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")),
-              step=int(config.get("step", 0)), epoch=int(config.get("epoch", 0)), batch=int(config.get("batch", 0)))
+              variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")), **counters)
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"])
     return run
@@ -139,12 +176,20 @@ def _parse_config(blob: bytes) -> dict:
     return config
 
 
-def _load_weights(model: Autoencoder, blob: bytes) -> None:
+def _count(config: dict, key: str) -> int:
+    """A non-negative whole-number counter from config.json (0 when absent)."""
+    value = config.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key!r} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _read_weights(blob: bytes, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, checked name by name and shape by shape against `expected`."""
     try:
         weights = load_safetensors(blob)
     except (SafetensorError, ValueError, OSError) as err:
         raise CheckpointError(f"model.safetensors is damaged or truncated ({err})") from None
-    expected = model.state_dict()
     missing = sorted(set(expected) - set(weights))
     unexpected = sorted(set(weights) - set(expected))
     if missing or unexpected:
@@ -155,15 +200,34 @@ def _load_weights(model: Autoencoder, blob: bytes) -> None:
         if tensor.shape != expected[name].shape:
             raise CheckpointError(f"model.safetensors does not match config.json: {name} has shape "
                                   f"{tuple(tensor.shape)}, the config builds {tuple(expected[name].shape)}")
+        if not tensor.is_floating_point():
+            raise CheckpointError(f"model.safetensors holds {tensor.dtype} values in {name}; weights are floats")
         if not torch.isfinite(tensor).all():
             raise CheckpointError(f"model.safetensors holds NaN or infinite values in {name}")
-    model.load_state_dict(weights)
+    return weights
 
 
 def _parse_history(blob: bytes) -> tuple[list[Step], list[dict]]:
     try:
         history = json.loads(blob)
         steps = [Step(**s) for s in history.get("steps", [])]
-        return steps, list(history.get("test", []))
-    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError) as err:
+        tests = list(history.get("test", []))
+        for s in steps:   # the pages plot these: every loss a number, "loss" always there
+            _check_losses(s.losses, f"step {s.n}")
+            if not all(isinstance(v, (int, float)) for v in (s.n, s.epoch, s.samples_per_s, s.eta_s)):
+                raise ValueError(f"step {s.n!r} has counters that are not numbers")
+            if s.test is not None:
+                _check_losses(s.test, f"the test losses of step {s.n}")
+        for t in tests:
+            _check_losses(t, "a test entry")
+        return steps, tests
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError, ValueError) as err:
         raise CheckpointError(f"history.json is damaged ({err})") from None
+
+
+def _check_losses(losses, what: str) -> None:
+    if not isinstance(losses, dict) or "loss" not in losses:
+        raise ValueError(f"{what} has no losses")
+    bad = [k for k, v in losses.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+    if bad:
+        raise ValueError(f"{what} has losses that are not numbers: {', '.join(map(str, bad[:3]))}")
