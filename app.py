@@ -30,6 +30,7 @@ PAGES = [
     st.Page("pages/compression.py", title="Compression", icon="🗜️"),
     st.Page("pages/features.py", title="Features", icon="🏷️"),
     st.Page("pages/imputation.py", title="Imputation", icon="🩹"),
+    st.Page("pages/sequences.py", title="Sequences", icon="📈"),
 ]
 
 

@@ -167,3 +167,23 @@ def test_imputation_trains_its_own_model_without_a_current_one():
     at = finish_training(submit(at, "Train the autoencoder"), "impute_group")
     assert not at.exception
     assert metric(at, "Hidden values") > 0
+
+
+def test_sequences_trains_an_lstm_and_shows_each_class():
+    data = make_sequences()
+    at = open_page("sequences", data, seq_epochs=1)
+    assert not at.exception
+    at = finish_training(submit(at, "Train the LSTM autoencoder"), "seq_group")
+    assert not at.exception
+    assert at.session_state["seq_group"].runs["LSTM autoencoder"].model_config.architecture == "lstm"
+    table = at.dataframe[0].value
+    assert list(table["class"]) == ["slow", "fast"] and table["test sequences"].sum() == len(data.x_test)
+    lines = charts(at)[0]
+    assert {t["name"] for t in lines["data"]} == {"input", "reconstruction"}
+    assert metric(at, "Test reconstruction error (MSE per value)") > 0
+
+
+def test_sequences_falls_back_to_a_builtin_when_the_data_are_images():
+    at = open_page("sequences", make_images(), seq_epochs=1)
+    assert not at.exception
+    assert "ECG5000" in texts(at) or "sine waves" in texts(at)
