@@ -1,0 +1,80 @@
+"""aecore.apps.commands: the headless subcommands on a tiny .npz file, through their own argparse tree."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from aecore.apps.commands import add_commands
+from conftest import make_images
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str]:
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def bars(tmp_path_factory) -> str:
+    data = make_images()
+    path = tmp_path_factory.mktemp("data") / "bars.npz"
+    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
+    return str(path)
+
+
+def test_registers_the_four_subcommands():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    add_commands(sub)
+    assert {"denoise", "anomaly", "compress", "features"} <= set(sub.choices)
+
+
+def test_denoise_json(bars, capsys):
+    code, out = run_cli(["denoise", "--dataset", bars, "--latent-dim", "8", "--epochs", "1", "--levels", "0.3",
+                         "--level", "0.5", "--json"], capsys)
+    result = json.loads(out)
+    assert code == 0 and set(result["psnr"]) == {"noisy input", "median filter 3x3", "PCA-8", "denoising AE", "plain AE"}
+    assert {r["level"] for r in result["curve"]} == {0.3, 0.5}
+
+
+def test_anomaly_table_and_scores_csv(bars, capsys, tmp_path):
+    out_csv = tmp_path / "scores.csv"
+    code, out = run_cli(["anomaly", "--dataset", bars, "--normal", "0", "--latent-dim", "4", "--epochs", "2",
+                         "--scores", str(out_csv)], capsys)
+    assert code == 0 and "ROC-AUC" in out and "Isolation Forest" in out and "PCA-4" in out
+    rows = list(csv.DictReader(open(out_csv)))
+    assert len(rows) == 48 and set(rows[0]) == {"index", "label", "anomalous", "autoencoder", "PCA-4", "Isolation Forest"}
+    assert all(r["anomalous"] == str(int(r["label"] != "0")) for r in rows)
+
+
+def test_anomaly_one_class_reports_a_mean(bars, capsys):
+    code, out = run_cli(["anomaly", "--dataset", bars, "--one-class", "--latent-dim", "2", "--epochs", "1", "--json"], capsys)
+    result = json.loads(out)
+    assert code == 0 and len(result["per_class"]) == 3
+    assert result["mean"]["autoencoder"] == pytest.approx(np.mean([r["autoencoder"] for r in result["per_class"]]))
+
+
+def test_anomaly_rejects_an_unknown_class(bars, capsys):
+    with pytest.raises(ValueError, match="not a class"):
+        run_cli(["anomaly", "--dataset", bars, "--normal", "cats"], capsys)
+
+
+def test_compress_json_has_exact_bytes(bars, capsys):
+    code, out = run_cli(["compress", "--dataset", bars, "--sizes", "2,4", "--latent-dim", "4", "--epochs", "1",
+                         "--qualities", "20,80", "--json"], capsys)
+    result = json.loads(out)
+    ae = {r["format"]: r["bytes"] for r in result["rate_distortion"] if r["method"].startswith("autoencoder")}
+    assert code == 0 and ae == {"float32": 16, "float16": 8, "8-bit": 4} and result["table_bytes_8bit"] == 32
+    assert sorted({r["size"] for r in result["sweep"]}) == [2, 4]
+    assert sum(r["method"] == "JPEG" for r in result["rate_distortion"]) == 2
+
+
+def test_features_table(bars, capsys):
+    code, out = run_cli(["features", "--dataset", bars, "--latent-dim", "4", "--epochs", "1", "--labels", "30,all"], capsys)
+    assert code == 0 and "autoencoder code (4-d)" in out and "raw values (64-d)" in out
