@@ -58,6 +58,13 @@ def encode_split(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Enco
     return Encoded(encode_all(model, x, y).numpy().astype(np.float32), None)
 
 
+def subsample(n: int, cap: int, seed: int = 0) -> np.ndarray:
+    """Indices of the samples to draw: all n, or a fixed random `cap` of them, in index order."""
+    if n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
+
+
 def rank_dims(kl: np.ndarray | Tensor | None, latent_dim: int, top: int = 8) -> list[int]:
     """The `top` dimensions to show, most used first (by KL); in index order when there is no KL."""
     if kl is None:

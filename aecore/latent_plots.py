@@ -73,7 +73,8 @@ def line_groups(groups: list[np.ndarray], titles: list[str], gradient: bool = Tr
     for g, samples in enumerate(groups):
         lines = _as_lines(samples)
         m = len(lines)
-        shades = sample_colorscale("Viridis", [i / max(m - 1, 1) for i in range(m)]) if gradient else None
+        # Viridis up to 0.85: its last, yellow, end is hard to see on white
+        shades = sample_colorscale("Viridis", [0.85 * i / max(m - 1, 1) for i in range(m)]) if gradient else None
         for i, sample in enumerate(lines):
             color = shades[i] if gradient else PALETTE[i % len(PALETTE)]
             for f, line in enumerate(sample):

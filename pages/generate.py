@@ -108,7 +108,7 @@ def traversal_ui(model, dims: list[int], kl, label: int | None, kind: str, value
         groups = [grid[r * TRAVERSAL_STEPS:(r + 1) * TRAVERSAL_STEPS].numpy() for r in range(len(dims))]
         st.plotly_chart(latent_plots.line_groups(groups, [dim_name(d, kl) for d in dims]), width="stretch",
                         key="gen_traversal_plot")
-        st.caption("Lines shade from dark (−3σ) to light (+3σ).")
+        st.caption("Lines shade from dark (−3σ) to light green (+3σ).")
 
 
 def _pick_ui(data, side: str, default: int) -> int:
@@ -150,6 +150,7 @@ def interpolation_ui(model, data, label: int | None) -> None:
         st.plotly_chart(latent_plots.line_groups([data.x_test[idx].numpy(), path.numpy()],
                                                  ["the two test samples", "decoded along the line"]),
                         width="stretch", key="gen_interp_plot")
+        st.caption("Lines shade from the first sample (dark) to the second (light green).")
     if model.config.conditional:
         st.caption("A conditional VAE encodes each end with its own label and decodes the whole line as the "
                    "class chosen above, so the line changes style, not class.")

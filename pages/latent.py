@@ -6,6 +6,8 @@ the views use while a job trains), "latent_umap" (set of (run id, step) whose UM
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import streamlit as st
 import torch
@@ -16,7 +18,8 @@ from aecore.infer import reconstruct
 from aecore.project import Projection, project
 
 MAX_POINTS = 5000      # WebGL draws this many smoothly in any browser; more only hides structure under overlap
-MAX_FIT = 5000         # UMAP/PCA are fit on at most this many codes (UMAP on 5k takes ~10 s on 2 cores)
+UMAP_POINTS = 2000     # UMAP embeds at most this many (fit directly, no transform): ~10 s on 2 busy cores;
+                       # 5,000 took 2 min there, and placing extra points with .transform costs as much again
 MAX_SHOWN = 32         # selected samples shown with their reconstructions
 
 
@@ -27,8 +30,9 @@ def encoded(run_id: str, step: int, fp: str, data_key: tuple, _model, _x: torch.
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def projection(run_id: str, step: int, fp: str, data_key: tuple, method: str, _codes: np.ndarray) -> Projection:
-    return project(_codes, method, max_fit=MAX_FIT)
+def projection(run_id: str, step: int, fp: str, data_key: tuple, method: str, cap: int, _codes: np.ndarray) -> Projection:
+    """2-D view of the codes of one model state (those `explore.subsample(n, cap)` picks)."""
+    return project(_codes, method, max_fit=len(_codes))
 
 
 def model_ui(run):
@@ -122,26 +126,46 @@ def code_ui(model, data, ranges: np.ndarray) -> None:
                      scale=6)
 
 
-def projection_ui(run, step: int, fp: str, data_key: tuple, codes: np.ndarray) -> Projection | None:
-    """Direct for codes of 1 or 2 numbers; PCA at once, UMAP when asked for (it takes seconds)."""
-    k = codes.shape[1]
+def _ask_umap(key: tuple) -> None:
+    st.session_state.setdefault("latent_umap", set()).add(key)
+
+
+def method_ui(run, step: int, k: int) -> str | None:
+    """"direct" for codes of 1 or 2 numbers; otherwise PCA at once, or UMAP once asked for (it takes seconds)."""
     if k <= 2:
-        return projection(run.id, step, fp, data_key, "direct", codes)
+        return "direct"
     choice = st.radio("Projection", ["PCA", "UMAP"], horizontal=True, key="latent_method",
                       help="The code has more than two numbers, so it is flattened to 2-D. PCA keeps the two "
                            "directions of largest spread (a linear view); UMAP keeps neighbours together "
                            "(nonlinear, shows clusters better, takes several seconds).")
     if choice == "PCA":
-        return projection(run.id, step, fp, data_key, "pca", codes)
-    asked = st.session_state.setdefault("latent_umap", set())
-    if (run.id, step) not in asked:
-        n_fit = min(len(codes), MAX_FIT)
-        st.info(f"UMAP fits a nonlinear map to {n_fit:,} codes: about {max(3, n_fit // 400)} s or more here.")
-        if not st.button("Compute UMAP", key="latent_umap_go", type="primary"):
-            return None
-        asked.add((run.id, step))
-    with st.spinner("Fitting UMAP…"):
-        return projection(run.id, step, fp, data_key, "umap", codes)
+        return "pca"
+    if (run.id, step) in st.session_state.get("latent_umap", set()):
+        return "umap"
+    st.info("UMAP fits a nonlinear map: about 5 to 15 s here, and up to a minute more the first time after the "
+            "server starts (it compiles its code).")
+    st.button("Compute UMAP", key="latent_umap_go", type="primary", on_click=_ask_umap, args=((run.id, step),))
+    return None
+
+
+def scatter_ui(run, step: int, fp: str, data, codes: np.ndarray, method: str) -> list[int]:
+    """The codes as a WebGL scatter coloured by label; returns the test indices selected in it."""
+    n = len(codes)
+    cap = UMAP_POINTS if method == "umap" else MAX_POINTS
+    shown = explore.subsample(n, cap)
+    data_key = (data.name, data.source, n)
+    with st.spinner(f"Fitting UMAP to {len(shown):,} codes…") if method == "umap" else nullcontext():
+        proj = projection(run.id, step, fp, data_key, method, cap, codes[shown])
+    labels = data.y_test.numpy()[shown] if data.y_test is not None else None
+    if len(shown) < n:
+        st.caption(f"{proj.method.upper() if method != 'direct' else 'Codes'} sampled to {len(shown):,} of "
+                   f"{n:,} test samples (a fixed random sample, for speed)")
+    else:
+        st.caption(f"{n:,} test samples")
+    fig = latent_plots.latent_scatter(proj.coords, labels, data.label_names, shown, proj.axis_labels)
+    event = st.plotly_chart(fig, key=f"latent_scatter_{run.id}_{method}", on_select="rerun",
+                            selection_mode=("points", "box", "lasso"), width="stretch")
+    return selected_indices(event)
 
 
 def page() -> None:
@@ -168,28 +192,12 @@ def page() -> None:
             st.session_state.pop("explore_snapshot", None)
             st.rerun()
     fp = explore.fingerprint(model)
-    data_key = (data.name, data.source, len(data.x_test))
-    enc = encoded(run.id, step, fp, data_key, model, data.x_test, data.y_test)
+    enc = encoded(run.id, step, fp, (data.name, data.source, len(data.x_test)), model, data.x_test, data.y_test)
     codes = enc.codes
 
-    proj = projection_ui(run, step, fp, data_key, codes)
-    if proj is not None:
-        n = len(codes)
-        shown = np.arange(n)
-        if n > MAX_POINTS:
-            shown = np.sort(np.random.default_rng(0).choice(n, MAX_POINTS, replace=False))
-        labels = data.y_test.numpy()[shown] if data.y_test is not None else None
-        fig = latent_plots.latent_scatter(proj.coords[shown], labels, data.label_names, shown, proj.axis_labels)
-        notes = [f"{len(shown):,} test samples"]
-        if n > MAX_POINTS:
-            notes = [f"showing {MAX_POINTS:,} of {n:,} test samples (a random sample, drawn for speed)"]
-        if proj.subsampled:
-            notes.append(f"{proj.method.upper()} sampled to {proj.n_fit:,} points for the fit, the rest placed "
-                         "with the fitted map")
-        st.caption(" · ".join(notes))
-        event = st.plotly_chart(fig, key=f"latent_scatter_{run.id}_{proj.method}", on_select="rerun",
-                                selection_mode=("points", "box", "lasso"), width="stretch")
-        selection_ui(model, data, selected_indices(event), codes)
+    method = method_ui(run, step, codes.shape[1])
+    if method is not None:
+        selection_ui(model, data, scatter_ui(run, step, fp, data, codes, method), codes)
 
     if codes.shape[1] <= 2:
         st.subheader("Decode any code")

@@ -93,6 +93,13 @@ def test_active_dims_follow_kl_per_dimension(vae):
     assert explore.active_count(enc.kl, threshold=-1.0) == 4
 
 
+def test_subsample_is_fixed_sorted_and_capped():
+    assert explore.subsample(5, 10).tolist() == [0, 1, 2, 3, 4]
+    idx = explore.subsample(10_000, 2000)
+    assert len(idx) == 2000 and len(set(idx.tolist())) == 2000 and np.all(np.diff(idx) > 0)
+    assert np.array_equal(idx, explore.subsample(10_000, 2000))
+
+
 def test_rank_dims_without_kl_is_index_order():
     assert explore.rank_dims(None, 12, top=8) == list(range(8))
     assert explore.rank_dims(None, 2, top=8) == [0, 1]
