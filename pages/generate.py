@@ -92,7 +92,7 @@ def class_ui(run) -> int | None:
     if not run.model_config.conditional:
         return None
     names = run.data_info.label_names
-    return st.selectbox("Class to generate", range(len(names)), key="gen_class", format_func=lambda c: names[c],
+    return st.columns([1, 2])[0].selectbox("Class to generate", range(len(names)), key="gen_class", format_func=lambda c: names[c],
                         help="A conditional VAE is told the label, so the code only has to hold the style.")
 
 
@@ -177,10 +177,13 @@ def manifold_ui(model, dims: list[int], kl, label: int | None, value_range) -> N
 def not_generative_ui(run) -> None:
     family = ", ".join(f"**{v}**" for v in sorted(MODELS) if MODELS[v].generative)
     st.info(f"The current model, **{run.variant}**, is a plain autoencoder: it learnt to compress and rebuild its "
-            "inputs, but nothing tells it which codes are *typical*. Codes off its training points decode to "
-            "noise, so there is nothing sensible to sample. A variational autoencoder also learns to keep its codes "
-            "close to a known distribution (the prior, N(0, 1)), so any draw from that decodes to plausible data.")
-    st.markdown(f"To generate, train one of the VAE family on the **Train** page: {family}.")
+            "inputs, but nothing tells it which codes are *typical*. Its codes can sit anywhere, with gaps between "
+            "them, and codes in the gaps may decode to nonsense, so there is no distribution to sample from. A "
+            "variational autoencoder also learns to keep its codes close to a known distribution (the prior, "
+            "N(0, 1)), so a draw from that decodes to something plausible.")
+    st.markdown(f"To generate, train one of the VAE family on the **Train** page: {family}. "
+                "You can still decode codes of your choosing with this model on **Latent space** "
+                "(when its code has 1 or 2 numbers).")
 
 
 def page() -> None:

@@ -2,7 +2,8 @@
 
 Session-state keys of this page: "explore_snapshot" (shared with Generate: the (run id, step, model copy)
 the views use while a job trains), "latent_umap" (set of (run id, step) whose UMAP view was asked for),
-"latent_click" (the last clicked sample, to prefill the code sliders), "latent_z<d>" (code sliders).
+"latent_click" (the last clicked sample, to prefill the code sliders), "latent_z<d>" (code sliders),
+"latent_code_for" (the weight fingerprint those sliders were set up for).
 """
 from __future__ import annotations
 
@@ -104,9 +105,13 @@ def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
 
 
 @st.fragment
-def code_ui(model, data, ranges: np.ndarray) -> None:
+def code_ui(model, data, ranges: np.ndarray, fp: str) -> None:
     """Choose a position in a 1- or 2-D code and see what it decodes to (only this panel reruns)."""
     k = model.config.latent_dim
+    if st.session_state.get("latent_code_for") != fp:   # a new model (or snapshot): start in the middle of its codes
+        st.session_state.latent_code_for = fp
+        for d in range(k):
+            st.session_state[f"latent_z{d}"] = round(float(ranges[d].mean()), 2)
     cols = st.columns([1, 1, 2])
     z = []
     for d in range(k):
@@ -203,7 +208,7 @@ def page() -> None:
         st.subheader("Decode any code")
         st.caption("The code has so few numbers that you can choose them yourself: move the sliders and watch "
                    "what the decoder makes of that spot (also the empty ones between the clusters).")
-        code_ui(model, data, explore.covering_ranges(model, codes))
+        code_ui(model, data, explore.covering_ranges(model, codes), fp)
 
     if enc.kl is not None:
         st.subheader("Which code dimensions does the VAE use?")
