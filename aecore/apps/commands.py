@@ -56,7 +56,8 @@ def cmd_denoise(args) -> int:
 
     data = _data(args)
     cfgs = denoise.denoiser_configs(args.noise, args.level, args.latent_dim or 64)
-    runs = train_all([ModelSpec(name, data, cfg, _train_config(args, 5)) for name, cfg in cfgs.items()], _progress())
+    runs = train_all([ModelSpec(name, data, cfg, _train_config(args, denoise.TRAIN)) for name, cfg in cfgs.items()],
+                     _progress())
     methods = denoise.methods({n: r.model for n, r in runs.items()}, fit_pca(data.x_train, args.latent_dim or 64),
                               images=data.kind == "image")
     rows = denoise.psnr_curve(data.x_test, methods, args.noise, sorted(set(args.levels) | {args.level}),

@@ -1,0 +1,85 @@
+"""The issue's targets on the real datasets, with every baseline printed (run `pytest -s tests/test_targets.py`).
+
+Denoising (full MNIST, gaussian sigma 0.5): the denoising AE reaches >= 17.4 dB, +8 dB over the noisy input.
+One-class MNIST (each digit normal in turn, all 10,000 test images scored): mean ROC-AUC >= 0.96, above PCA-16.
+ECG5000 (normal beats of TRAIN, every TEST beat scored): ROC-AUC >= 0.99, above PCA-4.
+The baselines must reproduce the issue author's measurements, which pins down the conventions (PSNR pooled over
+all values after clipping; PCA fit on the clean / normal training samples; Isolation Forest with defaults).
+Budget: a few minutes on 2 CPU cores (one-layer MLPs, few epochs; see the recipes in aecore.apps).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from aecore.apps import anomaly, denoise
+from aecore.apps.baselines import fit_pca, median_filter
+from aecore.apps.training import ModelSpec, train_all
+from aecore.config import TrainConfig
+from aecore.data import load_dataset
+from conftest import shared_dataset
+
+pytestmark = pytest.mark.slow
+
+
+def real(name: str):
+    data = load_dataset(name, data_dir=str(shared_dataset(name)), allow_download=False)
+    assert data.source.startswith("local"), f"{name} must be the full local copy, got {data.source}"
+    return data
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return real("mnist")
+
+
+def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
+    t0 = time.perf_counter()
+    x, vr = mnist.x_test, mnist.value_range
+    noisy = denoise.add_noise(x, "gaussian", 0.5, vr, seed=0)
+    base = {"noisy input": denoise.psnr(x, noisy, vr), "median filter 3x3": denoise.psnr(x, median_filter(noisy), vr),
+            "PCA-64": denoise.psnr(x, fit_pca(mnist.x_train, 64).reconstruct(noisy), vr)}
+    cfg = denoise.denoiser_configs("gaussian", 0.5, latent_dim=64, hidden=denoise.HIDDEN)["denoising AE"]
+    run = train_all([ModelSpec("dae", mnist, cfg, denoise.TRAIN)])["dae"]
+    dae = denoise.psnr(x, denoise.methods({"dae": run.model})["dae"](noisy), vr)
+    print(f"\nDenoising, MNIST test, gaussian sigma 0.5 (PSNR dB): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in base.items()) + f", denoising AE {dae:.2f} "
+          f"({time.perf_counter() - t0:.0f} s)")
+    # the issue author's baselines: 9.4 / 14.1 / 15.2 dB, reproduced by this PSNR convention
+    assert base["noisy input"] == pytest.approx(9.4, abs=0.05)
+    assert base["median filter 3x3"] == pytest.approx(14.1, abs=0.05)
+    assert base["PCA-64"] == pytest.approx(15.2, abs=0.05)
+    assert dae >= 17.4 and dae >= base["noisy input"] + 8
+
+
+def test_mnist_one_class_mean_auc_beats_pca16(mnist):
+    t0 = time.perf_counter()
+    variant, model, train = anomaly.recipe("image")
+    rows = anomaly.one_class_aucs(mnist, model, train, variant=variant)
+    methods = [k for k in rows[0] if k != "normal"]
+    mean = {m: float(np.mean([r[m] for r in rows])) for m in methods}
+    print(f"\nOne-class MNIST ROC-AUC by normal digit ({time.perf_counter() - t0:.0f} s):")
+    for r in rows:
+        print(f"  {r['normal']}: " + ", ".join(f"{m} {r[m]:.4f}" for m in methods))
+    print("  mean: " + ", ".join(f"{m} {v:.4f}" for m, v in mean.items()))
+    assert mean["PCA-16"] == pytest.approx(0.954, abs=0.002)              # the issue author's baselines
+    assert mean["Isolation Forest"] == pytest.approx(0.858, abs=0.01)
+    assert mean["autoencoder"] >= 0.96 and mean["autoencoder"] > mean["PCA-16"]
+
+
+def test_ecg5000_auc_beats_pca4():
+    t0 = time.perf_counter()
+    data = real("ecg5000")
+    variant, model, train = anomaly.recipe("sequence")
+    normal = [0]                                                            # class 1: normal beats
+    run = train_all([ModelSpec("ae", anomaly.normal_only(data, normal), model, train, variant)])["ae"]
+    aucs = anomaly.auc_table(anomaly.score_all(run.model, data, normal), anomaly.is_anomaly(data.y_test, normal))
+    print(f"\nECG5000 ROC-AUC ({variant}, {model.latent_dim}-d code, {time.perf_counter() - t0:.0f} s): "
+          + ", ".join(f"{m} {a:.4f}" for m, a in aucs.items()))
+    assert aucs["PCA-4"] == pytest.approx(0.986, abs=0.001)                 # the issue author's baselines
+    assert aucs["Isolation Forest"] == pytest.approx(0.948, abs=0.002)
+    assert aucs["autoencoder"] >= 0.99 and aucs["autoencoder"] > aucs["PCA-4"]
