@@ -21,11 +21,10 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from aecore import share
+from aecore import export, share
 from aecore.checkpoint import FILES, runs_from_files
 from aecore.config import ModelConfig, TrainConfig
 from aecore.data import DATASETS, DataError, Dataset, load_dataset
-from aecore.export import run_downloads
 from aecore.imaging import png_bytes, to_grid
 from aecore.presets import Preset, apply_preset, bundled_demos, load_presets
 from aecore.train import Run
@@ -138,13 +137,16 @@ DEMO_PAGES = ("latent", "generate")    # url paths of the pages that give a sess
 NO_LESSON = ""
 PRESENTER_SCALE = 2
 # Streamlit sizes text in rem, so one root font size scales the whole page for a projector. Images keep their
-# pixels square when the browser enlarges them. Plotly draws its own text in px: ui.chart_config keeps it legible.
+# pixels square when the browser enlarges them. Plotly sets its text sizes inline, in px: the rules below
+# enlarge axis and legend text only, which fits in the margins plotly already left.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
-[data-testid="stSidebar"] { min-width: 24rem; }
+[data-testid="stSidebar"] { min-width: 20rem; }
 .st-key-sidebar_advanced { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
 [data-testid="stImage"] img { image-rendering: pixelated; }
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
+.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-size: 15px !important; }
+.js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text, .js-plotly-plot .legendtext { font-size: 17px !important; }
 </style>"""
 
 
@@ -283,8 +285,7 @@ def presenter_ui() -> bool:
 
 def chart_config(name: str) -> dict:
     """st.plotly_chart(config=...) for a chart worth keeping: its camera icon saves a large PNG named `name`."""
-    from aecore.export import chart_config as config
-    return config(name, scale=4 if st.session_state.get("presenter") else 3)
+    return export.chart_config(name, scale=4 if st.session_state.get("presenter") else 3)
 
 
 def export_ui(run: Run | None = None, data: Dataset | None = None) -> None:
@@ -303,7 +304,7 @@ def export_ui(run: Run | None = None, data: Dataset | None = None) -> None:
     key = (run.id, id(run), run.step, None if data is None else (data.name, len(data.x_test)))
     cached = st.session_state.get("export_files")
     if cached is None or cached[0] != key:
-        cached = st.session_state.export_files = (key, run_downloads(run, data))
+        cached = st.session_state.export_files = (key, export.run_downloads(run, data))
     with st.expander("Export", icon=":material/download:"):
         cols = st.columns(len(cached[1]))
         for col, d in zip(cols, cached[1]):

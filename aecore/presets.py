@@ -19,7 +19,7 @@ from .data import DATASETS
 
 REQUIRED = ("title", "explanation", "settings", "page")
 OPTIONAL = ("order", "demo")
-PAGE_PATTERN = re.compile(r"^pages/[a-z0-9_]+\.py$")
+PAGE_PATTERN = re.compile(r"^[a-z_]+/[a-z0-9_]+\.py$")   # a page file beside app.py: "pages/latent.py"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")   # it goes in URLs
 
 
@@ -59,7 +59,7 @@ def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
         if not isinstance(data[key], str) or not data[key].strip():
             raise PresetError(f"{where}: {key} must be non-empty text")
     if not isinstance(data["page"], str) or not PAGE_PATTERN.match(data["page"]):
-        raise PresetError(f"{where}: page must look like 'pages/latent.py', got {data['page']!r}")
+        raise PresetError(f"{where}: page must be a page file like 'pages/latent.py', got {data['page']!r}")
     if not isinstance(data["settings"], dict):
         raise PresetError(f"{where}: settings must be an object of sidebar keys, got {type(data['settings']).__name__}")
     settings, errors = share.check_settings(data["settings"])

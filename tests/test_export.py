@@ -10,7 +10,22 @@ import torch
 from PIL import Image
 
 from aecore import export
-from conftest import trained_run
+from aecore.config import TrainConfig
+from aecore.models import variant_config
+from aecore.train import fit, new_run
+
+
+@pytest.fixture
+def trained_run(tiny_images, tiny_sequences):
+    """A factory of runs trained for an epoch or two on conftest's tiny data (well under a second each)."""
+    def make(variant: str, latent_dim: int = 2, epochs: int = 1):
+        data = tiny_sequences if variant == "lstm" else tiny_images
+        run = new_run(data, variant_config(variant, latent_dim=latent_dim),
+                      TrainConfig(epochs=epochs, batch_size=32, lr=3e-3), variant)
+        for _ in fit(run, data):
+            pass
+        return run, data
+    return make
 
 
 def rows(blob: bytes) -> list[dict]:
@@ -37,7 +52,7 @@ def test_latent_csv_checks_its_input():
         export.latent_csv(torch.zeros(3))
 
 
-def test_model_codes_csv(tiny_images):
+def test_model_codes_csv(trained_run):
     run, data = trained_run("vae", latent_dim=2, epochs=1)
     table = rows(export.model_codes_csv(run.model, data.x_test, data.y_test, data.label_names))
     assert len(table) == len(data.x_test)
@@ -45,7 +60,7 @@ def test_model_codes_csv(tiny_images):
     assert [int(r["label"]) for r in table] == data.y_test.tolist()
 
 
-def test_history_csv_has_a_row_per_step_and_test_at_epoch_ends():
+def test_history_csv_has_a_row_per_step_and_test_at_epoch_ends(trained_run):
     run, _ = trained_run("vae", latent_dim=2, epochs=2)
     table = rows(export.history_csv(run.history))
     assert len(table) == len(run.history)
@@ -79,7 +94,7 @@ def test_comparison_png_pairs_rows(tiny_images):
     assert torch.allclose(px[9:17, :8], 1 - x[0, 0], atol=1 / 255 + 1e-6)    # its reconstruction below it
 
 
-def test_model_comparison_png():
+def test_model_comparison_png(trained_run):
     run, data = trained_run("vanilla", latent_dim=2, epochs=1)
     img = Image.open(io.BytesIO(export.model_comparison_png(run.model, data.x_test[:10], ncols=10)))
     assert img.format == "PNG"
@@ -95,9 +110,8 @@ def test_chart_config_names_the_png():
                                                     "Reconstructions (PNG)", "Samples from the prior (PNG)"]),
                                            ("vanilla", ["Loss history (CSV)", "Latent codes of the test set (CSV)",
                                                         "Reconstructions (PNG)"])])
-def test_run_downloads(variant, labels):
+def test_run_downloads(variant, labels, trained_run):
     run, data = trained_run(variant, latent_dim=2, epochs=1)
-    run.variant = variant
     downloads = export.run_downloads(run, data)
     assert [d.label for d in downloads] == labels
     for d in downloads:
@@ -108,17 +122,17 @@ def test_run_downloads(variant, labels):
             assert rows(d.data)
 
 
-def test_run_downloads_without_data_is_the_history_only():
+def test_run_downloads_without_data_is_the_history_only(trained_run):
     run, _ = trained_run("vae", latent_dim=2, epochs=1)
     assert [d.label for d in export.run_downloads(run, None)] == ["Loss history (CSV)", "Samples from the prior (PNG)"]
 
 
-def test_sequences_get_no_image_grids(tiny_sequences):
+def test_sequences_get_no_image_grids(trained_run):
     run, data = trained_run("lstm", latent_dim=2, epochs=1)
     assert [d.mime for d in export.run_downloads(run, data)] == ["text/csv", "text/csv"]
 
 
-def test_conditional_samples_have_a_row_per_class():
+def test_conditional_samples_have_a_row_per_class(trained_run):
     run, data = trained_run("cvae", latent_dim=2, epochs=1)
     img = Image.open(io.BytesIO(export.samples_png(run.model, 9, scale=1)))
     assert img.size == (3 * 9 - 1, 3 * 9 - 1)   # 3 classes x 3 samples

@@ -12,18 +12,21 @@ from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from conftest import SHARED_DATASETS, trained_run
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from aecore import share
+from aecore.config import TrainConfig
+from aecore.models import variant_config
 from aecore.presets import apply_preset, bundled_demos, load_presets
+from aecore.train import fit, new_run
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in conftest (not imported: tests/e2e has one too)
 PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))
 PAGE_TITLES = {"pages/train.py": "Train", "pages/latent.py": "Latent space", "pages/generate.py": "Generate",
-               "pages/models.py": "Models"}
+               "pages/models.py": "Models", "pages/denoise.py": "Denoising", "pages/anomaly.py": "Anomaly detection"}
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +36,21 @@ def local_data(monkeypatch):
         monkeypatch.setenv("AECORE_DATA_DIR", str(SHARED_DATASETS))
 
 
+@pytest.fixture
+def trained_run(tiny_images, tiny_sequences):
+    """A factory of runs trained for an epoch or two on conftest's tiny data (well under a second each)."""
+    def make(variant: str, latent_dim: int = 2, epochs: int = 1):
+        data = tiny_sequences if variant == "lstm" else tiny_images
+        run = new_run(data, variant_config(variant, latent_dim=latent_dim),
+                      TrainConfig(epochs=epochs, batch_size=32, lr=3e-3), variant)
+        for _ in fit(run, data):
+            pass
+        return run, data
+    return make
+
+
 def app(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(query)
     return at.run()
 
@@ -88,7 +104,7 @@ def test_every_lesson_applies_cleanly(name):
         pytest.skip("ECG5000 files are not here")
     at = apply_lesson(app(), name)
     assert not at.exception
-    assert at.title[0].value == PAGE_TITLES.get(preset.page, at.title[0].value)
+    assert at.title[0].value == PAGE_TITLES[preset.page]
     assert {k: at.session_state[k] for k in preset.settings} == preset.settings
 
 
@@ -239,7 +255,7 @@ def export_script():
 
 
 @pytest.mark.parametrize("variant", ["vae", "vanilla"])
-def test_export_downloads_parse_back(media, variant):
+def test_export_downloads_parse_back(media, variant, trained_run):
     run, data = trained_run(variant, latent_dim=2, epochs=2)
     at = AppTest.from_function(export_script, default_timeout=30)
     at.session_state["run"], at.session_state["data"] = run, data
@@ -258,7 +274,7 @@ def test_export_downloads_parse_back(media, variant):
     assert ("Samples from the prior (PNG)" in files) == (variant == "vae")
 
 
-def test_no_exports_while_the_model_trains():
+def test_no_exports_while_the_model_trains(trained_run):
     class Training:
         active = True
 
