@@ -65,6 +65,23 @@ def subsample(n: int, cap: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
 
 
+def spread(idx: list[int], cap: int) -> list[int]:
+    """At most `cap` of the indices, evenly spaced over them in sorted order (so a box over many classes
+    shows some of each, not just the first class)."""
+    idx = sorted(idx)
+    if len(idx) <= cap:
+        return idx
+    return [idx[int(j * len(idx) / cap)] for j in range(cap)]
+
+
+def paired_rows(x: Tensor, x_hat: Tensor, ncols: int) -> Tensor:
+    """Inputs and reconstructions interleaved by rows of `ncols` (a row of inputs, their reconstructions
+    below, and so on), trimmed to whole rows, for one image grid."""
+    n = len(x) // ncols * ncols
+    rows = [t for r in range(0, n, ncols) for t in (x[r:r + ncols], x_hat[r:r + ncols])]
+    return torch.cat(rows)
+
+
 def rank_dims(kl: np.ndarray | Tensor | None, latent_dim: int, top: int = 8) -> list[int]:
     """The `top` dimensions to show, most used first (by KL); in index order when there is no KL."""
     if kl is None:

@@ -21,7 +21,8 @@ from aecore.project import Projection, project
 MAX_POINTS = 5000      # WebGL draws this many smoothly in any browser; more only hides structure under overlap
 UMAP_POINTS = 2000     # UMAP embeds at most this many (fit directly, no transform): ~10 s on 2 busy cores;
                        # 5,000 took 2 min there, and placing extra points with .transform costs as much again
-MAX_SHOWN = 32         # selected samples shown with their reconstructions
+MAX_SHOWN = 32         # selected images shown with their reconstructions (two rows of 16)
+MAX_LINES = 8          # selected sequences shown, one small plot each
 
 
 @st.cache_data(max_entries=8, show_spinner="Encoding the test set…")
@@ -71,11 +72,15 @@ def selected_indices(event) -> list[int]:
 
 
 def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
-    """The picked samples beside their reconstructions."""
+    """The picked samples and their reconstructions."""
     if not idx:
         st.caption("Click a point to decode it, or drag a box or lasso (toolbar, top right) to compare many.")
         return
-    shown = idx[:MAX_SHOWN]
+    cap = MAX_SHOWN if data.kind == "image" else MAX_LINES
+    shown = explore.spread(idx, cap)
+    ncols = min(len(shown), 16)
+    if data.kind == "image":
+        shown = shown[:len(shown) // ncols * ncols]   # whole rows, so each input sits above its reconstruction
     x = data.x_test[shown]
     y = data.y_test[shown] if data.y_test is not None else None
     x_hat = reconstruct(model, x, y)
@@ -90,18 +95,20 @@ def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
             for d in range(codes.shape[1]):
                 st.session_state[f"latent_z{d}"] = round(float(codes[i, d]), 2)
     else:
-        st.markdown(f"**{len(idx)} selected**" + (f" (showing the first {MAX_SHOWN})" if len(idx) > MAX_SHOWN else ""))
-    if data.kind == "image":
-        ncols = min(len(shown), 16)
-        scale = 6 if len(shown) == 1 else 3
-        cols = st.columns([1, 1, 3]) if len(shown) == 1 else st.columns(2)   # one sample: side by side
+        st.markdown(f"**{len(idx)} selected**" + (f" (showing {len(shown)}, spread over the selection)"
+                                                   if len(shown) < len(idx) else ""))
+    if data.kind != "image":
+        st.plotly_chart(latent_plots.recon_lines(x.numpy(), x_hat.numpy(), [f"#{i}" for i in shown]),
+                        width="stretch")
+    elif len(shown) == 1:
+        cols = st.columns([1, 1, 3])
         with cols[0]:
-            ui.show_images(x, data.value_range, ncols=ncols, caption="input", scale=scale)
+            ui.show_images(x, data.value_range, caption="input", scale=6)
         with cols[1]:
-            ui.show_images(x_hat, data.value_range, ncols=ncols, caption="reconstruction", scale=scale)
+            ui.show_images(x_hat, data.value_range, caption="reconstruction", scale=6)
     else:
-        titles = [f"#{i}" for i in shown[:8]]
-        st.plotly_chart(latent_plots.recon_lines(x[:8].numpy(), x_hat[:8].numpy(), titles), width="stretch")
+        ui.show_images(explore.paired_rows(x, x_hat, ncols), data.value_range, ncols=ncols, scale=3,
+                       caption="rows in pairs: inputs, then their reconstruction below")
 
 
 @st.fragment

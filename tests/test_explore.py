@@ -100,6 +100,19 @@ def test_subsample_is_fixed_sorted_and_capped():
     assert np.array_equal(idx, explore.subsample(10_000, 2000))
 
 
+def test_spread_keeps_order_and_covers_the_selection():
+    assert explore.spread([5, 1, 3], 8) == [1, 3, 5]
+    picked = explore.spread(list(range(100)), 10)
+    assert picked == list(range(0, 100, 10))
+
+
+def test_paired_rows_interleave_inputs_and_reconstructions():
+    x, x_hat = torch.zeros(5, 1, 2, 2), torch.ones(5, 1, 2, 2)
+    grid = explore.paired_rows(x, x_hat, ncols=2)   # 2 whole rows of inputs: x x / r r / x x / r r
+    assert grid.shape[0] == 8
+    assert grid[:, 0, 0, 0].tolist() == [0, 0, 1, 1, 0, 0, 1, 1]
+
+
 def test_rank_dims_without_kl_is_index_order():
     assert explore.rank_dims(None, 12, top=8) == list(range(8))
     assert explore.rank_dims(None, 2, top=8) == [0, 1]

@@ -5,6 +5,8 @@ opens its page through the sidebar, as a person would, and leaves a screenshot i
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import harness
@@ -59,6 +61,24 @@ def test_latent_space_scatter_and_click(trained, browser):
     sliders = page.get_by_test_id("stMain").get_by_test_id("stSlider")
     assert sliders.count() == 2, "the 2-D code can be chosen by hand"
     harness.shot(page, "03-latent-clicked")
+
+    # box-select the middle of the cloud: many samples, their inputs above their reconstructions
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.hover()
+    chart.locator('.modebar-btn[data-title="Box Select"]').click()
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - box["width"] / 6, cy - box["height"] / 6)
+    page.mouse.down()
+    page.mouse.move(cx, cy, steps=4)
+    page.mouse.move(cx + box["width"] / 6, cy + box["height"] / 6, steps=4)
+    page.mouse.up()
+    page.get_by_text(re.compile(r"\d+ selected")).wait_for(timeout=30_000)
+    harness.wait_idle(page)
+    n = int(re.search(r"(\d+) selected", page.get_by_text(re.compile(r"\d+ selected")).inner_text()).group(1))
+    assert n > 1
+    assert page.get_by_test_id("stImage").filter(has_text="reconstruction").count() == 1
+    harness.shot(page, "03b-latent-box-selected")
     assert not harness.exception_texts(page) and not errors
 
 
