@@ -73,7 +73,7 @@ def model_ui(data):
                       "code)" if s == "current" else "an LSTM autoencoder trained here")
     if source == "current":
         return current.model.eval()
-    variant, cfg, train = anomaly.recipe("sequence")
+    variant, cfg, train = anomaly.recipe("sequence", variant="lstm")
     with st.form("seq_form"):
         c1, c2 = st.columns(2)
         k = c1.number_input("Bottleneck size", 1, 64, cfg.latent_dim, key="seq_k",
@@ -85,7 +85,7 @@ def model_ui(data):
         old = st.session_state.get("seq_group")
         if old is not None:
             old.stop()
-        _, cfg, train = anomaly.recipe("sequence", int(k))
+        _, cfg, train = anomaly.recipe("sequence", int(k), "lstm")
         train = replace(train, epochs=int(epochs), seed=int(st.session_state.get("seed", 0)))
         st.session_state.seq_group = Group.start([ModelSpec("LSTM autoencoder", data, cfg, train, variant)],
                                                  {"data_key": data_key(data)})

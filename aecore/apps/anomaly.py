@@ -32,25 +32,34 @@ class Recipe:
     train: TrainConfig
 
 
-# Images: one wide layer and a 16-number code, trained briefly with MSE (the score is the MSE): on full
-# MNIST, one class at a time, 15 epochs gave a mean ROC-AUC of 0.96+ against PCA-16's 0.954.
-# Sequences: the LSTM autoencoder with a 4-number code (ECG5000 normal beats). Vectors (tables): a small MLP.
+# Measured on the real data (tests/test_targets.py prints the numbers):
+# images: one wide layer, a 16-number code, 15 epochs of MSE (the score is the MSE); one-class MNIST mean ROC-AUC
+#   0.968 against PCA-16's 0.954, better on every digit.
+# sequences: the same MLP on the 140 readings of a heartbeat, a 4-number code, 200 epochs (3 s): ECG5000 ROC-AUC
+#   0.993 / 0.993 / 0.994 over 3 seeds, against PCA-4's 0.986.
+# the LSTM (its own recipe below) is the sequence model the course teaches, but here it learns slowly: 0.984 after
+#   100 epochs at lr 1e-2 (a minute), 0.986 after 60 more at 1e-3, so it does not beat PCA-4 on ECG5000.
+# vectors (tables): a small MLP trained briefly, since longer training overfits a table of ~1,000 rows; on ODDS
+#   cardio it scored 0.90-0.94 against PCA-4's 0.96 and Isolation Forest's 0.96: there the baselines win.
 RECIPES = {
     "image": Recipe("vanilla", {"hidden": (256,), "latent_dim": 16, "loss": "mse"},
                     TrainConfig(epochs=15, batch_size=64, eval_every_epoch=False)),
-    "sequence": Recipe("lstm", {"hidden": (64,), "latent_dim": 4},
-                       TrainConfig(epochs=100, batch_size=16, lr=1e-2, eval_every_epoch=False)),
+    "sequence": Recipe("vanilla", {"hidden": (256,), "latent_dim": 4, "loss": "mse"},
+                       TrainConfig(epochs=200, batch_size=32, eval_every_epoch=False)),
     "vector": Recipe("vanilla", {"hidden": (64,), "latent_dim": 4},
-                     TrainConfig(epochs=50, batch_size=32, eval_every_epoch=False)),
+                     TrainConfig(epochs=10, batch_size=32, eval_every_epoch=False)),
 }
+LSTM_RECIPE = Recipe("lstm", {"hidden": (64,), "latent_dim": 4},
+                     TrainConfig(epochs=100, batch_size=16, lr=1e-2, eval_every_epoch=False))
 
 
 def recipe(kind: str, latent_dim: int | None = None, variant: str | None = None) -> tuple[str, ModelConfig, TrainConfig]:
-    """(variant, model config, train config) of the recipe for this kind of data, optionally re-sized or re-based."""
-    r = RECIPES[kind]
+    """(variant, model config, train config) of the recipe for this kind of data (the LSTM has its own),
+    optionally re-sized; another variant keeps its own architecture and the kind's schedule."""
+    r = LSTM_RECIPE if variant == "lstm" else RECIPES[kind]
     overrides = {**r.overrides, **({"latent_dim": latent_dim} if latent_dim else {})}
     if variant and variant != r.variant:
-        overrides = {"latent_dim": overrides["latent_dim"]}   # another variant keeps its own architecture
+        overrides = {"latent_dim": overrides["latent_dim"]}
     name = variant or r.variant
     return name, variant_config(name, **overrides), r.train
 
