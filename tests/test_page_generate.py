@@ -136,3 +136,19 @@ def test_while_training_it_decodes_with_a_snapshot():
         assert len(latent_sliders(at)) == 3
         assert job.active and run.model.training
         job.stop()
+
+
+def test_through_the_app_frame():
+    """The whole app (sidebar, navigation) with the run seeded, switched to this page."""
+    run, data = trained_run("vae", latent_dim=3, epochs=1)
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    at.session_state["upload_data"] = data
+    at.session_state["run"] = run
+    at.run()
+    at.switch_page("pages/generate.py").run()
+    assert not at.exception
+    assert len(latent_sliders(at)) == 3
+    before = slider_image(at)
+    latent_sliders(at)[1].set_value(-2.0).run()
+    assert not at.exception and slider_image(at) != before

@@ -150,3 +150,16 @@ def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
         snap = at.session_state["explore_snapshot"]
         assert snap[2] is not run.model
         job.stop()
+
+
+def test_through_the_app_frame(vae2):
+    """The whole app (sidebar, navigation) with the run seeded, switched to this page."""
+    run, data = vae2
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    at.session_state["upload_data"] = data
+    at.session_state["run"] = run
+    at.run()
+    at.switch_page("pages/latent.py").run()
+    assert not at.exception
+    assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
