@@ -170,11 +170,12 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
         phase, stage = phases[run.epoch]
         optimizer = run.optimizer if stage is None else _stage_optimizer(run, stage)
         order = batch_order(n, cfg.seed, run.epoch).to(run.device)
-        model.train()
         t0, start_batch = time.perf_counter(), run.batch
         for b in range(run.batch, batches_per_epoch):
             if max_steps is not None and steps_taken >= max_steps:
                 return
+            if not model.training:   # a page may have used the model (infer.* sets eval) between two steps
+                model.train()
             idx = order[b * bs:(b + 1) * bs]
             x = x_all.index_select(0, idx)   # one (B, ...) copy; cheaper than permuting all of x each epoch
             y = None if y_all is None else y_all.index_select(0, idx)
@@ -206,7 +207,6 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
                 if cfg.eval_every_epoch and stage is None:
                     test = evaluate_losses(model, data.x_test, data.y_test)
                     run.test_history.append({"epoch": run.epoch, **test})
-                    model.train()
             step = Step(run.step, run.epoch + run.batch / batches_per_epoch, {k: v.item() for k, v in losses.items()},
                         rate, left / max(rate, 1e-9), phase, test)
             run.history.append(step)   # record before yielding: an interrupted run loses nothing

@@ -193,3 +193,18 @@ def test_steps_report_progress():
     assert all(s.samples_per_s > 0 for s in steps) and steps[-1].eta_s == 0
     assert steps[0].eta_s > steps[4].eta_s
     assert len(run.history) == 8 and run.history[-1] == steps[-1]
+
+
+def test_training_mode_is_restored_after_the_model_is_used_between_steps():
+    """The dashboard may encode or reconstruct with the live model between two steps (infer.* switches it
+    to eval mode); the denoiser must still be trained on corrupted inputs afterwards."""
+    from aecore.infer import reconstruct
+    data = make_images()
+    cfg = TrainConfig(epochs=1, batch_size=32)
+    plain = new_run(data, variant_config("denoising"), cfg)
+    used = new_run(data, variant_config("denoising"), cfg)
+    train_all(plain, data)
+    for _ in fit(used, data):
+        reconstruct(used.model, data.x_test[:4])
+        assert not used.model.training
+    assert same_weights(weights(plain), weights(used))
