@@ -74,7 +74,8 @@ def bench_case(name: str, data: Dataset, cfg: BenchConfig) -> dict:
     """Median samples/s of `fit` and of a DataLoader loop on the same model, alternating repeats."""
     variant, overrides = CASES[name]
     model_cfg = variant_config(variant, **overrides)
-    train_cfg = TrainConfig(epochs=1000, batch_size=BATCH, eval_every_epoch=False)   # never ends mid-bench
+    train_cfg = TrainConfig(epochs=1000, batch_size=BATCH, eval_every_epoch=False,   # never ends mid-bench
+                            device="cpu")   # a CPU benchmark: both loops on the same cores
     ours = new_run(data, model_cfg, train_cfg, variant)
     theirs = new_run(data, model_cfg, train_cfg, variant)   # same seed: identical starting weights
     loader_step = _dataloader_loop(theirs.model, data.x_train)

@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int)
     s.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     s.add_argument("--cases", default="vanilla,vae,conv")
+    s.add_argument("--data-dir", help="train on real MNIST from this folder (default: random MNIST-shaped images)")
     s.set_defaults(func=cmd_bench)
     return p
 
@@ -214,13 +215,23 @@ def cmd_sample(args) -> int:
 def cmd_bench(args) -> int:
     from dataclasses import replace
 
-    from .bench import QUICK, BenchConfig, format_table, run_bench
+    from .bench import CASES, QUICK, BenchConfig, format_table, run_bench
 
     cfg = QUICK if args.quick else BenchConfig()
     cfg = replace(cfg, **{k: v for k, v in {"steps": args.steps, "repeats": args.repeats,
                                              "threads": args.threads}.items() if v is not None})
     cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
-    result = run_bench(cfg, cases)
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown:
+        raise ValueError(f"unknown bench case {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    data = None
+    if args.data_dir:
+        from .data import load_dataset
+        data = load_dataset("mnist", data_dir=args.data_dir, allow_download=False)
+        if len(data.x_train) < cfg.n_samples:
+            raise ValueError(f"{args.data_dir} gave {data.title} ({len(data.x_train)} training images); "
+                             f"the benchmark needs {cfg.n_samples}: point --data-dir at the full MNIST")
+    result = run_bench(cfg, cases, data)
     print(format_table(result))
     print(json.dumps(result))
     return 0
