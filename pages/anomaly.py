@@ -2,7 +2,8 @@
 and set a threshold; ROC-AUC, precision and recall against PCA and Isolation Forest on the same split.
 
 Session-state keys of this page: "anomaly_group" (aecore.apps.training.Group: the model trained on normal
-samples and its settings), "anomaly_score" (which score to threshold), "anomaly_threshold" (the slider).
+samples and its settings), "anomaly_score" (which score to threshold), "anomaly_threshold_<run id>_<score>"
+(the threshold slider: one per model and score, since each has its own range).
 """
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def auc_ui(scores: dict, anomalous: np.ndarray) -> dict[str, float]:
 
 
 @st.fragment
-def threshold_ui(data, scores: dict, aucs: dict, anomalous: np.ndarray, normal: tuple) -> None:
+def threshold_ui(data, scores: dict, aucs: dict, anomalous: np.ndarray, run_id: str) -> None:
     """Threshold slider with the histogram, the metrics and the ROC point it gives (only this panel reruns)."""
     names = [m for m in ("autoencoder", "VAE −ELBO") if m in scores]
     score_name = st.radio("Score", names, horizontal=True, key="anomaly_score") if len(names) > 1 else names[0]
@@ -110,7 +111,7 @@ def threshold_ui(data, scores: dict, aucs: dict, anomalous: np.ndarray, normal: 
     lo, hi = float(s.min()), float(s.max())
     default = float(np.quantile(train, 0.95)) if train is not None else float(np.quantile(s, 0.9))
     threshold = st.slider("Threshold", lo, hi, float(np.clip(default, lo, hi)), (hi - lo) / 500 or 1e-6,
-                          key=f"anomaly_threshold_{score_name}", format="%.4g",
+                          key=f"anomaly_threshold_{run_id}_{score_name}", format="%.4g",
                           help="Samples scoring at or above it are flagged. It starts where 5% of the normal "
                                "training samples would be flagged.")
     at = anomaly.at_threshold(s, anomalous, threshold)
@@ -182,7 +183,7 @@ def page() -> None:
     st.subheader("How well each method separates normal from anomalous")
     aucs = auc_ui(scores, anomalous)
     st.subheader("Choose a threshold")
-    threshold_ui(data, scores, aucs, anomalous, normal)
+    threshold_ui(data, scores, aucs, anomalous, run.id)
     st.subheader("The most anomalous test samples")
     gallery_ui(data, scores["autoencoder"], anomalous)
 

@@ -79,7 +79,8 @@ def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
     roc = [c for c in charts(at) if any(t.get("name", "").startswith("chance") for t in c["data"])][0]
     assert any(t["name"].startswith("autoencoder (") for t in roc["data"])
     recall_before = [m for m in at.metric if m.label == "Recall"][0].value
-    at.slider(key="anomaly_threshold_autoencoder").set_value(at.slider(key="anomaly_threshold_autoencoder").min).run()
+    threshold = [s for s in at.slider if s.label == "Threshold"][0]
+    threshold.set_value(threshold.min).run()
     assert [m for m in at.metric if m.label == "Recall"][0].value == "100.0%"
     assert [m for m in at.metric if m.label == "Flagged"][0].value.startswith(f"{len(data.x_test):,} of")
     assert recall_before != "" and not at.exception
