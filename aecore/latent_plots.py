@@ -52,6 +52,11 @@ def kl_bar(kl: np.ndarray, threshold: float) -> go.Figure:
     return fig
 
 
+def x_title(kind: str) -> str:
+    """What the x axis of a line plot counts: feature index for vectors, position in time for sequences."""
+    return "feature" if kind == "vector" else "position"
+
+
 def _as_lines(x: np.ndarray) -> np.ndarray:
     """(N, T, F) sequences or (N, D) vectors -> (N, F, T): one line per feature."""
     x = np.asarray(x, np.float32)
@@ -85,7 +90,7 @@ def line_groups(groups: list[np.ndarray], titles: list[str], gradient: bool = Tr
     return fig
 
 
-def recon_lines(x: np.ndarray, x_hat: np.ndarray, titles: list[str]) -> go.Figure:
+def recon_lines(x: np.ndarray, x_hat: np.ndarray, titles: list[str], x_title: str = "position") -> go.Figure:
     """Non-image inputs (grey) and their reconstructions (colour), one panel per sample."""
     n = len(x)
     cols = min(n, 4)
@@ -102,4 +107,5 @@ def recon_lines(x: np.ndarray, x_hat: np.ndarray, titles: list[str]) -> go.Figur
                                      showlegend=first, line=dict(color=PALETTE[0], width=1.5)), **where)
     fig.update_layout(height=220 * rows + 40, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(title_text=x_title, row=rows)
     return fig

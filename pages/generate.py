@@ -46,8 +46,8 @@ def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = No
     if kind == "image":
         ui.show_images(x, value_range, ncols=ncols, caption=caption, scale=scale)
     else:
-        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=len(x) > 1),
-                        width="stretch", key=key)
+        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=len(x) > 1,
+                                                 x_title=latent_plots.x_title(kind)), width="stretch", key=key)
 
 
 def dim_name(d: int, kl: np.ndarray | None) -> str:
@@ -106,8 +106,8 @@ def traversal_ui(model, dims: list[int], kl, label: int | None, kind: str, value
                                + " · columns: −3σ … +3σ")
     else:
         groups = [grid[r * TRAVERSAL_STEPS:(r + 1) * TRAVERSAL_STEPS].numpy() for r in range(len(dims))]
-        st.plotly_chart(latent_plots.line_groups(groups, [dim_name(d, kl) for d in dims]), width="stretch",
-                        key="gen_traversal_plot")
+        st.plotly_chart(latent_plots.line_groups(groups, [dim_name(d, kl) for d in dims], x_title=latent_plots.x_title(kind)),
+                        width="stretch", key="gen_traversal_plot")
         st.caption("Lines shade from dark (−3σ) to light green (+3σ).")
 
 
@@ -148,7 +148,8 @@ def interpolation_ui(model, data, label: int | None) -> None:
                        caption="decoded along the line between their codes (the ends are their reconstructions)")
     else:
         st.plotly_chart(latent_plots.line_groups([data.x_test[idx].numpy(), path.numpy()],
-                                                 ["the two test samples", "decoded along the line"]),
+                                                 ["the two test samples", "decoded along the line"],
+                                                 x_title=latent_plots.x_title(data.kind)),
                         width="stretch", key="gen_interp_plot")
         st.caption("Lines shade from the first sample (dark) to the second (light green).")
     if model.config.conditional:

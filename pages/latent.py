@@ -57,7 +57,8 @@ def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = No
     if kind == "image":
         ui.show_images(x, value_range, ncols=ncols, caption=caption, scale=scale)
     else:
-        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=False), width="stretch")
+        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=False,
+                                                 x_title=latent_plots.x_title(kind)), width="stretch")
 
 
 def selected_indices(event) -> list[int]:
@@ -98,8 +99,8 @@ def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
         st.markdown(f"**{len(idx)} selected**" + (f" (showing {len(shown)}, spread over the selection)"
                                                    if len(shown) < len(idx) else ""))
     if data.kind != "image":
-        st.plotly_chart(latent_plots.recon_lines(x.numpy(), x_hat.numpy(), [f"#{i}" for i in shown]),
-                        width="stretch")
+        st.plotly_chart(latent_plots.recon_lines(x.numpy(), x_hat.numpy(), [f"#{i}" for i in shown],
+                                                 latent_plots.x_title(data.kind)), width="stretch")
     elif len(shown) == 1:
         cols = st.columns([1, 1, 3])
         with cols[0]:
