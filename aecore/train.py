@@ -19,11 +19,15 @@ from .data.dataset import Dataset
 from .models import Autoencoder, build_model
 
 SNAPSHOT_EVERY = 25   # steps between copies of the weights kept for a divergence; ~0.1% of a step's time
+# A finite loss this many times its phase's first loss has diverged too. Measured over 1-3 epochs of every
+# variant on MNIST and digits: at lr=10 Adam's losses reach 1e7-1e15 times the first one (`stacked` as little
+# as 1e5) and never become NaN for most variants; at lr<=0.1 spikes stay below 4e3 and recover.
+EXPLODED = 1e6
 EVAL_BATCH = 2048
 
 
 class Diverged(RuntimeError):
-    """The loss became NaN or infinite; the model holds the last weights that gave a finite loss."""
+    """The loss became NaN, infinite or EXPLODED times its first value; the model holds the last good weights."""
 
     def __init__(self, message: str, good_step: int = 0):
         super().__init__(message)
@@ -156,7 +160,7 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
     """Train run.model in place, yielding one Step per batch, until the schedule is done.
 
     Break out of the loop to stop; call again to resume where it stopped. Raises Diverged (with the last
-    good weights restored) when the loss stops being finite.
+    good weights restored) when the loss stops being finite or explodes (see EXPLODED).
     """
     model, cfg = run.model, run.train_config
     x_all, y_all = data.x_train.to(run.device), _labels(data.y_train, run)
@@ -165,6 +169,7 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
     phases = _phases(run)
     noise = torch.Generator(run.device)
     snapshot = _snapshot(model, step=run.step)
+    first_loss = _first_losses(run)   # phase -> its first loss: the yardstick for an exploding one
     steps_taken = 0
     while run.epoch < len(phases):
         phase, stage = phases[run.epoch]
@@ -183,11 +188,14 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
             model.rng = noise.manual_seed(cfg.seed * 1_000_003 + run.step)
             losses = model.loss(x, y) if stage is None else {"loss": model.layer_loss(stage, x)}
             loss = losses["loss"]
-            if not torch.isfinite(loss):
+            value = loss.item()
+            if math.isfinite(value):
+                limit = EXPLODED * max(first_loss.setdefault(phase, value), 1e-3)
+            if not math.isfinite(value) or value > limit:
                 _restore(model, snapshot)
                 run.optimizer = make_optimizer(model, cfg)     # its moments saw the bad step
                 run.__dict__.pop("_stage_optimizers", None)    # and so may these
-                raise Diverged(f"the loss became {loss.item()} at step {run.step + 1} "
+                raise Diverged(f"the loss became {value:.4g} at step {run.step + 1} "
                                f"(epoch {run.epoch + 1}); the last good weights from step "
                                f"{snapshot['step']} were kept. Try a smaller learning rate (now {cfg.lr:g}).",
                                snapshot["step"])
@@ -211,6 +219,14 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
                         rate, left / max(rate, 1e-9), phase, test)
             run.history.append(step)   # record before yielding: an interrupted run loses nothing
             yield step
+
+
+def _first_losses(run: Run) -> dict[str, float]:
+    """The loss of each phase's first step in the run's history, so a resumed run keeps its yardstick."""
+    first: dict[str, float] = {}
+    for s in run.history:
+        first.setdefault(s.phase, s.losses["loss"])
+    return first
 
 
 @torch.no_grad()

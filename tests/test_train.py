@@ -108,6 +108,7 @@ def test_a_huge_learning_rate_raises_diverged_and_keeps_finite_weights():
 
 def test_diverged_restores_the_latest_snapshot(monkeypatch):
     monkeypatch.setattr(train, "SNAPSHOT_EVERY", 2)
+    monkeypatch.setattr(train, "EXPLODED", float("inf"))   # wait for the NaN: a few steps later than the explosion
     data = make_images()
     run = new_run(data, variant_config("vae"), TrainConfig(epochs=5, batch_size=32, lr=10.0))
     seen = {0: weights(run)}    # weights after n steps
