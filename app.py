@@ -10,6 +10,9 @@ is always a link to the same setup. Cross-page keys are documented in ui.py.
 """
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 import streamlit as st
 
 import ui
@@ -44,7 +47,11 @@ def upload_ui() -> None:
     if st.session_state.get("upload_id") != file.file_id:   # parse each upload once, not on every rerun
         st.session_state.upload_id = file.file_id
         try:
-            st.session_state.upload_data = load_file(file.getvalue(), file.name)
+            blob = file.getvalue()
+            data = load_file(blob, file.name)
+            # Pages key shared caches by (name, source, sizes): tell apart two files of the same name and size.
+            digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
+            st.session_state.upload_data = replace(data, source=f"{data.source}#{digest}")
             st.session_state.upload_error = None
         except DataError as err:
             st.session_state.upload_data, st.session_state.upload_error = None, str(err)

@@ -268,3 +268,22 @@ def test_a_good_checkpoint_after_bad_ones_replaces_the_model(model):
     upload_checkpoint(at, "other.zip", run_zip(other))
     assert not at.exception and not at.error
     assert at.session_state["run"].id == other.id
+
+
+# --- uploads of different sessions never share cached results ----------------------------------------------
+def csv_bytes(seed: int, rows: int = 40) -> bytes:
+    g = torch.Generator().manual_seed(seed)
+    values = torch.randn(rows, 5, generator=g)
+    return ("a,b,c,d,e\n" + "\n".join(",".join(f"{v:.4f}" for v in row) for row in values.tolist())).encode()
+
+
+def test_two_uploads_with_the_same_name_and_size_get_different_cache_keys():
+    """Pages key st.cache_data / st.cache_resource (shared by every session) by (name, source, sizes): two
+    students' different files called data.csv must not share a cached encoding or PCA."""
+    a = upload_data(sidebar(), "data.csv", csv_bytes(1)).session_state["upload_data"]
+    b = upload_data(sidebar(), "data.csv", csv_bytes(2)).session_state["upload_data"]
+    again = upload_data(sidebar(), "data.csv", csv_bytes(1)).session_state["upload_data"]
+    assert not torch.equal(a.x_test, b.x_test)
+    key = lambda d: (d.name, d.source, len(d.x_train), len(d.x_test))  # noqa: E731  (the pages' data_key)
+    assert key(a) != key(b)
+    assert key(a) == key(again)   # the same file may share: its results are the same
