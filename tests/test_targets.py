@@ -5,7 +5,7 @@ One-class MNIST (each digit normal in turn, all 10,000 test images scored): mean
 ECG5000 (normal beats of TRAIN, every TEST beat scored): ROC-AUC >= 0.99, above PCA-4.
 The baselines must reproduce the issue author's measurements, which pins down the conventions (PSNR pooled over
 all values after clipping; PCA fit on the clean / normal training samples; Isolation Forest with defaults).
-Budget: a few minutes on 2 CPU cores (one-layer MLPs, few epochs; see the recipes in aecore.apps).
+Budget: about 3 minutes of one CPU core (one-layer MLPs, few epochs; see the recipes in aecore.apps).
 """
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ from aecore.data import load_dataset
 from conftest import shared_dataset
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread, as aecore.jobs uses per job: on a busy 2-core machine two OpenMP threads spin at every
+    barrier and these small models trained ~10x slower; on an idle one, one thread costs little here."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def real(name: str):
