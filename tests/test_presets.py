@@ -63,7 +63,7 @@ def test_the_lessons_the_issue_asks_for(presets):
 def test_apply_sets_every_setting(presets):
     state = apply_preset(presets["beta-too-large"])
     assert set(state) == set(share.SETTINGS)
-    assert state["beta"] == 8.0 and state["variant"] == "beta-vae"
+    assert state["beta"] == 10.0 and state["variant"] == "beta-vae"
     assert state["seed"] == share.SETTINGS["seed"].default   # nothing from a previous lesson leaks in
 
 
