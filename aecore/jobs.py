@@ -144,14 +144,17 @@ class ModelLock:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._waiting = 0
+        self._count_lock = threading.Lock()   # `+= 1` is not atomic between threads: a lost update could
+        self._waiting = 0                     # leave the count at 1 and slow every step by limit_s
 
     def __enter__(self):
-        self._waiting += 1   # a racy count is fine: it only decides whether the trainer yields
+        with self._count_lock:
+            self._waiting += 1
         try:
             self._lock.acquire()
         finally:
-            self._waiting -= 1
+            with self._count_lock:
+                self._waiting -= 1
         return self
 
     def __exit__(self, *exc):

@@ -64,6 +64,9 @@ def save_ui(run) -> None:
     name = download_name(run)
     st.download_button("Download the current model (.zip)", data=lambda: zip_of(run), file_name=name,
                        mime="application/zip", on_click="ignore", icon=":material/download:", key="model_download")
+    job = st.session_state.get("job")
+    if job is not None and job.active and job.run is run:
+        st.caption("It is training: the zip holds the weights of the moment you click (taken between two steps).")
     st.caption(f"Saved as `{name}`: `model.safetensors` (the weights), `config.json` (how to rebuild it) and "
                "`history.json` (its losses). Load it here later, or use it with `python -m aecore`.")
 
