@@ -38,6 +38,7 @@ def test_mean_fill_changes_only_hidden_values():
     assert torch.equal(out[~mask], x[~mask]) and (out[mask] == 0.5).all()
 
 
+@pytest.mark.slow
 def test_iterations_keep_visible_values_and_beat_the_mean_on_learnt_structure():
     run, data = trained_run("vanilla", latent_dim=4, epochs=8)
     x = data.x_test

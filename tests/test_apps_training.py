@@ -1,6 +1,7 @@
 """aecore.apps.training: a page's models trained together, in the foreground or as background jobs."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from aecore.apps.training import Group, ModelSpec, progress, train_all
@@ -16,6 +17,7 @@ def specs(epochs: int = 1) -> list[ModelSpec]:
     return [ModelSpec(f"k{k}", data, variant_config("vanilla", latent_dim=k, hidden=(16,)), train) for k in (2, 4)]
 
 
+@pytest.mark.slow
 def test_train_all_trains_every_spec_to_the_end_and_reports_progress():
     seen = []
     runs = train_all(specs(2), lambda name, f: seen.append((name, f)))

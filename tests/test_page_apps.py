@@ -126,6 +126,7 @@ def test_compression_sweeps_sizes_and_counts_bytes_exactly():
     assert "closest JPEG" in texts(at)
 
 
+@pytest.mark.slow
 def test_features_with_the_current_model_needs_no_training():
     data = make_images()
     run, _ = trained_run("vanilla", latent_dim=4, epochs=2)
