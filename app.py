@@ -69,7 +69,7 @@ def sidebar_ui() -> None:
     ui.lesson_ui()
     ui.presenter_ui()
     job = st.session_state.get("job")
-    if job is not None and job.active:
+    if job is not None and job.active and page.title != "Train":   # Train shows (and polls) it every second
         with sb:
             ui.training_status_ui()
     choices = [*sorted(DATASETS), ui.UPLOAD]
