@@ -21,19 +21,19 @@ from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
 from aecore.models import MODELS
 
-st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 
 PAGES = [
-    st.Page("pages/train.py", title="Train", icon="🏋️", default=True),
-    st.Page("pages/latent.py", title="Latent space", icon="🗺️"),
-    st.Page("pages/generate.py", title="Generate", icon="🎲"),
-    st.Page("pages/models.py", title="Models", icon="💾"),
-    st.Page("pages/denoise.py", title="Denoising", icon="🧽"),
-    st.Page("pages/anomaly.py", title="Anomaly detection", icon="🚨"),
-    st.Page("pages/compression.py", title="Compression", icon="🗜️"),
-    st.Page("pages/features.py", title="Features", icon="🏷️"),
-    st.Page("pages/imputation.py", title="Imputation", icon="🩹"),
-    st.Page("pages/sequences.py", title="Sequences", icon="📈"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+    st.Page("pages/generate.py", title="Generate", icon=":material/casino:"),
+    st.Page("pages/models.py", title="Models", icon=":material/save:"),
+    st.Page("pages/denoise.py", title="Denoising", icon=":material/auto_fix_high:"),
+    st.Page("pages/anomaly.py", title="Anomaly detection", icon=":material/crisis_alert:"),
+    st.Page("pages/compression.py", title="Compression", icon=":material/compress:"),
+    st.Page("pages/features.py", title="Features", icon=":material/label:"),
+    st.Page("pages/imputation.py", title="Imputation", icon=":material/healing:"),
+    st.Page("pages/sequences.py", title="Sequences", icon=":material/show_chart:"),
 ]
 
 
@@ -64,7 +64,7 @@ def upload_ui() -> None:
 
 def sidebar_ui() -> None:
     """The settings every page shares. Values live in session state under the widget keys."""
-    sb = st.sidebar
+    sb, default = st.sidebar, share.defaults()   # one source of defaults: the link leaves them out
     sb.title("Latent Lab")
     ui.lesson_ui()
     ui.presenter_ui()
@@ -73,7 +73,7 @@ def sidebar_ui() -> None:
         with sb:
             ui.training_status_ui()
     choices = [*sorted(DATASETS), ui.UPLOAD]
-    sb.selectbox("Dataset", choices, key="dataset", index=choices.index("mnist"),
+    sb.selectbox("Dataset", choices, key="dataset", index=choices.index(default["dataset"]),
                  format_func=lambda n: "Upload your own…" if n == ui.UPLOAD else DATASETS[n].title,
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
     if st.session_state.get("dataset") == ui.UPLOAD:
@@ -86,25 +86,25 @@ def sidebar_ui() -> None:
     sb.selectbox("Variant", variants, key="variant", help="Which autoencoder: hover each for what it teaches.",
                  format_func=lambda v: v)
     sb.caption(MODELS[st.session_state.variant].summary)
-    sb.number_input("Bottleneck size", 1, 256, 2, key="latent_dim",
+    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim",
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
     with sb.container(key="sidebar_advanced"), st.expander("Advanced"):   # presenter view hides the container
-        st.number_input("Epochs", 1, 200, 2, key="epochs", help="Passes over the training set.")
-        st.select_slider("Batch size", share.BATCH_SIZES, 128, key="batch_size",
+        st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", help="Passes over the training set.")
+        st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size",
                          help="Samples per step. Larger is faster per sample, smaller updates more often.")
-        st.select_slider("Learning rate", share.LEARNING_RATES, 1e-3, key="lr",
+        st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr",
                          format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
         st.selectbox("Loss", LOSSES, key="loss",
                      help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
-        st.slider("β (KL weight)", 0.0, 10.0, 1.0, 0.1, key="beta",
+        st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta",
                   help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
         st.selectbox("Input noise", share.NOISE_CHOICES, key="noise",
                      help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
-        st.slider("Noise level", 0.0, 1.0, 0.3, 0.05, key="noise_level",
+        st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level",
                   help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
-        st.number_input("Sparsity weight", 0.0, 10.0, 0.05, 0.01, key="sparsity_weight", format="%.3f",
+        st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight", format="%.3f",
                         help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
-        st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help="Same seed, same settings: the same model.")
+        st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", help="Same seed, same settings: the same model.")
     ui.share_link_ui(ui.write_link())
 
 
@@ -119,4 +119,4 @@ ui.offer_demo(page.url_path)
 ui.lesson_card_ui()
 page.run()
 if page.title in ("Train", "Latent space", "Generate"):
-    ui.export_ui()      # TODO: pages may call ui.export_ui() where it fits best, and drop this line
+    ui.export_ui()      # codes, loss history and image grids of the current model, below the pages that show it

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cases", default="vanilla,vae,conv")
     s.add_argument("--data-dir", help="train on real MNIST from this folder (default: random MNIST-shaped images)")
     s.set_defaults(func=cmd_bench)
+
+    from .apps.commands import add_commands   # denoise, anomaly, compress, features
+    add_commands(sub)
     return p
 
 
@@ -136,24 +139,28 @@ def cmd_train(args) -> int:
     total = run.total_epochs * math.ceil(len(data.x_train) / train_cfg.batch_size)
     bar = tqdm(total=total, unit="step", desc=f"{args.variant} on {data.name}", file=sys.stderr,
                dynamic_ncols=True, mininterval=0.5)
+    code, message = 0, None
     try:
-        for step in fit(run, data):
-            bar.update(1)
-            if step.test is not None or bar.n == total or step.n % 10 == 0:   # postfix is slow-ish; skip most steps
-                bar.set_postfix_str(f"{step.phase} loss {step.losses['loss']:.4g}  {step.samples_per_s:,.0f} samples/s",
-                                    refresh=False)
-    except KeyboardInterrupt:
-        bar.close()
-        save_run(run, args.out)
-        print(f"interrupted at step {run.step} (epoch {run.epoch + 1}); saved to {args.out}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        with _StopOnCtrlC() as ctrl_c:
+            for step in fit(run, data):
+                bar.update(1)
+                if step.test is not None or step.n % 10 == 0:   # a postfix per step costs more than it shows
+                    bar.set_postfix_str(f"{step.phase} loss {step.losses['loss']:.4g}  "
+                                        f"{step.samples_per_s:,.0f} samples/s", refresh=False)
+                if ctrl_c.pressed:
+                    break
     except Diverged as err:
+        code, message = EXIT_DIVERGED, f"error: {err} Saved the last good weights to {args.out}."
+    except KeyboardInterrupt:   # a second Ctrl-C: stop at once, even mid-step, and still save
+        ctrl_c.pressed = True
+    finally:
         bar.close()
-        save_run(run, args.out)
-        print(f"error: {err} Saved the last good weights to {args.out}.", file=sys.stderr)
-        return EXIT_DIVERGED
-    bar.close()
     save_run(run, args.out)
+    if ctrl_c.pressed and code == 0:
+        code, message = EXIT_INTERRUPTED, f"interrupted at step {run.step} (epoch {run.epoch + 1}); saved to {args.out}"
+    if message:
+        print(message, file=sys.stderr)
+        return code
     test = f"; test loss {run.test_loss:.4g}" if run.test_loss is not None else ""
     print(f"saved {args.out} ({run.step} steps{test})")
     return 0
@@ -293,7 +300,40 @@ def _run_and_data(args):
     if tuple(data.shape) != tuple(run.model.input_shape):
         raise DataError(f"{data.name} has samples of shape {tuple(data.shape)}, but this model was trained "
                         f"on {tuple(run.model.input_shape)}")
+    n_classes = run.model_config.n_classes
+    if run.model_config.conditional and (data.y_test is None or data.n_classes != n_classes):
+        raise DataError(f"this conditional VAE needs labels of {n_classes} classes; {data.name} has "
+                        f"{'no labels' if data.y_test is None else f'{data.n_classes} classes'}")
     return run, data
+
+
+class _StopOnCtrlC:
+    """The first Ctrl-C asks training to stop after the current step (so weights and counters agree);
+    a second one raises KeyboardInterrupt as usual."""
+
+    def __init__(self):
+        self.pressed, self._previous = False, None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():   # signals can only be caught there
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+    def _handle(self, signum, frame):
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+        print("\nstopping after this step (Ctrl-C again to stop at once)", file=sys.stderr)
 
 
 def _label_index(label: str, names: tuple[str, ...]) -> int:

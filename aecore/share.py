@@ -71,7 +71,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("dataset", str, "mnist", choices=lambda: tuple(sorted(DATASETS))),   # uploads cannot travel in a link
     Setting("variant", str, "vae", choices=lambda: tuple(sorted(MODELS))),
     Setting("latent_dim", int, 2, low=1, high=256),
-    Setting("epochs", int, 2, low=1, high=200),
+    Setting("epochs", int, 10, low=1, high=200),
     Setting("batch_size", int, 128, choices=lambda: BATCH_SIZES),
     Setting("lr", float, 1e-3, choices=lambda: LEARNING_RATES),
     Setting("loss", str, "auto", choices=lambda: LOSSES),

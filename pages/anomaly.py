@@ -19,8 +19,9 @@ from aecore.apps.training import Group, ModelSpec
 from aecore.latent_plots import line_groups
 from aecore.models import MODELS
 
+ui.ensure_frame()
+
 GALLERY = 16          # most anomalous test samples shown
-POLL_S = 1.0
 
 INTRO = """Train an autoencoder on **normal** samples only: it learns to rebuild those well and anything unlike
 them badly, so the reconstruction error becomes an **anomaly score**. Choose which classes count as normal, then
@@ -35,10 +36,6 @@ def scores_for(run_id: str, data_key: tuple, normal: tuple, _model, _data) -> di
     x_fit = anomaly.normal_only(_data, list(normal)).x_train
     out["train"] = anomaly.recon_scores(_model, x_fit)
     return out
-
-
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
 
 
 def settings_ui(data) -> dict | None:
@@ -75,18 +72,7 @@ def start(data, p: dict) -> None:
     variant, model, train = anomaly.recipe(data.kind, p["k"], p["variant"])
     train = replace(train, epochs=p["epochs"], seed=int(st.session_state.get("seed", 0)))
     spec = ModelSpec("autoencoder", anomaly.normal_only(data, list(p["normal"])), model, train, variant)
-    st.session_state.anomaly_group = Group.start([spec], {**p, "data_key": data_key(data)})
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    group = st.session_state.get("anomaly_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
+    st.session_state.anomaly_group = Group.start([spec], {**p, "data_key": ui.data_key(data)})
 
 
 def auc_ui(scores: dict, anomalous: np.ndarray) -> dict[str, float]:
@@ -158,16 +144,9 @@ def page() -> None:
     p = settings_ui(data)
     if p is not None:
         start(data, p)
-    group = st.session_state.get("anomaly_group")
-    if group is None or group.params["data_key"] != data_key(data):
-        st.info("Choose the normal classes and press **Train on normal samples**.")
-        return
-    if not group.finished:
-        progress_ui()
-        return
-    if not group.complete:
-        st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                 + " Press **Train on normal samples** to start again.")
+    group = ui.finished_group("anomaly_group", data, button="Train on normal samples",
+                              hint="Choose the normal classes and press **Train on normal samples**.")
+    if group is None:
         return
     p = group.params
     run = group.runs["autoencoder"]
@@ -179,7 +158,7 @@ def page() -> None:
     if anomalous.all() or not anomalous.any():
         st.warning("The test split has only one kind of sample (all normal or all anomalous), so ROC is undefined.")
         return
-    scores = scores_for(run.id, data_key(data), normal, run.model.eval(), data)
+    scores = scores_for(run.id, ui.data_key(data), normal, run.model.eval(), data)
     st.subheader("How well each method separates normal from anomalous")
     aucs = auc_ui(scores, anomalous)
     st.subheader("Choose a threshold")

@@ -16,7 +16,8 @@ from aecore.apps.training import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 
-POLL_S = 1.0
+ui.ensure_frame()
+
 DEFAULT_SIZES = [2, 8, 32]   # three models: a sweep that finishes in seconds on the bundled digits
 
 INTRO = """An autoencoder is a learnt compressor: the encoder turns each sample into a few numbers (the **code**)
@@ -39,10 +40,6 @@ def results(run_ids: tuple, data_key: tuple, k: int, current: tuple | None, _mod
     return {"sweep": compress.sweep_rows(_models, pcas, x, vr), "rate": rate}
 
 
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
-
-
 def settings_ui(data) -> dict | None:
     with st.form("compress_form"):
         c1, c2, c3 = st.columns([2, 1, 1])
@@ -50,7 +47,7 @@ def settings_ui(data) -> dict | None:
                                help="One autoencoder per size; PCA is fit at the same sizes.")
         k = c2.selectbox("Code size for the bytes chart", list(compress.SIZES), 2, key="compress_k",
                          help="Trained as well if it is not in the list.")
-        epochs = c3.number_input("Epochs", 1, 50, 3 if len(data.x_train) <= 10_000 else 2, key="compress_epochs")
+        epochs = c3.number_input("Epochs", 1, 50, ui.default_epochs(data, 3), key="compress_epochs")
         go = st.form_submit_button("Train the autoencoders", type="primary")
     if not go:
         return None
@@ -63,18 +60,7 @@ def start(data, p: dict) -> None:
         old.stop()
     train = TrainConfig(epochs=p["epochs"], seed=int(st.session_state.get("seed", 0)), eval_every_epoch=False)
     specs = [ModelSpec(str(s), data, variant_config("vanilla", latent_dim=s), train, "vanilla") for s in p["sizes"]]
-    st.session_state.compress_group = Group.start(specs, {**p, "data_key": data_key(data)})
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    group = st.session_state.get("compress_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
+    st.session_state.compress_group = Group.start(specs, {**p, "data_key": ui.data_key(data)})
 
 
 def current_model(data):
@@ -83,7 +69,7 @@ def current_model(data):
     if run is None or run.model_config.conditional:
         return None
     own = ui.data_for_run(run)
-    if own is None or data_key(own) != data_key(data):
+    if own is None or ui.data_key(own) != ui.data_key(data):
         return None
     if job is not None and job.run is run and job.active:
         return None
@@ -100,22 +86,16 @@ def page() -> None:
     p = settings_ui(data)
     if p is not None:
         start(data, p)
-    group = st.session_state.get("compress_group")
-    if group is None or group.params["data_key"] != data_key(data):
-        st.info("Choose the bottleneck sizes and press **Train the autoencoders** (one small model per size).")
-        return
-    if not group.finished:
-        progress_ui()
-        return
-    if not group.complete:
-        st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                 + " Press **Train the autoencoders** to start again.")
+    group = ui.finished_group("compress_group", data, button="Train the autoencoders",
+                              hint="Choose the bottleneck sizes and press **Train the autoencoders** "
+                                   "(one small model per size).")
+    if group is None:
         return
     p = group.params
     models = {int(name): m for name, m in group.models().items()}
     cur = current_model(data)
     cur_key = (cur.variant, cur.model_config.latent_dim, cur.id, cur.step) if cur is not None else None
-    res = results(tuple(r.id for r in group.runs.values()), data_key(data), p["k"], cur_key, models,
+    res = results(tuple(r.id for r in group.runs.values()), ui.data_key(data), p["k"], cur_key, models,
                   cur.model.eval() if cur is not None else None, data)
 
     st.subheader("Reconstruction error against bottleneck size")

@@ -15,8 +15,9 @@ from aecore.apps.training import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.latent_plots import recon_lines
 
+ui.ensure_frame()
+
 SHOWN = 12            # test samples in the picture rows
-POLL_S = 1.0          # progress refresh while the models train
 
 INTRO = """A **denoising autoencoder** sees a corrupted input but is graded on rebuilding the *clean* one, so it
 must learn what digits look like rather than copy pixels (Vincent et al. 2008). Here it is compared with a plain
@@ -46,7 +47,7 @@ def settings_ui(data) -> dict | None:
                           help="Gaussian: σ. Masking, salt-and-pepper: the fraction of values hit.")
         k = c3.number_input("Bottleneck size", 2, 256, 64, key="denoise_k",
                             help="Both autoencoders get this code size; PCA keeps this many components.")
-        epochs = c4.number_input("Epochs", 1, 50, 3 if len(data.x_train) <= 10_000 else 2, key="denoise_epochs",
+        epochs = c4.number_input("Epochs", 1, 50, ui.default_epochs(data, 5), key="denoise_epochs",
                                  help="Passes over the training set for each of the two models.")
         go = st.form_submit_button("Train both autoencoders", type="primary")
     if not go:
@@ -62,23 +63,7 @@ def start(data, p: dict) -> None:
     train = TrainConfig(epochs=p["epochs"], seed=int(st.session_state.get("seed", 0)), eval_every_epoch=False)
     specs = [ModelSpec(name, data, cfg, train, "denoising" if "denoising" in name else "vanilla")
              for name, cfg in cfgs.items()]
-    st.session_state.denoise_group = Group.start(specs, {**p, "data_key": data_key(data)})
-
-
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    """The training bar; when the models are done, rerun the whole page to show the results."""
-    group = st.session_state.get("denoise_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
+    st.session_state.denoise_group = Group.start(specs, {**p, "data_key": ui.data_key(data)})
 
 
 @st.fragment
@@ -110,26 +95,20 @@ def page() -> None:
     p = settings_ui(data)
     if p is not None:
         start(data, p)
-    group = st.session_state.get("denoise_group")
-    if group is None or group.params["data_key"] != data_key(data):
-        st.info("Choose a noise and press **Train both autoencoders**. Defaults take seconds on the bundled digits.")
-        return
-    if not group.finished:
-        progress_ui()
-        return
-    if not group.complete:
-        st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                 + " Press **Train both autoencoders** to start again.")
+    group = ui.finished_group("denoise_group", data, button="Train both autoencoders",
+                              hint="Choose a noise and press **Train both autoencoders**. "
+                                   "Defaults take seconds on the bundled digits.")
+    if group is None:
         return
     p = group.params
     models = group.models()
-    pca = pca_for(data_key(data), p["k"], data.x_train)
+    pca = pca_for(ui.data_key(data), p["k"], data.x_train)
     methods = denoise.methods(models, pca, images=data.kind == "image")
     st.caption(f"Trained on {p['kind']} noise at level {p['level']:g}, bottleneck {p['k']}, {p['epochs']} epochs, "
                f"{len(data.x_train):,} training samples of {data.title}.")
     pictures_ui(data, methods, p)
     run_ids = tuple(r.id for r in group.runs.values())
-    rows = curve(run_ids, data_key(data), p["kind"], p["k"], methods, data.x_test, data.value_range)
+    rows = curve(run_ids, ui.data_key(data), p["kind"], p["k"], methods, data.x_test, data.value_range)
     st.subheader("PSNR against noise level")
     st.caption(f"Every test sample ({len(data.x_test):,}), corrupted with a fixed seed. PSNR pools the squared "
                "error over all values, after clipping each result to the data's range. Dashed: baselines.")

@@ -15,7 +15,8 @@ from aecore.apps.training import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 
-POLL_S = 1.0
+ui.ensure_frame()
+
 MAX_TEST = 2000        # test samples scored: k-NN on all 10,000 MNIST test digits takes far longer, for the same story
 BUDGET_CHOICES = ["100", "1000", "all"]
 
@@ -32,19 +33,6 @@ def accuracy_rows(model_key: tuple, data_key: tuple, budgets: tuple, max_test: i
     return features.accuracy_rows(sets, _data.y_train, _data.y_test[:n], budgets)
 
 
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
-
-
-def usable_current(data):
-    """The current model, when it was trained on this data, is not conditional and is not training now."""
-    run, job = ui.current_run(), st.session_state.get("job")
-    if run is None or run.model_config.conditional or (job is not None and job.run is run and job.active):
-        return None
-    own = ui.data_for_run(run)
-    return run if own is not None and data_key(own) == data_key(data) else None
-
-
 def settings_ui(data, current) -> dict | None:
     sources = (["current"] if current is not None else []) + ["new"]
     with st.form("features_form"):
@@ -54,7 +42,7 @@ def settings_ui(data, current) -> dict | None:
                           else "a new autoencoder trained here")
         c1, c2, c3 = st.columns(3)
         k = c1.number_input("Bottleneck size (new model)", 2, 256, 16, key="features_k")
-        epochs = c2.number_input("Epochs (new model)", 1, 50, 5 if len(data.x_train) <= 10_000 else 3, key="features_epochs")
+        epochs = c2.number_input("Epochs (new model)", 1, 50, ui.default_epochs(data, 3), key="features_epochs")
         budgets = c3.multiselect("Labels", BUDGET_CHOICES, BUDGET_CHOICES, key="features_budgets",
                                  help="Labelled training samples per classifier, balanced across classes. "
                                       "'all' on full MNIST takes a minute: logistic regression on 60,000 × 784 values.")
@@ -66,18 +54,7 @@ def settings_ui(data, current) -> dict | None:
         return None
     return {"source": source, "k": int(k), "epochs": int(epochs),
             "budgets": tuple(None if b == "all" else int(b) for b in BUDGET_CHOICES if b in budgets),
-            "data_key": data_key(data)}
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    group = st.session_state.get("features_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
+            "data_key": ui.data_key(data)}
 
 
 def model_for(data, p: dict, current):
@@ -91,7 +68,7 @@ def model_for(data, p: dict, current):
     if group is None or group.params != p:
         return None
     if not group.finished:
-        progress_ui()
+        ui.group_progress_ui("features_group")
         return None
     if not group.complete:
         st.error("Training did not finish. " + " ".join(group.progress().errors) + " Press **Compare features** again.")
@@ -110,7 +87,7 @@ def page() -> None:
     if data.y_train is None or data.y_test is None:
         st.warning(f"{data.title} has no labels, so there is nothing to classify. Pick a labelled dataset.")
         return
-    current = usable_current(data)
+    current = ui.usable_current(data)
     p = settings_ui(data, current)
     if p is not None:
         st.session_state.features_params = p
@@ -123,14 +100,14 @@ def page() -> None:
                                          eval_every_epoch=False), "vanilla")
             st.session_state.features_group = Group.start([spec], p)
     p = st.session_state.get("features_params")
-    if p is None or p["data_key"] != data_key(data):
+    if p is None or p["data_key"] != ui.data_key(data):
         st.info("Choose where the codes come from and press **Compare features**.")
         return
     found = model_for(data, p, current)
     if found is None:
         return
     model_key, model = found
-    rows = accuracy_rows(model_key, data_key(data), p["budgets"], MAX_TEST, model, data)
+    rows = accuracy_rows(model_key, ui.data_key(data), p["budgets"], MAX_TEST, model, data)
     n_test = min(MAX_TEST, len(data.x_test))
     st.caption(f"Test accuracy on {n_test:,} test samples of {data.title}" +
                (f" (the first {MAX_TEST:,}, for speed)" if n_test < len(data.x_test) else "") +

@@ -15,6 +15,8 @@ import ui
 from aecore import explore, latent_plots
 from aecore.models import MODELS
 
+ui.ensure_frame()
+
 TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
 TRAVERSAL_STEPS = 9    # odd: the middle column is the starting code itself
 SLIDER_SCALE = 8       # a 28-pixel digit drawn 224 pixels wide

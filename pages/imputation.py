@@ -15,7 +15,8 @@ from aecore.config import TrainConfig
 from aecore.latent_plots import recon_lines
 from aecore.models import variant_config
 
-POLL_S = 1.0
+ui.ensure_frame()
+
 SHOWN = 12
 MAX_TEST = 2000       # test samples measured: enough for a stable mean error, fast to redo as the sliders move
 
@@ -25,21 +26,9 @@ gap with the average, reconstruct, copy the reconstruction into the gap only, an
 never changed, so the error below is measured on the hidden values alone, against simply filling in the mean."""
 
 
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
-
-
-def usable_current(data):
-    run, job = ui.current_run(), st.session_state.get("job")
-    if run is None or run.model_config.conditional or (job is not None and job.run is run and job.active):
-        return None
-    own = ui.data_for_run(run)
-    return run if own is not None and data_key(own) == data_key(data) else None
-
-
 def model_ui(data):
     """The model to fill with: the current one when it fits this data, else one trained here on request."""
-    current = usable_current(data)
+    current = ui.usable_current(data)
     choices = (["current"] if current is not None else []) + ["new"]
     source = st.radio("Fill with", choices, horizontal=True, key="impute_source",
                       format_func=lambda s: f"the current model ({current.variant}, "
@@ -50,7 +39,7 @@ def model_ui(data):
         c1, c2 = st.columns(2)
         k = c1.number_input("Bottleneck size", 2, 256, 32, key="impute_k",
                             help="Bigger codes copy more detail; smaller ones guess more from the overall shape.")
-        epochs = c2.number_input("Epochs", 1, 50, 5 if len(data.x_train) <= 10_000 else 3, key="impute_epochs")
+        epochs = c2.number_input("Epochs", 1, 50, ui.default_epochs(data, 3), key="impute_epochs")
         go = st.form_submit_button("Train the autoencoder", type="primary")
     if go:
         old = st.session_state.get("impute_group")
@@ -59,29 +48,18 @@ def model_ui(data):
         spec = ModelSpec("autoencoder", data, variant_config("vanilla", latent_dim=int(k)),
                          TrainConfig(epochs=int(epochs), seed=int(st.session_state.get("seed", 0)), eval_every_epoch=False),
                          "vanilla")
-        st.session_state.impute_group = Group.start([spec], {"data_key": data_key(data)})
+        st.session_state.impute_group = Group.start([spec], {"data_key": ui.data_key(data)})
     group = st.session_state.get("impute_group")
-    if group is None or group.params["data_key"] != data_key(data):
+    if group is None or group.params["data_key"] != ui.data_key(data):
         st.info("Press **Train the autoencoder** (or train one on **Train** and come back: it is used directly).")
         return None
     if not group.finished:
-        progress_ui()
+        ui.group_progress_ui("impute_group")
         return None
     if not group.complete:
         st.error("Training did not finish. " + " ".join(group.progress().errors) + " Press **Train the autoencoder** again.")
         return None
     return group.runs["autoencoder"].model.eval()
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    group = st.session_state.get("impute_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
 
 
 @st.fragment

@@ -18,6 +18,8 @@ from aecore import explore, latent_plots
 from aecore.infer import reconstruct
 from aecore.project import Projection, project
 
+ui.ensure_frame()
+
 MAX_POINTS = 5000      # WebGL draws this many smoothly in any browser; more only hides structure under overlap
 UMAP_POINTS = 2000     # UMAP embeds at most this many (fit directly, no transform): ~10 s on 2 busy cores;
                        # 5,000 took 2 min there, and placing extra points with .transform costs as much again

@@ -15,6 +15,8 @@ from aecore import jobs, plots
 from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
 from aecore.config import to_dict
 
+ui.ensure_frame()
+
 
 def download_name(run) -> str:
     """`<variant>-<dataset>-z<latent>.zip`, with characters a file name should not have replaced."""

@@ -19,7 +19,8 @@ from aecore.data import DataError
 from aecore.infer import reconstruct
 from aecore.latent_plots import recon_lines
 
-POLL_S = 1.0
+ui.ensure_frame()
+
 
 INTRO = """Some data arrive in order: a heartbeat is 140 readings in time. An **LSTM autoencoder** reads the
 sequence step by step, keeps a summary in its memory, squeezes it into a short code, and a second LSTM unrolls the
@@ -41,32 +42,9 @@ def sequence_data():
     return data
 
 
-def data_key(data) -> tuple:
-    return (data.name, data.source, len(data.x_train), len(data.x_test))
-
-
-def usable_current(data):
-    run, job = ui.current_run(), st.session_state.get("job")
-    if run is None or run.model_config.conditional or (job is not None and job.run is run and job.active):
-        return None
-    own = ui.data_for_run(run)
-    return run if own is not None and data_key(own) == data_key(data) else None
-
-
-@st.fragment(run_every=POLL_S)
-def progress_ui() -> None:
-    group = st.session_state.get("seq_group")
-    if group is None:
-        return
-    p = group.progress()
-    if p.finished:
-        st.rerun()
-    st.progress(p.fraction, text=p.summary)
-
-
 def model_ui(data):
     """The current model when it was trained on these sequences, else an LSTM trained here on request."""
-    current = usable_current(data)
+    current = ui.usable_current(data)
     choices = (["current"] if current is not None else []) + ["new"]
     source = st.radio("Model", choices, horizontal=True, key="seq_source",
                       format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
@@ -88,13 +66,13 @@ def model_ui(data):
         _, cfg, train = anomaly.recipe("sequence", int(k), "lstm")
         train = replace(train, epochs=int(epochs), seed=int(st.session_state.get("seed", 0)))
         st.session_state.seq_group = Group.start([ModelSpec("LSTM autoencoder", data, cfg, train, variant)],
-                                                 {"data_key": data_key(data)})
+                                                 {"data_key": ui.data_key(data)})
     group = st.session_state.get("seq_group")
-    if group is None or group.params["data_key"] != data_key(data):
+    if group is None or group.params["data_key"] != ui.data_key(data):
         st.info("Press **Train the LSTM autoencoder**.")
         return None
     if not group.finished:
-        progress_ui()
+        ui.group_progress_ui("seq_group")
         return None
     if not group.complete:
         st.error("Training did not finish. " + " ".join(group.progress().errors) + " Press the button to start again.")

@@ -16,6 +16,8 @@ from aecore import jobs, plots
 from aecore.imaging import png_bytes
 from aecore.train import new_run
 
+ui.ensure_frame()
+
 # Redraw every CADENCE_S while training; slower (up to MAX_CADENCE_S) when a redraw takes more than
 # DRAW_BUDGET of the interval. Measured with scripts/bench_ui.py on the 2-core machine: a redraw costs the
 # server ~1% of a core at 0.5-2 s; the browser's cost dominates (~0.15 core/s for the loss chart, ~0.1 for
@@ -131,13 +133,16 @@ def cadence() -> float:
     return min(MAX_CADENCE_S, max(CADENCE_S, draw_s / DRAW_BUDGET))
 
 
-def live_ui() -> None:
-    """Redrawn on a timer while the job is queued or running; a full rerun when it ends stops the timer."""
+def live_ui(banner) -> None:
+    """Redrawn on a timer while the job is queued or running; a full rerun when it ends stops the timer.
+    It also redraws the banner (a container at the top of the page), whose test loss changes each epoch."""
     t0 = time.perf_counter()
     job, run = st.session_state.get("job"), ui.current_run()
     if job is None or job.run is not run:
         st.rerun()
     progress, steps = poll(job)
+    with banner:
+        ui.model_banner()
     progress_ui(progress, steps, run)
     draw_s = time.perf_counter() - t0   # wall time: on a busy machine, waiting for the CPU is part of the cost
     st.session_state.train_draw_s = 0.8 * st.session_state.get("train_draw_s", draw_s) + 0.2 * draw_s
@@ -175,7 +180,12 @@ def final_ui() -> None:
 
 
 warm_up()
-ui.model_banner()
+banner = st.container()   # the banner: drawn by the live view while training, else here
+run, job = ui.current_run(), st.session_state.get("job")
+training = job is not None and job.run is run and job.active
+if not training:
+    with banner:
+        ui.model_banner()
 st.title("Train")
 st.markdown(INTRO)
 
@@ -189,8 +199,6 @@ except ValueError as err:
     st.error(f"These settings cannot build a model: {err}")
     st.stop()
 
-run, job = ui.current_run(), st.session_state.get("job")
-training = job is not None and job.run is run and job.active
 can_resume = run is not None and not training and jobs.resumable(run, data, settings.model, settings.train)
 buttons = st.columns([1, 1, 1, 1, 4])
 buttons[0].button("Train", key="train_go", type="primary", disabled=training, on_click=start_ui, args=(True,),
@@ -207,7 +215,7 @@ if st.session_state.get("train_error"):
 
 if training:
     st.session_state.train_cadence = cadence()
-    st.fragment(run_every=st.session_state.train_cadence)(live_ui)()
+    st.fragment(run_every=st.session_state.train_cadence)(live_ui)(banner)
 elif run is not None:
     final_ui()
 else:

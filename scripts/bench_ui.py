@@ -1,6 +1,6 @@
 """Benchmark the dashboard in a real browser, against headless training of the same model in the same run.
 
-    python scripts/bench_ui.py [--epochs 6] [--clicks 3] [--cadences 0.5,1,2] [--repeats 2] [--no-screenshots]
+    python scripts/bench_ui.py [--epochs 40] [--clicks 3] [--cadences 0.5,1,2] [--repeats 2] [--no-screenshots]
 
 Starts `streamlit run app.py` (headless, a free localhost port), drives it with Playwright and Debian's
 chromium (never `playwright install`), and measures:
@@ -9,8 +9,8 @@ chromium (never `playwright install`), and measures:
     sidebar's default VAE, batch 128). Both sides: the median over epochs of each epoch's samples/s as `fit`
     reports it (train steps only, evaluation excluded). The dashboard's numbers come from the history.json
     of the model downloaded from the Models page, so the download is exercised too. Headless runs just before
-    each dashboard run with one torch thread (what a job uses), and again side by side with it (started at the
-    click, so both meet the same load: on a shared machine the load changes between runs); once more, shortly,
+    each dashboard run with one torch thread (what a job uses), and again side by side with it (started once the
+    clicks of (c) are done, so both meet the same load: on a shared machine the load changes between runs); once more, shortly,
     with torch's default threads for reference. Target: dashboard >= 80% of headless.
 (b) click Train -> first loss point and reconstructions on screen. Target < 2 s.
 (c) while training, a click's answer: switching to the Models page and back until its title shows. Target
@@ -58,6 +58,8 @@ if threads:
 data = load_dataset("mnist")
 run = new_run(data, variant_config("vae", latent_dim=2), TrainConfig(epochs=epochs, batch_size=128, lr=1e-3), "vae")
 print("ready", flush=True)
+if len(sys.argv) > 3:   # "wait": start on a line from stdin, so the dashboard's clicks are measured without this twin
+    sys.stdin.readline()
 t0, c0 = time.perf_counter(), time.thread_time()
 rates = [s.samples_per_s for s in fit(run, data) if s.test is not None]
 cpu_s = time.thread_time() - c0   # with one torch thread, all the work is on this thread
@@ -218,8 +220,9 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         idle = switch_pages(page, nav, clicks)   # the same clicks with nothing training: the machine's baseline
 
         # the same training headless, at the same moment: both meet the same load (and the same browser)
-        twin = subprocess.Popen([sys.executable, "-c", HEADLESS, str(epochs), "1"], cwd=ROOT, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        twin = subprocess.Popen([sys.executable, "-c", HEADLESS, str(epochs), "1", "wait"], cwd=ROOT, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         assert twin.stdout.readline().strip() == "ready"
         sampler = CpuSampler(server_pid)
         t0 = time.perf_counter()
@@ -233,7 +236,9 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         if screenshots:
             page.screenshot(path=str(ARTIFACTS / "train_during.png"), full_page=True)
 
-        answers = switch_pages(page, nav, clicks, until_done=True)
+        answers = switch_pages(page, nav, clicks, until_done=True)   # one model training, as the target says
+        twin.stdin.write("go\n")   # then the twin, for the rest of the run: both meet the same load
+        twin.stdin.flush()
         deadline = time.monotonic() + 600
         while "done" not in progress_text(page):
             assert time.monotonic() < deadline, "training did not finish in 10 minutes"
@@ -272,7 +277,8 @@ def log(msg: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=6, help="epochs of MNIST (the 5k offline subset: ~1 s each)")
+    parser.add_argument("--epochs", type=int, default=40, help="epochs of MNIST (the 5k offline subset: ~0.3 s each); "
+                                                               "enough that the clicks land while it trains")
     parser.add_argument("--clicks", type=int, default=3, help="Models-and-back round trips, idle and while training")
     parser.add_argument("--cadences", default="1.0", help="comma-separated redraw intervals (s) of the Train page "
                                                           "to compare, e.g. 0.5,1,2; each gets its own server")
@@ -299,6 +305,9 @@ def main() -> None:
                     ui = dashboard(url, proc.pid, args.epochs, args.clicks, screenshots=not args.no_screenshots and rep == 0)
             except Exception as err:   # a timeout on a busy machine: report it, keep the other runs
                 log(f"  failed: {type(err).__name__}: {err}".splitlines()[0])
+                continue
+            if not ui["click_ms"]:
+                log("  training ended before the first click: raise --epochs")
                 continue
             ui["ratio"] = med(ui["rates"]) / head
             ui["twin_ratio"] = med(ui["rates"]) / med(ui["twin_rates"])

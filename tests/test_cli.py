@@ -145,6 +145,14 @@ def test_bench_prints_a_table_then_json(tmp_path):
     assert report["cases"][0]["fit_samples_per_s"] > 0 and any("vae" in line for line in table)
 
 
+def test_application_subcommands_run_from_python_m_aecore(work):
+    result = cli("anomaly", "--dataset", "tiny.npz", "--normal", "0", "--latent-dim", "2", "--epochs", "1", "--json",
+                 cwd=work)
+    assert result.returncode == 0, result.stderr
+    aucs = json.loads(result.stdout)["roc_auc"]
+    assert set(aucs) == {"autoencoder", "PCA-2", "Isolation Forest"} and all(0 <= v <= 1 for v in aucs.values())
+
+
 # --- failures ----------------------------------------------------------------------------------------------
 def test_a_diverging_run_saves_good_weights_and_exits_1(work):
     result = cli("train", "--dataset", "tiny.npz", "--variant", "vae", "--epochs", "5", "--lr", "10",

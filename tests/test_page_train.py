@@ -80,8 +80,7 @@ def test_train_runs_to_the_end_and_shows_aecore_numbers():
     at.button(key="train_go").click().run()
     assert not at.exception
     job = at.session_state["job"]
-    assert job.run is at.session_state["run"]
-    assert buttons(at)["Stop"] and not buttons(at)["Train"]
+    assert job.run is at.session_state["run"]   # (on tiny data it may be done already: Stop is tested below)
     rerun_until(at, lambda a: not a.session_state["job"].active)
     at.run()   # the full rerun that follows the end of training
     assert not at.exception

@@ -111,6 +111,7 @@ def test_after_a_divergence_a_smaller_learning_rate_resumes_the_same_model():
     at = app(variant="vae", lr=10.0, epochs=3, batch_size=32)
     at.button(key="train_go").click().run()
     rerun_until(at, lambda a: not a.session_state["job"].active)
+    at.run()   # the job may have ended after the last run drew the page: draw it once more, as the page does
     run, data = at.session_state["run"], at.session_state["upload_data"]
     assert not at.button(key="train_resume").disabled
     jobs.prepare_resume(run, replace(run.train_config, lr=1e-3))

