@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import random
 import re
 import signal
@@ -86,6 +87,7 @@ class Session(threading.Thread):
         self.result = Result(index, latent_dim=index + 1, seed=index)
         self.rng = random.Random(index)
         self.ws: websocket.WebSocket | None = None
+        self.inbox: queue.Queue = queue.Queue()   # frames from the reader thread; an exception when the socket closed
         self.widgets: dict[str, str] = {}        # widget key -> element id
         self.page_hash = ""
         self.query = urlencode({"dataset": "mnist", "variant": variant, "latent_dim": index + 1,
@@ -190,11 +192,12 @@ class Session(threading.Thread):
                         self.send_rerun(fragment_id=fid)
                         break
             due = min([t[1] for t in self.timers.values()] + [until])
-            self.ws.settimeout(max(0.01, min(0.25, due - now)))
             try:
-                raw = self.ws.recv()
-            except websocket.WebSocketTimeoutException:
+                raw = self.inbox.get(timeout=max(0.01, min(0.25, due - now)))
+            except queue.Empty:
                 continue
+            if isinstance(raw, Exception):
+                raise raw
             finished = self.handle(raw, time.monotonic())
             if finished:
                 if finished == "fragment":
@@ -209,6 +212,8 @@ class Session(threading.Thread):
             t0 = time.monotonic()
             self.ws = websocket.create_connection(f"ws://{HOST}:{self.port}/_stcore/stream",
                                                   subprotocols=["streamlit"], timeout=30)
+            self.ws.settimeout(None)
+            threading.Thread(target=self.read, name=f"reader-{self.result.index}", daemon=True).start()
             self.send_rerun()
             while self.pump(self.deadline) != "full":
                 if time.monotonic() >= self.deadline:
@@ -228,7 +233,13 @@ class Session(threading.Thread):
                     self.beta = 1.1 if self.beta == 1.0 else 1.0
                     self.pending = {"sent": time.monotonic(), "paint": None, "training": not self.stop_all.is_set()}
                     self.send_rerun([self.slider("beta", self.beta)])
-                wait_until = next_move if self.pending is None else self.pending["sent"] + ANSWER_TIMEOUT_S
+                now = time.monotonic()
+                if self.pending is not None:
+                    wait_until = self.pending["sent"] + ANSWER_TIMEOUT_S
+                elif self.busy(now):   # a timer's run is in progress: receive until it ends (or a grace passes)
+                    wait_until = max(next_move, now + START_GRACE_S)
+                else:
+                    wait_until = next_move
                 finished = self.pump(min(self.deadline, wait_until))
                 if self.pending is not None and not finished and time.monotonic() >= wait_until:
                     r.timeouts += 1
@@ -254,6 +265,15 @@ class Session(threading.Thread):
                     self.ws.close()
                 except Exception:
                     pass
+
+    def read(self) -> None:
+        """The socket's only reader, with blocking reads: the session's thread waits on the inbox instead."""
+        try:
+            while True:
+                self.inbox.put(self.ws.recv())
+        except Exception as err:
+            if not self.done.is_set():
+                self.inbox.put(ConnectionError(f"the websocket closed: {err}"))
 
     def check_banner(self) -> None:
         for text in self.texts:
