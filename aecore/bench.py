@@ -1,8 +1,9 @@
 """How fast `train.fit` trains, measured beside a plain DataLoader loop and the machine's matmul peak.
 
-A benchmark, not a test: numbers depend on the machine. Both loops train the same model (same seed,
-loss and Adam) for the same number of steps, alternating repeats, so drift on a noisy machine hits both;
-we report medians. FLOPs of one step come from FlopCounterMode (matmuls and convolutions, forward and
+A benchmark, not a test: numbers depend on the machine. Both loops train the same model (same seed, same
+weights, same loss) for the same number of steps, taking turns, so drift on a noisy machine hits both; we
+report medians of per-repeat ratios. A third loop, the bare model step on one fixed batch, measures the
+ceiling: what the kernels alone cost, so how much any loop could gain over the DataLoader one. FLOPs of one step come from FlopCounterMode (matmuls and convolutions, forward and
 backward; Adam's elementwise work is not counted), so "% of peak" is useful work, not busy time.
 """
 from __future__ import annotations
@@ -34,8 +35,8 @@ BATCH = 128
 @dataclass(frozen=True)
 class BenchConfig:
     n_samples: int = 60_000     # one MNIST training set, so the epoch-level work (shuffles) is realistic
-    steps: int = 60             # timed optimiser steps per repeat; ~0.5-3 s per repeat on 2 cores
-    repeats: int = 5            # odd, so the median is one measured repeat
+    steps: int = 40             # timed optimiser steps per loop and repeat; ~0.3-2 s on 2 cores
+    repeats: int = 9            # odd, so the median is one measured repeat
     threads: int = 0            # 0: leave torch's default (one per core)
 
     def __post_init__(self):
@@ -71,35 +72,51 @@ def step_flops(model, x: torch.Tensor) -> int:
 
 
 def bench_case(name: str, data: Dataset, cfg: BenchConfig) -> dict:
-    """Median samples/s of `fit` and of a DataLoader loop on the same model, alternating repeats."""
+    """Samples/s of `fit`, of a DataLoader loop and of the bare model step, on the same model.
+
+    The three take turns in a rotating order, each repeat timing all three back to back, and ratios are
+    medians of per-repeat ratios: on a shared machine the speed drifts between repeats, much less within one.
+    The bare step (one fixed batch, fused Adam, no batching or bookkeeping) is the ceiling: no loop around
+    these kernels can beat it, so `ceiling` = how much faster than the DataLoader loop any loop could be.
+    """
     variant, overrides = CASES[name]
     model_cfg = variant_config(variant, **overrides)
     train_cfg = TrainConfig(epochs=1000, batch_size=BATCH, eval_every_epoch=False,   # never ends mid-bench
                             device="cpu")   # a CPU benchmark: both loops on the same cores
-    ours = new_run(data, model_cfg, train_cfg, variant)
-    theirs = new_run(data, model_cfg, train_cfg, variant)   # same seed: identical starting weights
+    ours, theirs, bare = (new_run(data, model_cfg, train_cfg, variant) for _ in range(3))   # same seed, same weights
     loader_step = _dataloader_loop(theirs.model, data.x_train)
+    bare_step = _bare_loop(bare, data.x_train[:BATCH].clone())
     flops = step_flops(theirs.model, data.x_train[:BATCH])
 
-    def ours_steps():
-        for _ in fit(ours, data, max_steps=cfg.steps):
+    def ours_steps(n: int) -> None:
+        for _ in fit(ours, data, max_steps=n):
             pass
 
-    ours_steps(), loader_step(cfg.steps)   # warm-up: first-call allocations, oneDNN primitive caches
-    ours_t, theirs_t = [], []   # (wall s, process CPU s) per repeat
+    loops = {"fit": ours_steps, "dataloader": loader_step, "bare": bare_step}
+    for go in loops.values():
+        go(cfg.steps)   # warm-up: first-call allocations, oneDNN primitive caches
+    times = {k: [] for k in loops}   # (wall s, process CPU s) per repeat
+    order = list(loops)
     for r in range(cfg.repeats):
-        pair = [(ours_t, ours_steps), (theirs_t, lambda: loader_step(cfg.steps))]
-        for times, go in (pair if r % 2 == 0 else pair[::-1]):   # alternate who goes first
-            times.append(_timed(go))
-    t_o, t_t = (statistics.median(w for w, _ in ts) for ts in (ours_t, theirs_t))
-    c_o, c_t = (statistics.median(c for _, c in ts) for ts in (ours_t, theirs_t))
+        for k in order[r % 3:] + order[:r % 3]:   # rotate who goes first
+            times[k].append(_timed(lambda: loops[k](cfg.steps)))
+
+    def ratio(a: str, b: str, i: int = 0) -> float:
+        return statistics.median(tb[i] / ta[i] for ta, tb in zip(times[a], times[b]))
+
+    wall = {k: statistics.median(w for w, _ in ts) for k, ts in times.items()}
     samples = cfg.steps * BATCH
-    return {"case": name, "fit_samples_per_s": samples / t_o, "dataloader_samples_per_s": samples / t_t,
-            "speedup": t_t / t_o, "target": TARGETS[name], "gflop_per_step": flops / 1e9,
-            "fit_gflops": flops * cfg.steps / t_o / 1e9, "dataloader_gflops": flops * cfg.steps / t_t / 1e9,
+    return {"case": name, "fit_samples_per_s": samples / wall["fit"],
+            "dataloader_samples_per_s": samples / wall["dataloader"], "bare_samples_per_s": samples / wall["bare"],
+            "speedup": ratio("fit", "dataloader"), "target": TARGETS[name],
+            "ceiling": ratio("bare", "dataloader"),          # the speed-up of a loop with no cost at all
+            "loop_efficiency": ratio("fit", "bare"),   # bare time / fit time: 1.0 = no loop overhead
+            "gflop_per_step": flops / 1e9,
+            "fit_gflops": flops * cfg.steps / wall["fit"] / 1e9,
+            "dataloader_gflops": flops * cfg.steps / wall["dataloader"] / 1e9,
             # CPU seconds barely move when other processes take the cores (with 1 thread; with more, waiting
             # threads spin and count), so this ratio is the steadier one on a shared machine
-            "cpu_speedup": c_t / c_o}
+            "cpu_speedup": ratio("fit", "dataloader", 1)}
 
 
 def run_bench(cfg: BenchConfig = BenchConfig(), cases: tuple[str, ...] = tuple(CASES),
@@ -126,15 +143,19 @@ def format_table(result: dict) -> str:
     head = (f"{result['threads']} threads, torch {result['torch']}, {result['data']} x{result['n_samples']}, "
             f"batch {result['batch_size']}, median of {result['repeats']} x {result['steps']} steps; "
             f"fp32 matmul peak {result['matmul_peak_gflops']:.1f} GFLOP/s; load average {result['load_average']}")
-    cols = (f"{'case':<8} {'fit/s':>8} {'loader/s':>8} {'speedup':>8} {'target':>7} {'cpu-time':>8} {'GF/step':>7} "
-            f"{'fit GF/s':>8} {'%peak':>6} {'ldr GF/s':>8} {'%peak':>6}")
+    cols = (f"{'case':<8} {'fit/s':>8} {'loader/s':>8} {'speedup':>8} {'target':>7} {'cpu-time':>8} {'ceiling':>8} "
+            f"{'loop eff':>8} {'GF/step':>7} {'fit GF/s':>8} {'%peak':>6} {'ldr GF/s':>8} {'%peak':>6}")
     lines = [head, cols, "-" * len(cols)]
     for r in result["cases"]:
         ok = "" if r["speedup"] >= r["target"] else " miss"
         lines.append(f"{r['case']:<8} {r['fit_samples_per_s']:>8.0f} {r['dataloader_samples_per_s']:>8.0f} "
-                     f"{r['speedup']:>7.2f}x {r['target']:>6.1f}x {r['cpu_speedup']:>7.2f}x {r['gflop_per_step']:>7.3f} "
+                     f"{r['speedup']:>7.2f}x {r['target']:>6.1f}x {r['cpu_speedup']:>7.2f}x {r['ceiling']:>7.2f}x "
+                     f"{r['loop_efficiency']:>8.0%} {r['gflop_per_step']:>7.3f} "
                      f"{r['fit_gflops']:>8.1f} {r['fit_pct_peak']:>5.0f}% {r['dataloader_gflops']:>8.1f} "
                      f"{r['dataloader_pct_peak']:>5.0f}%{ok}")
+    lines.append("speedup, cpu-time (the same in CPU seconds), ceiling: medians of per-repeat ratios over the "
+                 "DataLoader loop. ceiling: the bare model step (one fixed batch, no loop) over it, the most any loop "
+                 "could gain; loop eff: bare step time / fit time.")
     return "\n".join(lines)
 
 
@@ -157,6 +178,21 @@ def _dataloader_loop(model, x: torch.Tensor):
             loss.backward()
             optimizer.step()
             loss.item()
+
+    return steps
+
+
+def _bare_loop(run, xb: torch.Tensor):
+    """The model's training step alone, on one fixed batch: what the kernels cost with no loop around them."""
+    model, optimizer = run.model, run.optimizer
+    model.train()
+
+    def steps(n: int) -> None:
+        for _ in range(n):
+            loss = model.loss(xb)["loss"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
 
     return steps
 

@@ -14,7 +14,9 @@ chromium (never `playwright install`), and measures:
     with torch's default threads for reference. Target: dashboard >= 80% of headless.
 (b) click Train -> first loss point and reconstructions on screen. Target < 2 s.
 (c) while training, a click's answer: switching to the Models page and back until its title shows. Target
-    < 300 ms. The same clicks before training give the machine's baseline.
+    < 300 ms. The same clicks before training (no model yet) and after it (the model on the pages, nothing
+    training) give the baselines; each click is also split into the server's part (the title's arrival on
+    the websocket) and the browser's (its main thread's busy time).
 It also counts what the server sends over the websocket while training (kB/s), and where the CPU goes while
 training (cores used by the trainer thread, by the server's other threads, and by the browser).
 
@@ -176,19 +178,52 @@ def progress_text(page) -> str:
     return bars.first.inner_text() if bars.count() else ""
 
 
-def switch_pages(page, nav, rounds: int, until_done: bool = False) -> list[float]:
-    """Milliseconds from a click on a page link to the new page's title on screen, Models and back to Train."""
-    answers = []
-    for _ in range(rounds):
-        if until_done and "done" in progress_text(page):
-            break
-        for name in ("Models", "Train"):
-            t = time.perf_counter()
-            nav.get_by_text(name, exact=True).click()
-            page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
-            answers.append((time.perf_counter() - t) * 1000)
-            time.sleep(0.7)
-    return answers
+def heading_of(payload) -> str | None:
+    """The text of a heading element in one websocket frame from the server, if it holds one."""
+    if isinstance(payload, str):
+        return None
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    msg.ParseFromString(payload)
+    if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        element = msg.delta.new_element
+        if element.WhichOneof("type") == "heading":
+            return element.heading.body
+    return None
+
+
+class Clicks:
+    """Page switches, each timed three ways: on screen (the click's answer), on the wire (the new page's
+    title received from the server), and the browser's main-thread busy time meanwhile (Chrome's
+    Performance.getMetrics TaskDuration), which splits a slow answer between the server and the browser."""
+
+    def __init__(self, page, nav):
+        self.page, self.nav = page, nav
+        self.headings: list[tuple[float, str]] = []   # (time received, title), fed by the websocket listener
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+
+    def busy_s(self) -> float:
+        metrics = self.cdp.send("Performance.getMetrics")["metrics"]
+        return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
+    def switch(self, rounds: int, until_done: bool = False) -> list[dict]:
+        """Models and back to Train, `rounds` times (or until training is done)."""
+        answers = []
+        for _ in range(rounds):
+            if until_done and "done" in progress_text(self.page):
+                break
+            for name in ("Models", "Train"):
+                busy0, t = self.busy_s(), time.perf_counter()
+                self.nav.get_by_text(name, exact=True).click()
+                self.page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
+                screen = time.perf_counter() - t
+                wire = next((at - t for at, title in list(self.headings) if at >= t and title == name), None)
+                answers.append({"ms": screen * 1000, "wire_ms": None if wire is None else wire * 1000,
+                                "browser_busy": (self.busy_s() - busy0) / screen})
+                time.sleep(0.7)
+        return answers
 
 
 def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: bool) -> dict:
@@ -199,11 +234,17 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         received = {"bytes": 0, "frames": 0, "on": False}
 
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        clicks_of = Clicks(page, nav)
+
         def on_ws(ws):
             def count(payload):
                 if received["on"]:
                     received["bytes"] += len(payload)
                     received["frames"] += 1
+                title = heading_of(payload)
+                if title:
+                    clicks_of.headings.append((time.perf_counter(), title))
             ws.on("framereceived", count)
         page.on("websocket", on_ws)
 
@@ -216,8 +257,7 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         box.press("Enter")
         page.get_by_text(f"for {epochs} epoch(s)").wait_for(timeout=30_000)
         time.sleep(1.0)   # let the page settle
-        nav = page.locator('[data-testid="stSidebarNav"]')
-        idle = switch_pages(page, nav, clicks)   # the same clicks with nothing training: the machine's baseline
+        idle = clicks_of.switch(clicks)   # the same clicks with nothing training: the machine's baseline
 
         # the same training headless, at the same moment: both meet the same load (and the same browser)
         twin = subprocess.Popen([sys.executable, "-c", HEADLESS, str(epochs), "1", "wait"], cwd=ROOT, text=True,
@@ -236,7 +276,7 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         if screenshots:
             page.screenshot(path=str(ARTIFACTS / "train_during.png"), full_page=True)
 
-        answers = switch_pages(page, nav, clicks, until_done=True)   # one model training, as the target says
+        answers = clicks_of.switch(clicks, until_done=True)   # one model training, as the target says
         twin.stdin.write("go\n")   # then the twin, for the rest of the run: both meet the same load
         twin.stdin.flush()
         deadline = time.monotonic() + 600
@@ -246,10 +286,12 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         t_done = time.perf_counter() - t0
         sampler.stop()
         cpu = sampler.split()
+        twin_out = twin.communicate()[0]   # the twin done too: the clicks below meet an idle machine
         received["on"] = False
         time.sleep(1.5)
         if screenshots:
             page.screenshot(path=str(ARTIFACTS / "train_after.png"), full_page=True)
+        after = clicks_of.switch(clicks)   # a model to show, nothing training: what the pages themselves cost
 
         nav.get_by_text("Models", exact=True).click()
         page.get_by_role("heading", name="Models", exact=True).wait_for()
@@ -261,12 +303,12 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
         download = dl.value
         blob = Path(download.path()).read_bytes()
         browser.close()
-    twin_rates = json.loads(twin.communicate()[0].strip().splitlines()[-1])["rates"]
+    twin_rates = json.loads(twin_out.strip().splitlines()[-1])["rates"]
     with zipfile.ZipFile(io.BytesIO(blob)) as zf:
         history = json.loads(zf.read("history.json"))
     rates = [s["samples_per_s"] for s in history["steps"] if s.get("test")]
     return {"rates": rates, "twin_rates": twin_rates, "first_loss_s": t_loss, "first_recon_s": t_recon, "done_s": t_done,
-            "click_ms": answers, "idle_click_ms": idle, "ws_kB_per_s": received["bytes"] / 1000 / max(t_done, 1e-9),
+            "clicks": answers, "idle_clicks": idle, "after_clicks": after, "ws_kB_per_s": received["bytes"] / 1000 / max(t_done, 1e-9),
             "ws_frames_per_s": received["frames"] / max(t_done, 1e-9), "download_name": download.suggested_filename,
             **cpu}
 
@@ -306,7 +348,7 @@ def main() -> None:
             except Exception as err:   # a timeout on a busy machine: report it, keep the other runs
                 log(f"  failed: {type(err).__name__}: {err}".splitlines()[0])
                 continue
-            if not ui["click_ms"]:
+            if not ui["clicks"]:
                 log("  training ended before the first click: raise --epochs")
                 continue
             ui["ratio"] = med(ui["rates"]) / head
@@ -314,7 +356,7 @@ def main() -> None:
             ui["cpu_ratio"] = args.epochs * h["n_train"] / ui["trainer_cpu_s"] / h["samples_per_cpu_s"]
             runs[c].append(ui)
             log(f"  {med(ui['rates']):,.0f} vs {head:,.0f} samples/s (side by side: {med(ui['twin_rates']):,.0f}); first feedback "
-                f"{max(ui['first_loss_s'], ui['first_recon_s']):.2f} s; clicks {med(ui['click_ms']):.0f} ms")
+                f"{max(ui['first_loss_s'], ui['first_recon_s']):.2f} s; clicks {med(c['ms'] for c in ui['clicks']):.0f} ms")
     log("headless fit, torch's default threads, 2 epochs")
     default = headless(2, 0)
 
@@ -323,7 +365,10 @@ def main() -> None:
         done = runs[c]
         if not done:
             continue
-        clicks = [ms for ui in done for ms in ui["click_ms"]]
+        def pooled(kind: str, field: str = "ms") -> list[float]:
+            return [c[field] for ui in done for c in ui[kind] if c[field] is not None]
+
+        clicks = pooled("clicks")
         results.append({
             "cadence_s": c, "runs": len(done),
             "dashboard_samples_s": round(med([med(ui["rates"]) for ui in done])),
@@ -334,7 +379,11 @@ def main() -> None:
             "first_feedback_s": round(med([max(ui["first_loss_s"], ui["first_recon_s"]) for ui in done]), 3),
             "click_ms_median": round(med(clicks), 1) if clicks else None,
             "click_ms_max": round(max(clicks), 1) if clicks else None,
-            "idle_click_ms_median": round(med([ms for ui in done for ms in ui["idle_click_ms"]]), 1),
+            "idle_click_ms_median": round(med(pooled("idle_clicks")), 1),
+            "after_click_ms_median": round(med(pooled("after_clicks")), 1),
+            "click_wire_ms_median": round(med(pooled("clicks", "wire_ms")), 1),
+            "click_browser_busy": round(med(pooled("clicks", "browser_busy")), 2),
+            "idle_click_wire_ms_median": round(med(pooled("idle_clicks", "wire_ms")), 1),
             "ws_kB_per_s": round(med([ui["ws_kB_per_s"] for ui in done]), 1),
             "ws_msgs_per_s": round(med([ui["ws_frames_per_s"] for ui in done]), 1),
             "download_name": done[-1]["download_name"],
@@ -366,6 +415,11 @@ def main() -> None:
     print("targets: (a) >= 80%, (b) < 2 s, (c) < 300 ms. (a) 'of headless': vs headless run just before; 'side by "
           "side': vs the same training headless at the same moment (same load, same browser); 'cpu eff.': samples "
           "per CPU-second of the trainer thread vs headless (insensitive to load). 'idle': the same clicks before training.")
+    for r in results:
+        print(f"(c) at {r['cadence_s']:g} s, where a click's time goes: the new page's title reached the browser after "
+              f"{r['click_wire_ms_median']:.0f} ms while training ({r['idle_click_wire_ms_median']:.0f} ms idle); the "
+              f"browser's main thread was busy {r['click_browser_busy']:.0%} of the click. The same clicks after "
+              f"training, with the model on the pages: {r['after_click_ms_median']:.0f} ms.")
     print(f"(machine: {os.cpu_count()} cores, 1-min load average {summary['load_avg_1min']} at the end; the browser runs "
           "on the same machine)")
     print(json.dumps(summary))

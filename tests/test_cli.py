@@ -142,7 +142,9 @@ def test_bench_prints_a_table_then_json(tmp_path):
     *table, last = result.stdout.strip().splitlines()
     report = json.loads(last)
     assert [c["case"] for c in report["cases"]] == ["vae"] and report["matmul_peak_gflops"] > 0
-    assert report["cases"][0]["fit_samples_per_s"] > 0 and any("vae" in line for line in table)
+    row = report["cases"][0]
+    assert row["fit_samples_per_s"] > 0 and row["bare_samples_per_s"] > 0 and row["ceiling"] > 0
+    assert any(line.startswith("vae ") for line in table)
 
 
 def test_application_subcommands_run_from_python_m_aecore(work):
