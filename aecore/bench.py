@@ -3,8 +3,9 @@
 A benchmark, not a test: numbers depend on the machine. Both loops train the same model (same seed, same
 weights, same loss) for the same number of steps, taking turns, so drift on a noisy machine hits both; we
 report medians of per-repeat ratios. A third loop, the bare model step on one fixed batch, measures the
-ceiling: what the kernels alone cost, so how much any loop could gain over the DataLoader one. FLOPs of one step come from FlopCounterMode (matmuls and convolutions, forward and
-backward; Adam's elementwise work is not counted), so "% of peak" is useful work, not busy time.
+ceiling: what the kernels alone cost, so how much any loop could gain over the DataLoader one. FLOPs of
+one step come from FlopCounterMode (matmuls and convolutions, forward and backward; Adam's elementwise
+work is not counted), so "% of peak" is useful work, not busy time.
 """
 from __future__ import annotations
 
