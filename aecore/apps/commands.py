@@ -14,155 +14,145 @@ from pathlib import Path
 
 
 def add_commands(sub) -> None:
-    """Register the application subcommands on an argparse `add_subparsers()` object."""
-    from .compress import QUALITIES, SIZES
-    from .denoise import LEVELS, NOISE_KINDS
-    from .features import CLASSIFIERS
+    """Register the application subcommands on an argparse `add_subparsers()` object. Defaults are the
+    application objects' own (aecore.apps), the ones the pages start from too."""
+    from . import Compression, Denoising, FeatureComparison
+    from .compress import TRAIN as COMPRESS_TRAIN
+    from .denoise import NOISE_KINDS, TRAIN as DENOISE_TRAIN
+    from .features import CLASSIFIERS, TRAIN as FEATURES_TRAIN
 
+    d = Denoising()
     s = sub.add_parser("denoise", help="PSNR of a denoising AE, a plain AE, a median filter, PCA and the noisy input")
-    _common(s, latent_dim=64, epochs=5)
-    s.add_argument("--noise", choices=NOISE_KINDS, default="gaussian")
-    s.add_argument("--level", type=float, default=0.5, help="noise the denoising AE trains on (gaussian: sigma; else a fraction)")
-    s.add_argument("--levels", type=_floats, default=LEVELS, help="comma-separated levels for the PSNR curve")
+    _common(s, latent_dim=d.latent_dim, epochs=DENOISE_TRAIN.epochs)
+    s.add_argument("--noise", choices=NOISE_KINDS, default=d.noise)
+    s.add_argument("--level", type=float, default=d.level, help="noise the denoising AE trains on (gaussian: sigma; else a fraction)")
+    s.add_argument("--levels", type=_floats, default=d.levels, help="comma-separated levels for the PSNR curve")
     s.set_defaults(func=cmd_denoise)
 
     s = sub.add_parser("anomaly", help="train on normal classes only; ROC-AUC of the AE against PCA and Isolation Forest")
     _common(s, latent_dim=None, epochs=None)
     s.add_argument("--normal", help="comma-separated normal classes (indices or names); default: the most frequent class")
     s.add_argument("--one-class", action="store_true", help="each class normal in turn (a model per class); mean AUC")
-    s.add_argument("--variant", help="default: lstm for sequences, vanilla otherwise")
+    s.add_argument("--variant", help="default: the recipe's for the data kind (a one-layer MLP)")
     s.add_argument("--scores", type=Path, help="write every test sample's scores to this CSV")
     s.set_defaults(func=cmd_anomaly)
 
+    c = Compression()
     s = sub.add_parser("compress", help="test error against bottleneck size (AE, PCA); bytes per sample against PSNR (JPEG)")
-    _common(s, latent_dim=16, epochs=5)
-    s.add_argument("--sizes", type=_ints, default=SIZES, help="bottleneck sizes for the sweep (one model each)")
-    s.add_argument("--qualities", type=_ints, default=QUALITIES, help="JPEG qualities for the reference")
+    _common(s, latent_dim=c.latent_dim, epochs=COMPRESS_TRAIN.epochs)
+    s.add_argument("--sizes", type=_ints, default=c.sizes, help="bottleneck sizes for the sweep (one model each)")
+    s.add_argument("--qualities", type=_ints, default=c.qualities, help="JPEG qualities for the reference")
     s.set_defaults(func=cmd_compress)
 
+    f = FeatureComparison()
     s = sub.add_parser("features", help="accuracy of classifiers on codes, PCA and raw values with few labels")
-    _common(s, latent_dim=16, epochs=5)
-    s.add_argument("--labels", type=_budgets, default=(100, 1000, None), help="label budgets, e.g. 100,1000,all")
-    s.add_argument("--classifiers", type=lambda t: tuple(t.split(",")), default=CLASSIFIERS,
+    _common(s, latent_dim=f.latent_dim, epochs=FEATURES_TRAIN.epochs)
+    s.add_argument("--labels", type=_budgets, default=f.budgets, help="label budgets, e.g. 100,1000,all")
+    s.add_argument("--classifiers", type=lambda t: tuple(t.split(",")), default=f.classifiers,
                    help=f"comma-separated, from: {', '.join(CLASSIFIERS)}")
     s.set_defaults(func=cmd_features)
 
 
 # --- subcommands -------------------------------------------------------------------------------------------
 def cmd_denoise(args) -> int:
-    from . import denoise
-    from .baselines import fit_pca
-    from .training import ModelSpec, train_all
+    from . import Denoising, run
 
     data = _data(args)
-    cfgs = denoise.denoiser_configs(args.noise, args.level, args.latent_dim or 64)
-    runs = train_all([ModelSpec(name, data, cfg, _train_config(args, denoise.TRAIN)) for name, cfg in cfgs.items()],
-                     _progress())
-    methods = denoise.methods({n: r.model for n, r in runs.items()}, fit_pca(data.x_train, args.latent_dim or 64),
-                              images=data.kind == "image")
-    rows = denoise.psnr_curve(data.x_test, methods, args.noise, sorted(set(args.levels) | {args.level}),
-                              data.value_range, args.seed)
-    at = {r["method"]: r["psnr"] for r in rows if r["level"] == args.level}
+    exp = Denoising(args.noise, args.level, args.latent_dim or Denoising().latent_dim, tuple(args.levels),
+                    _schedule(args))
+    result = run(exp, data, _progress())
+    rows = result.rows
     if args.json:
-        print(json.dumps({"dataset": data.title, "noise": args.noise, "level": args.level, "psnr": at, "curve": rows}))
+        print(json.dumps({"dataset": data.title, "noise": args.noise, "level": args.level,
+                          "psnr": result.at(args.level), "curve": rows}))
         return 0
     print(f"{data.title}, test split, {args.noise} noise: PSNR in dB (higher is better)")
     levels = sorted({r["level"] for r in rows})
-    _table(["method", *[f"{v:g}" for v in levels]],
-           [[m, *[f"{next(r['psnr'] for r in rows if r['method'] == m and r['level'] == v):.2f}" for v in levels]]
-            for m in methods])
+    psnr = {(r["method"], r["level"]): r["psnr"] for r in rows}
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    _table(["method", *[f"{v:g}" for v in levels]], [[m, *[f"{psnr[m, v]:.2f}" for v in levels]] for m in methods])
     return 0
 
 
 def cmd_anomaly(args) -> int:
-    from . import anomaly
+    from . import AnomalyDetection, run
+    from .anomaly import label_name
 
     data = _data(args)
-    variant, model, default_train = anomaly.recipe(data.kind, args.latent_dim, args.variant)
-    train = _train_config(args, default_train)
+    exp = AnomalyDetection(tuple(_classes(args.normal, data)) if args.normal else None, args.variant,
+                           args.latent_dim, _schedule(args))
+    variant, model, _ = exp.recipe(data)
     if args.one_class:
-        rows = anomaly.one_class_aucs(data, model, train, variant=variant,
-                                      on_class=lambda c: print(f"training on class {c} only…", file=sys.stderr))
-        methods = [k for k in rows[0] if k != "normal"]
-        mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
-        if args.json:
-            print(json.dumps({"dataset": data.title, "latent_dim": model.latent_dim, "per_class": rows, "mean": mean}))
-            return 0
-        print(f"{data.title}: one-class ROC-AUC, each class normal in turn, every test sample scored")
-        _table(["normal", *methods], [[r["normal"], *[f"{r[m]:.3f}" for m in methods]] for r in rows]
-               + [["mean", *[f"{mean[m]:.3f}" for m in methods]]])
-        return 0
-    normal = _classes(args.normal, data) if args.normal else anomaly.default_normal(data)
-    from .training import ModelSpec, train_all
-
-    spec = ModelSpec("autoencoder", anomaly.normal_only(data, normal), model, train, variant)
-    run = train_all([spec], _progress())["autoencoder"]
-    scores = anomaly.score_all(run.model, data, normal, seed=args.seed)
-    labels = anomaly.is_anomaly(data.y_test, normal)
-    aucs = anomaly.auc_table(scores, labels)
+        return _one_class(exp, data, model.latent_dim, args.json)
+    normal = exp.normal_classes(data)
+    result = run(exp, data, _progress())
+    if not result.aucs:
+        raise ValueError("ROC needs both normal and anomalous samples in the test split")
     if args.scores:
-        _write_scores(args.scores, scores, data.y_test, labels)
+        _write_scores(args.scores, result.scores, data.y_test, result.anomalous)
+    names = [label_name(data, c) for c in normal]
     if args.json:
-        print(json.dumps({"dataset": data.title, "normal": [anomaly.label_name(data, c) for c in normal],
-                          "variant": variant, "latent_dim": model.latent_dim, "roc_auc": aucs}))
+        print(json.dumps({"dataset": data.title, "normal": names, "variant": variant, "latent_dim": model.latent_dim,
+                          "roc_auc": result.aucs}))
         return 0
-    print(f"{data.title}: normal = {', '.join(anomaly.label_name(data, c) for c in normal)}; "
-          f"{int(labels.sum())} of {len(labels)} test samples are anomalies")
-    _table(["method", "ROC-AUC"], [[m, f"{a:.4f}"] for m, a in aucs.items()])
+    print(f"{data.title}: normal = {', '.join(names)}; "
+          f"{int(result.anomalous.sum())} of {len(result.anomalous)} test samples are anomalies")
+    _table(["method", "ROC-AUC"], [[m, f"{a:.4f}"] for m, a in result.aucs.items()])
+    return 0
+
+
+def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
+    rows = exp.one_class(data, on_class=lambda c: print(f"training on class {c} only…", file=sys.stderr))
+    methods = [k for k in rows[0] if k != "normal"]
+    mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
+    if as_json:
+        print(json.dumps({"dataset": data.title, "latent_dim": latent_dim, "per_class": rows, "mean": mean}))
+        return 0
+    print(f"{data.title}: one-class ROC-AUC, each class normal in turn, every test sample scored")
+    _table(["normal", *methods], [[r["normal"], *[f"{r[m]:.3f}" for m in methods]] for r in rows]
+           + [["mean", *[f"{mean[m]:.3f}" for m in methods]]])
     return 0
 
 
 def cmd_compress(args) -> int:
-    from . import compress
-    from .baselines import fit_pca
-    from .training import ModelSpec, train_all
-    from ..models import variant_config
+    from . import Compression, run
+    from .compress import table_bytes
 
     data = _data(args)
-    k = args.latent_dim or 16
-    sizes = sorted(set(args.sizes) | {k})
-    specs = [ModelSpec(str(s), data, variant_config("vanilla", latent_dim=s), _train_config(args, 5)) for s in sizes]
-    runs = train_all(specs, _progress())
-    models = {s: runs[str(s)].model for s in sizes}
-    pcas = {s: fit_pca(data.x_train, s) for s in sizes}
-    sweep = compress.sweep_rows(models, pcas, data.x_test, data.value_range)
-    rate = (compress.code_rows(models[k], data.x_test, data.value_range, data.x_train)
-            + compress.pca_rows(pcas[k], data.x_test, data.value_range, data.x_train))
-    if data.kind == "image" and data.in_unit_range:
-        rate += compress.jpeg_rows(data.x_test, tuple(args.qualities))
+    exp = Compression(tuple(args.sizes), args.latent_dim or Compression().latent_dim, tuple(args.qualities),
+                      _schedule(args))
+    result = run(exp, data, _progress())
+    k = exp.latent_dim
     if args.json:
-        print(json.dumps({"dataset": data.title, "sweep": sweep, "rate_distortion": rate,
-                          "table_bytes_8bit": compress.table_bytes(k, "8-bit")}))
+        print(json.dumps({"dataset": data.title, "sweep": result.sweep, "rate_distortion": result.rate,
+                          "table_bytes_8bit": table_bytes(k, "8-bit")}))
         return 0
     print(f"{data.title}, test split: reconstruction error against bottleneck size")
     _table(["size", "method", "MSE per value", "PSNR dB"],
-           [[r["size"], r["method"], f"{r['mse']:.5f}", f"{r['psnr']:.2f}"] for r in sweep])
-    print(f"\nbytes per sample against PSNR ({k}-d codes; the 8-bit table adds {compress.table_bytes(k, '8-bit')} "
+           [[r["size"], r["method"], f"{r['mse']:.5f}", f"{r['psnr']:.2f}"] for r in result.sweep])
+    print(f"\nbytes per sample against PSNR ({k}-d codes; the 8-bit table adds {table_bytes(k, '8-bit')} "
           "bytes once per dataset)")
     _table(["method", "format", "bytes/sample", "PSNR dB"],
-           [[r["method"], r["format"], f"{r['bytes']:.1f}", f"{r['psnr']:.2f}"] for r in rate])
+           [[r["method"], r["format"], f"{r['bytes']:.1f}", f"{r['psnr']:.2f}"] for r in result.rate])
     return 0
 
 
 def cmd_features(args) -> int:
-    from . import features
-    from .training import ModelSpec, train_all
-    from ..models import variant_config
+    from . import FeatureComparison, run
+    from .features import accuracy_table
 
     data = _data(args)
     if data.y_train is None:
         raise ValueError(f"{data.title} has no labels to classify")
-    k = args.latent_dim or 16
-    run = train_all([ModelSpec("autoencoder", data, variant_config("vanilla", latent_dim=k),
-                               _train_config(args, 5))], _progress())["autoencoder"]
-    sets = features.feature_sets(run.model, data.x_train, data.x_test)
-    rows = features.accuracy_rows(sets, data.y_train, data.y_test, tuple(args.labels), tuple(args.classifiers), args.seed)
+    exp = FeatureComparison(args.latent_dim or FeatureComparison().latent_dim, tuple(args.labels),
+                            tuple(args.classifiers), schedule=_schedule(args))
+    rows = run(exp, data, _progress())
     if args.json:
         print(json.dumps({"dataset": data.title, "rows": rows}))
         return 0
     print(f"{data.title}: test accuracy with few labels")
-    _table(["labels", "features", "classifier", "accuracy"],
-           [[r["labels"], r["features"], r["classifier"], f"{r['accuracy']:.3f}"] for r in rows])
+    table = accuracy_table(rows)
+    _table(list(table[0]), [[v if isinstance(v, str) else f"{v:.3f}" for v in r.values()] for r in table])
     return 0
 
 
@@ -192,13 +182,11 @@ def _data(args):
     return data
 
 
-def _train_config(args, default):
-    """The recipe's TrainConfig (or, given an int, epochs on top of the defaults) with the flags given applied."""
-    from ..config import TrainConfig
+def _schedule(args):
+    """The training flags given; those not given keep the application's recipe."""
+    from .experiment import Schedule
 
-    base = TrainConfig(epochs=default, eval_every_epoch=False) if isinstance(default, int) else default
-    given = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr}
-    return replace(base, seed=args.seed, **{k: v for k, v in given.items() if v is not None})
+    return Schedule(args.epochs, args.batch_size, args.lr, args.seed)
 
 
 def _progress():
