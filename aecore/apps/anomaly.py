@@ -17,7 +17,7 @@ from torch import Tensor
 from .. import infer, jobs, plots
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
-from ..models import Autoencoder, variant_config
+from ..models import MODELS, Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
 from .experiment import Schedule, run
 from .roc import auc_table, roc_curve
@@ -66,6 +66,12 @@ def recipe(kind: str, latent_dim: int | None = None, variant: str | None = None)
         overrides = {"latent_dim": overrides["latent_dim"]}
     name = variant or r.variant
     return name, variant_config(name, **overrides), r.train
+
+
+def variants(kind: str) -> list[str]:
+    """The variants that can detect anomalies in this kind of data: not conditional ones, which would need the
+    label the detector is asked about."""
+    return [v for v in sorted(MODELS) if kind in MODELS[v].kinds and not variant_config(v).conditional]
 
 
 def normal_only(data: Dataset, normal: list[int]) -> Dataset:
