@@ -68,8 +68,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
 
 def test_mnist_one_class_mean_auc_beats_pca16(mnist):
     t0 = time.perf_counter()
-    variant, model, train = anomaly.recipe("image")
-    rows = anomaly.one_class_aucs(mnist, model, train, variant=variant)
+    rows = anomaly.AnomalyDetection().one_class(mnist)   # the image recipe, as `python -m aecore anomaly --one-class`
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: float(np.mean([r[m] for r in rows])) for m in methods}
     print(f"\nOne-class MNIST ROC-AUC by normal digit ({time.perf_counter() - t0:.0f} s):")

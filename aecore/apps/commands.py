@@ -53,14 +53,41 @@ def add_commands(sub) -> None:
     s.set_defaults(func=cmd_features)
 
 
+# --- the application objects the flags describe (the same classes, and defaults, as the pages') -------------
+def denoising(args):
+    from . import Denoising
+
+    return Denoising(args.noise, args.level, args.latent_dim or Denoising().latent_dim, tuple(args.levels),
+                     _schedule(args))
+
+
+def anomaly_detection(args, data):
+    from . import AnomalyDetection
+
+    return AnomalyDetection(tuple(_classes(args.normal, data)) if args.normal else None, args.variant,
+                            args.latent_dim, _schedule(args))
+
+
+def compression(args):
+    from . import Compression
+
+    return Compression(tuple(args.sizes), args.latent_dim or Compression().latent_dim, tuple(args.qualities),
+                       _schedule(args))
+
+
+def feature_comparison(args):
+    from . import FeatureComparison
+
+    return FeatureComparison(args.latent_dim or FeatureComparison().latent_dim, tuple(args.labels),
+                             tuple(args.classifiers), schedule=_schedule(args))
+
+
 # --- subcommands -------------------------------------------------------------------------------------------
 def cmd_denoise(args) -> int:
-    from . import Denoising, run
+    from . import run
 
     data = _data(args)
-    exp = Denoising(args.noise, args.level, args.latent_dim or Denoising().latent_dim, tuple(args.levels),
-                    _schedule(args))
-    result = run(exp, data, _progress())
+    result = run(denoising(args), data, _progress())
     rows = result.rows
     if args.json:
         print(json.dumps({"dataset": data.title, "noise": args.noise, "level": args.level,
@@ -75,12 +102,11 @@ def cmd_denoise(args) -> int:
 
 
 def cmd_anomaly(args) -> int:
-    from . import AnomalyDetection, run
+    from . import run
     from .anomaly import label_name
 
     data = _data(args)
-    exp = AnomalyDetection(tuple(_classes(args.normal, data)) if args.normal else None, args.variant,
-                           args.latent_dim, _schedule(args))
+    exp = anomaly_detection(args, data)
     variant, model, _ = exp.recipe(data)
     if args.one_class:
         return _one_class(exp, data, model.latent_dim, args.json)
@@ -115,12 +141,11 @@ def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
 
 
 def cmd_compress(args) -> int:
-    from . import Compression, run
+    from . import run
     from .compress import table_bytes
 
     data = _data(args)
-    exp = Compression(tuple(args.sizes), args.latent_dim or Compression().latent_dim, tuple(args.qualities),
-                      _schedule(args))
+    exp = compression(args)
     result = run(exp, data, _progress())
     k = exp.latent_dim
     if args.json:
@@ -138,15 +163,13 @@ def cmd_compress(args) -> int:
 
 
 def cmd_features(args) -> int:
-    from . import FeatureComparison, run
+    from . import run
     from .features import accuracy_table
 
     data = _data(args)
     if data.y_train is None:
         raise ValueError(f"{data.title} has no labels to classify")
-    exp = FeatureComparison(args.latent_dim or FeatureComparison().latent_dim, tuple(args.labels),
-                            tuple(args.classifiers), schedule=_schedule(args))
-    rows = run(exp, data, _progress())
+    rows = run(feature_comparison(args), data, _progress())
     if args.json:
         print(json.dumps({"dataset": data.title, "rows": rows}))
         return 0
