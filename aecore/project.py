@@ -73,7 +73,10 @@ class Projector:
             return self
         self.fit_index_ = np.random.default_rng(self.seed).choice(n, size=min(n, self.max_fit), replace=False)
         self.n_fit_ = len(self.fit_index_)
-        (self._fit_pca if self.method_ == "pca" else self._fit_umap)(codes[self.fit_index_])
+        if self.method_ == "pca":
+            self._fit_pca(codes[self.fit_index_])
+        else:
+            self._fit_umap(codes[self.fit_index_])
         return self
 
     def _fit_pca(self, codes: np.ndarray) -> None:
