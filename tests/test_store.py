@@ -64,3 +64,35 @@ def test_hostile_tokens_never_reach_the_file_system(tmp_path, token):
         store.save(token, None, {})
     with pytest.raises(ValueError):
         store.load(token)
+
+
+# --- the runs root: the Models page loads run folders from one configured folder only ---------------------------
+HOSTILE = ["/etc", "/etc/passwd", "..", "../..", "../../etc", "/", "~", "~root", "runs/../../etc", "vae/../../etc",
+           "/proc/self", "link-out", "link-out/sub", "nope\0", "x" * 5000, "", "/tmp"]
+
+
+@pytest.fixture
+def runs_root(tmp_path):
+    from aecore.checkpoint import save_run
+    run, _ = trained_run("vanilla", epochs=1)
+    root = tmp_path / "runs"
+    save_run(run, root / "vae-mnist")
+    (tmp_path / "outside").mkdir()
+    save_run(run, tmp_path / "outside" / "secret")
+    (root / "link-out").symlink_to(tmp_path / "outside")
+    return root
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_paths_outside_the_runs_root_are_refused_alike(runs_root, text):
+    from aecore.checkpoint import CheckpointError, run_folder_under
+    with pytest.raises(CheckpointError) as err:
+        run_folder_under(runs_root, text)
+    assert "not a run folder under the runs folder" in str(err.value)
+    assert str(runs_root.parent) not in str(err.value)   # no server path in the answer
+
+
+def test_a_folder_inside_the_runs_root_loads(runs_root):
+    from aecore.checkpoint import list_run_folders, load_run, run_folder_under
+    assert load_run(run_folder_under(runs_root, "vae-mnist")).variant
+    assert list_run_folders(runs_root) == ["vae-mnist"]   # the link leading out is not offered
