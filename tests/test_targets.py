@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from aecore.apps import anomaly, denoise
+from aecore.apps import anomaly, denoise, roc
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.apps.training import ModelSpec, train_all
 from aecore.config import TrainConfig
@@ -101,7 +101,7 @@ def test_ecg5000_lstm_is_measured_too():
     data = real("ecg5000")
     variant, model, train = anomaly.recipe("sequence", variant="lstm")
     run = train_all([ModelSpec("lstm", anomaly.normal_only(data, [0]), model, train, variant)])["lstm"]
-    auc = anomaly.roc_auc(anomaly.recon_scores(run.model, data.x_test), anomaly.is_anomaly(data.y_test, [0]))
+    auc = roc.roc_auc(anomaly.recon_scores(run.model, data.x_test), anomaly.is_anomaly(data.y_test, [0]))
     print(f"\nECG5000 ROC-AUC of the LSTM autoencoder ({model.latent_dim}-d code, {train.epochs} epochs, "
           f"{time.perf_counter() - t0:.0f} s): {auc:.4f}")
     assert auc >= 0.97
