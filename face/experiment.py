@@ -83,7 +83,8 @@ def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button:
             raise error
         specs = [] if current is not None else exp.specs(data)   # checks the settings against the data
     except ValueError as err:
-        st.error(f"{str(err)[:1].upper()}{str(err)[1:]}.")
+        text = str(err).rstrip(".")
+        st.error(f"{text[:1].upper()}{text[1:]}.")
         return
     workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None})
 
