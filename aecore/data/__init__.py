@@ -8,13 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .builtin import DATASETS, DatasetSpec, dataset_sources
-from .dataset import DataError, Dataset
+from .dataset import DataError, Dataset, Provenance
 from .fetch import default_cache_dir
 from .files import load_file, load_path
 from .limits import DataLimits
+from .prefetch import FetchReport, fetch_all, fetch_dataset
 
-__all__ = ["DATASETS", "DataError", "DataLimits", "Dataset", "DatasetSpec", "dataset_sources",
-           "default_cache_dir", "load_dataset", "load_file"]
+__all__ = ["DATASETS", "DataError", "DataLimits", "Dataset", "DatasetSpec", "FetchReport", "Provenance",
+           "dataset_sources", "default_cache_dir", "fetch_all", "fetch_dataset", "load_dataset", "load_file",
+           "reload_dataset"]
 
 
 def load_dataset(name_or_path: str, *, data_dir: str | None = None, cache_dir: str | None = None,
