@@ -57,8 +57,8 @@ class Provenance:
             other.name, other.n_train, other.n_test, other.test_digest)
 
     def describe(self) -> str:
-        """One line: "MNIST (60,000 train / 10,000 test, local)"."""
-        return f"{self.title or self.name} ({self.n_train:,} train / {self.n_test:,} test, {self.origin})"
+        """One line: "MNIST [60,000 train / 10,000 test, local]"."""
+        return f"{self.title or self.name} [{self.n_train:,} train / {self.n_test:,} test, {self.origin}]"
 
 
 def split_digest(x: torch.Tensor, y: torch.Tensor | None) -> str:
