@@ -218,4 +218,5 @@ def _hint(name: str, data_dir: str | None, cache_dir: str | None) -> str:
     if fs is None:
         return "install scikit-learn" if name == "digits" else ""
     places = [str(d) for d in local_dirs(fs, data_dir)[:2]] or ["$AECORE_DATA_DIR/" + fs.folder]
-    return f"put {'/'.join(n for n, _ in fs.files)} in {' or '.join([*places, str(cache_folder(fs, cache_dir))])}"
+    return (f"run `{FETCH_COMMAND.format(name=name)}`, or put {'/'.join(n for n, _ in fs.files)} in "
+            f"{' or '.join([*places, str(cache_folder(fs, cache_dir))])}")
