@@ -15,7 +15,7 @@ import streamlit as st
 
 import ui
 from aecore.apps import anomaly, figures
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.latent_plots import line_groups
 from aecore.models import MODELS
 

@@ -11,7 +11,7 @@ import streamlit as st
 import ui
 from aecore.apps import denoise, figures
 from aecore.apps.baselines import PCA, fit_pca
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.latent_plots import recon_lines
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 import ui
 from aecore.apps import features, figures
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 

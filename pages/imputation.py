@@ -10,7 +10,7 @@ import streamlit as st
 
 import ui
 from aecore.apps import figures, impute
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.latent_plots import recon_lines
 from aecore.models import variant_config
