@@ -107,7 +107,10 @@ class Autoencoder(nn.Module):
             # 10-15% faster conv training steps on 2 CPU cores, the same numbers to float rounding
             self.to(memory_format=torch.channels_last)
         self.rng: torch.Generator | None = None   # input corruption and VAE samples draw from it (seed_noise)
-        self._pretraining: list[Stage] | None = None   # built on first use by `stages`
+        # built once, here (not on first use: a page thread and the trainer may ask at once), so that each
+        # stage keeps its optimizer across a stop and resume
+        self._pretraining = (layerwise(self.layer_pairs(), self.encoder.act, config.layerwise_epochs, config.loss,
+                                       config.output) if config.layerwise_epochs else [])
 
     # --- the interface -------------------------------------------------------------------------------
     def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
@@ -171,11 +174,7 @@ class Autoencoder(nn.Module):
     # --- training ----------------------------------------------------------------------------------------
     def stages(self, epochs: int) -> list[Stage]:
         """The training schedule: layer-wise pretraining when the config asks for it, then `epochs` of the
-        whole model on `loss`. The pretraining stages are built once, so their optimizers outlive a stop."""
-        if self._pretraining is None:
-            cfg = self.config
-            self._pretraining = (layerwise(self.layer_pairs(), self.encoder.act, cfg.layerwise_epochs, cfg.loss,
-                                           cfg.output) if cfg.layerwise_epochs else [])
+        whole model on `loss`."""
         return [*self._pretraining, Stage("train", epochs, self.loss)]
 
     def seed_noise(self, seed: int) -> None:

@@ -34,24 +34,28 @@ def layerwise(pairs: list[tuple[nn.Linear, nn.Linear]], act: nn.Module, epochs: 
               output: str) -> list[Stage]:
     """Greedy layer-wise pretraining, outermost pair first, `epochs` each; the first pair rebuilds the data
     with the model's own reconstruction loss (`loss`, `output`), the deeper ones the codes below them."""
-    return [Stage(f"pretrain {i + 1}/{len(pairs)}", epochs, _layer_loss(pairs, i, act, loss, output),
+    return [Stage(f"pretrain {i + 1}/{len(pairs)}", epochs, LayerLoss(pairs, i, act, loss, output),
                   [*enc.parameters(), *dec.parameters()], evaluate=False)
             for i, (enc, dec) in enumerate(pairs)]
 
 
-def _layer_loss(pairs: list[tuple[nn.Linear, nn.Linear]], stage: int, act: nn.Module, loss: str,
-                output: str) -> LossParts:
-    """The loss of the shallow autoencoder at `stage`, on the frozen output of the layers below it."""
-    below, (enc, dec) = [e for e, _ in pairs[:stage]], pairs[stage]
-    bottleneck = stage == len(pairs) - 1
+class LayerLoss:
+    """The loss of the shallow autoencoder of one layer pair, on the frozen output of the layers below it.
+    An object rather than a closure, so a deep copy of the model copies the layers it uses too."""
 
-    def parts(x: Tensor, y: Tensor | None = None) -> dict[str, Tensor]:
+    def __init__(self, pairs: list[tuple[nn.Linear, nn.Linear]], stage: int, act: nn.Module, loss: str, output: str):
+        self.below = [enc for enc, _ in pairs[:stage]]
+        self.enc, self.dec = pairs[stage]
+        self.act, self.loss, self.output = act, loss, output
+        self.bottleneck = stage == len(pairs) - 1   # the bottleneck itself is linear
+
+    def __call__(self, x: Tensor, y: Tensor | None = None) -> dict[str, Tensor]:
+        act = self.act
         with torch.no_grad():
             a = x.flatten(1)
-            for layer in below:
+            for layer in self.below:
                 a = act(layer(a))
-        h = enc(a) if bottleneck else act(enc(a))   # the bottleneck itself is linear
-        if stage == 0:
-            return {"loss": penalties.reconstruction(dec(h).view_as(x), x, loss, output)}
-        return {"loss": (act(dec(h)) - a).square().sum(1).mean()}
-    return parts
+        h = self.enc(a) if self.bottleneck else act(self.enc(a))
+        if not self.below:   # the outermost pair rebuilds the data itself
+            return {"loss": penalties.reconstruction(self.dec(h).view_as(x), x, self.loss, self.output)}
+        return {"loss": (act(self.dec(h)) - a).square().sum(1).mean()}
