@@ -52,7 +52,7 @@ def add_commands(sub) -> None:
 def cmd_denoise(args) -> int:
     from . import denoise
     from .baselines import fit_pca
-    from .training import ModelSpec, train_all
+    from ..jobs import ModelSpec, train_all
 
     data = _data(args)
     cfgs = denoise.denoiser_configs(args.noise, args.level, args.latent_dim or 64)
@@ -93,7 +93,7 @@ def cmd_anomaly(args) -> int:
                + [["mean", *[f"{mean[m]:.3f}" for m in methods]]])
         return 0
     normal = _classes(args.normal, data) if args.normal else anomaly.default_normal(data)
-    from .training import ModelSpec, train_all
+    from ..jobs import ModelSpec, train_all
 
     spec = ModelSpec("autoencoder", anomaly.normal_only(data, normal), model, train, variant)
     run = train_all([spec], _progress())["autoencoder"]
@@ -115,7 +115,7 @@ def cmd_anomaly(args) -> int:
 def cmd_compress(args) -> int:
     from . import compress
     from .baselines import fit_pca
-    from .training import ModelSpec, train_all
+    from ..jobs import ModelSpec, train_all
     from ..models import variant_config
 
     data = _data(args)
@@ -146,7 +146,7 @@ def cmd_compress(args) -> int:
 
 def cmd_features(args) -> int:
     from . import features
-    from .training import ModelSpec, train_all
+    from ..jobs import ModelSpec, train_all
     from ..models import variant_config
 
     data = _data(args)
