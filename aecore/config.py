@@ -86,6 +86,13 @@ class TrainConfig:
         _choice("device", self.device, ("auto", "cpu", "cuda", "mps"))
 
 
+# The dashboard's sidebar default, kept apart from TrainConfig's 5 (the library's and the CLI's, which the
+# application recipes were measured with): a student's first click trains the sidebar's 2-D VAE for 10 epochs,
+# as it has since the sidebar got one source of defaults (884d51b). On the 5k offline digits that is about 3 s
+# (~0.3 s an epoch, scripts/bench_ui.py), long enough for the loss curve and the latent map to take shape.
+DASHBOARD_EPOCHS = 10
+
+
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
