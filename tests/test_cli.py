@@ -19,6 +19,8 @@ import pytest
 import torch
 
 from aecore.checkpoint import load_run, save_run
+from aecore.cli import build_parser
+from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import encode_all, evaluate
 from conftest import CliResult, ROOT, make_images, module_env, run_cli as cli, run_module, trained_run
@@ -55,6 +57,12 @@ def work(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def data(work):
     return load_dataset(str(work / "tiny.npz"))
+
+
+def test_train_flags_default_to_the_configs():
+    args = build_parser().parse_args(["train", "--dataset", "d", "--variant", "vae", "--out", "o"])
+    t = TrainConfig()
+    assert (args.epochs, args.batch_size, args.lr, args.seed, args.device) == (t.epochs, t.batch_size, t.lr, t.seed, t.device)
 
 
 def test_train_writes_a_run_folder(work, data):
