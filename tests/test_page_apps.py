@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore.apps import Compression, Schedule, commands, compress
-from conftest import make_images, make_sequences, trained_run
-from test_apps_commands import parse, run_cli, save_npz
+from aecore.apps import Compression, Schedule, compress
+from aecore.cli import apps as commands
+from conftest import make_images, make_sequences, run_cli, trained_run
+from test_apps_commands import parse, save_npz
 from face.workspace import Upload, Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -133,7 +134,7 @@ def test_compression_sweeps_sizes_and_counts_bytes_exactly():
 
 
 @pytest.mark.slow
-def test_compression_page_and_cli_use_one_object_and_give_identical_rows(tmp_path, capsys):
+def test_compression_page_and_cli_use_one_object_and_give_identical_rows(tmp_path):
     data = make_images()
     at = open_page("compression", data, compress_sizes=[2, 4], compress_k=4, compress_epochs=1)
     at = finish_training(submit(at, "Train the autoencoders"), "compression")
@@ -142,10 +143,10 @@ def test_compression_page_and_cli_use_one_object_and_give_identical_rows(tmp_pat
             "--epochs", "1", "--json"]
     page_exp = group(at, "compression").params["exp"]
     assert page_exp == commands.compression(parse(argv)) == Compression((2, 4), 4, compress.QUALITIES, Schedule(1))
-    code, out = run_cli(argv, capsys)
-    cli = json.loads(out)
+    result = run_cli(*argv)
+    cli = json.loads(result.stdout)
     table = at.dataframe[0].value
-    assert code == 0 and table.to_dict("records") == [
+    assert result.returncode == 0 and table.to_dict("records") == [
         {"method": r["method"], "format": r["format"], "bytes/sample": r["bytes"], "PSNR (dB)": r["psnr"]}
         for r in cli["rate_distortion"]]
     sweep = [c for c in charts(at) if c["layout"]["xaxis"]["title"]["text"].startswith("bottleneck")][0]

@@ -7,8 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_images, trained_run
-from test_page_models import one_thread
+from conftest import make_images, one_thread, trained_run
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs

@@ -1,8 +1,8 @@
 """Autoencoders put to work: denoising, anomaly detection, compression, features, imputation, sequences.
 
-Each application is one frozen dataclass that a page and its `python -m aecore` subcommand both use: its fields
-are the settings, `specs(data)` the models to train, `evaluate(models, data)` the scores (see `experiment`).
-Modules are pure (torch, numpy, scikit-learn; never streamlit). Baselines live in `baselines`.
+Each application is one frozen dataclass that a page and its `python -m aecore` subcommand (aecore.cli.apps) both
+use: its fields are the settings, `specs(data)` the models to train, `evaluate(models, data)` the scores (see
+`experiment`). Modules are pure (torch, numpy, scikit-learn; never streamlit). Baselines live in `baselines`.
 """
 from .anomaly import AnomalyDetection
 from .compress import Compression

@@ -27,7 +27,8 @@ from .experiment import Schedule
 FORMATS = {"float32": 4, "float16": 2, "8-bit": 1}   # bytes per code value
 QUALITIES = (5, 10, 20, 30, 50, 70, 90)               # JPEG qualities for the reference curve
 SIZES = (2, 4, 8, 16, 32, 64)                          # bottleneck sizes for the sweep
-TRAIN = TrainConfig(epochs=5, eval_every_epoch=False)  # one small vanilla model per size; the test split scores it
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule for one small vanilla model per size
+LATENT_DIM = 16                                        # the code size the bytes-per-sample comparison uses
 
 
 def code_bytes(latent_dim: int, fmt: str) -> int:
@@ -166,7 +167,7 @@ class Compression:
     sample against PSNR for one code size, with JPEG for reference: `python -m aecore compress` and the page."""
 
     sizes: tuple[int, ...] = SIZES          # the sweep: one model per size
-    latent_dim: int = 16                    # the bytes chart's code size (trained as well if not a sweep size)
+    latent_dim: int = LATENT_DIM            # the bytes chart's code size (trained as well if not a sweep size)
     qualities: tuple[int, ...] = QUALITIES  # JPEG's reference curve
     schedule: Schedule = field(default_factory=Schedule)
 

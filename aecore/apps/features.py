@@ -20,7 +20,8 @@ from .experiment import Schedule
 
 BUDGETS = (100, 1000, None)        # labelled training samples; None = all of them
 CLASSIFIERS = ("logistic regression", "k-NN (k=5)")
-TRAIN = TrainConfig(epochs=5, eval_every_epoch=False)   # a vanilla autoencoder; its code is what is compared
+LATENT_DIM = 16                    # the code size compared with PCA codes of the same size
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule; the code, not the test loss, is what is compared
 AE = "autoencoder"
 
 
@@ -92,7 +93,7 @@ class FeatureComparison:
     """Classifiers on an autoencoder's code with few labels, against PCA of the same size and the raw values:
     `python -m aecore features` and the Features page."""
 
-    latent_dim: int = 16                           # the code's size; PCA keeps as many components
+    latent_dim: int = LATENT_DIM                   # the code's size; PCA keeps as many components
     budgets: tuple[int | None, ...] = BUDGETS      # labelled training samples per classifier; None = all
     classifiers: tuple[str, ...] = CLASSIFIERS
     max_test: int | None = None                    # test samples scored (None: all; k-NN on 10,000 is slow)

@@ -20,7 +20,7 @@ from ..models import Autoencoder, variant_config
 from .experiment import Schedule
 
 MASKS = ("block", "random")   # a contiguous region (square for images, a span for sequences), or scattered values
-TRAIN = TrainConfig(epochs=5, eval_every_epoch=False)   # a vanilla autoencoder trained on whole samples
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule, for a vanilla autoencoder of whole samples
 AE = "autoencoder"
 
 

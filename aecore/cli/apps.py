@@ -1,36 +1,35 @@
-"""Headless subcommands for the applications: `python -m aecore denoise | anomaly | compress | features`.
+"""The applications from the shell: `python -m aecore denoise | anomaly | compress | features`.
 
-`add_commands(subparsers)` registers them on aecore.cli's argparse subparsers. Each trains the models it
-needs, prints a table (or one JSON object with --json) and returns the exit code; progress goes to stderr.
+Each subcommand builds the same application object (aecore.apps) its page builds, from flags whose defaults are
+that object's, trains its models, prints a table (or one JSON object with --json) and returns the exit code;
+progress goes to stderr.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+from .options import budgets, floats, ints, load_data, names, train_options
+
 
 def add_commands(sub) -> None:
-    """Register the application subcommands on an argparse `add_subparsers()` object. Defaults are the
-    application objects' own (aecore.apps), the ones the pages start from too."""
-    from . import Compression, Denoising, FeatureComparison
-    from .compress import TRAIN as COMPRESS_TRAIN
-    from .denoise import NOISE_KINDS, TRAIN as DENOISE_TRAIN
-    from .features import CLASSIFIERS, TRAIN as FEATURES_TRAIN
+    """Register the application subcommands on an argparse `add_subparsers()` object."""
+    from ..apps import Compression, Denoising, FeatureComparison, compress, denoise, features
 
     d = Denoising()
     s = sub.add_parser("denoise", help="PSNR of a denoising AE, a plain AE, a median filter, PCA and the noisy input")
-    _common(s, latent_dim=d.latent_dim, epochs=DENOISE_TRAIN.epochs)
-    s.add_argument("--noise", choices=NOISE_KINDS, default=d.noise)
-    s.add_argument("--level", type=float, default=d.level, help="noise the denoising AE trains on (gaussian: sigma; else a fraction)")
-    s.add_argument("--levels", type=_floats, default=d.levels, help="comma-separated levels for the PSNR curve")
+    train_options(s, latent_dim=d.latent_dim, epochs=denoise.TRAIN.epochs)
+    s.add_argument("--noise", choices=denoise.NOISE_KINDS, default=d.noise)
+    s.add_argument("--level", type=float, default=d.level,
+                   help="noise the denoising AE trains on (gaussian: sigma; else a fraction)")
+    s.add_argument("--levels", type=floats, default=d.levels, help="comma-separated levels for the PSNR curve")
     s.set_defaults(func=cmd_denoise)
 
     s = sub.add_parser("anomaly", help="train on normal classes only; ROC-AUC of the AE against PCA and Isolation Forest")
-    _common(s, latent_dim=None, epochs=None)
+    train_options(s, latent_dim=None, epochs=None)
     s.add_argument("--normal", help="comma-separated normal classes (indices or names); default: the most frequent class")
     s.add_argument("--one-class", action="store_true", help="each class normal in turn (a model per class); mean AUC")
     s.add_argument("--variant", help="default: the recipe's for the data kind (a one-layer MLP)")
@@ -39,44 +38,44 @@ def add_commands(sub) -> None:
 
     c = Compression()
     s = sub.add_parser("compress", help="test error against bottleneck size (AE, PCA); bytes per sample against PSNR (JPEG)")
-    _common(s, latent_dim=c.latent_dim, epochs=COMPRESS_TRAIN.epochs)
-    s.add_argument("--sizes", type=_ints, default=c.sizes, help="bottleneck sizes for the sweep (one model each)")
-    s.add_argument("--qualities", type=_ints, default=c.qualities, help="JPEG qualities for the reference")
+    train_options(s, latent_dim=c.latent_dim, epochs=compress.TRAIN.epochs)
+    s.add_argument("--sizes", type=ints, default=c.sizes, help="bottleneck sizes for the sweep (one model each)")
+    s.add_argument("--qualities", type=ints, default=c.qualities, help="JPEG qualities for the reference")
     s.set_defaults(func=cmd_compress)
 
     f = FeatureComparison()
     s = sub.add_parser("features", help="accuracy of classifiers on codes, PCA and raw values with few labels")
-    _common(s, latent_dim=f.latent_dim, epochs=FEATURES_TRAIN.epochs)
-    s.add_argument("--labels", type=_budgets, default=f.budgets, help="label budgets, e.g. 100,1000,all")
-    s.add_argument("--classifiers", type=lambda t: tuple(t.split(",")), default=f.classifiers,
-                   help=f"comma-separated, from: {', '.join(CLASSIFIERS)}")
+    train_options(s, latent_dim=f.latent_dim, epochs=features.TRAIN.epochs)
+    s.add_argument("--labels", type=budgets, default=f.budgets, help="label budgets, e.g. 100,1000,all")
+    s.add_argument("--classifiers", type=names, default=f.classifiers,
+                   help=f"comma-separated, from: {', '.join(features.CLASSIFIERS)}")
     s.set_defaults(func=cmd_features)
 
 
 # --- the application objects the flags describe (the same classes, and defaults, as the pages') -------------
 def denoising(args):
-    from . import Denoising
+    from ..apps import Denoising
 
     return Denoising(args.noise, args.level, args.latent_dim or Denoising().latent_dim, tuple(args.levels),
                      _schedule(args))
 
 
 def anomaly_detection(args, data):
-    from . import AnomalyDetection
+    from ..apps import AnomalyDetection
 
     return AnomalyDetection(tuple(_classes(args.normal, data)) if args.normal else None, args.variant,
                             args.latent_dim, _schedule(args))
 
 
 def compression(args):
-    from . import Compression
+    from ..apps import Compression
 
     return Compression(tuple(args.sizes), args.latent_dim or Compression().latent_dim, tuple(args.qualities),
                        _schedule(args))
 
 
 def feature_comparison(args):
-    from . import FeatureComparison
+    from ..apps import FeatureComparison
 
     return FeatureComparison(args.latent_dim or FeatureComparison().latent_dim, tuple(args.labels),
                              tuple(args.classifiers), schedule=_schedule(args))
@@ -84,7 +83,7 @@ def feature_comparison(args):
 
 # --- subcommands -------------------------------------------------------------------------------------------
 def cmd_denoise(args) -> int:
-    from . import run
+    from ..apps import run
 
     data = _data(args)
     result = run(denoising(args), data, _progress())
@@ -102,8 +101,8 @@ def cmd_denoise(args) -> int:
 
 
 def cmd_anomaly(args) -> int:
-    from . import run
-    from .anomaly import label_name
+    from ..apps import run
+    from ..apps.anomaly import label_name
 
     data = _data(args)
     exp = anomaly_detection(args, data)
@@ -141,8 +140,8 @@ def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
 
 
 def cmd_compress(args) -> int:
-    from . import run
-    from .compress import table_bytes
+    from ..apps import run
+    from ..apps.compress import table_bytes
 
     data = _data(args)
     exp = compression(args)
@@ -163,8 +162,8 @@ def cmd_compress(args) -> int:
 
 
 def cmd_features(args) -> int:
-    from . import run
-    from .features import accuracy_table
+    from ..apps import run
+    from ..apps.features import accuracy_table
 
     data = _data(args)
     if data.y_train is None:
@@ -180,24 +179,8 @@ def cmd_features(args) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-def _common(p: argparse.ArgumentParser, latent_dim: int | None, epochs: int | None) -> None:
-    p.add_argument("--dataset", required=True, help="built-in name (mnist, ecg5000, …) or a path to a file")
-    p.add_argument("--data-dir", help="folder holding dataset folders (e.g. mnist/ with the IDX files)")
-    p.add_argument("--cache-dir", help="where downloads are kept")
-    p.add_argument("--offline", action="store_true", help="never download; use local files or the embedded subset")
-    p.add_argument("--latent-dim", type=int, help=f"bottleneck size (default: {latent_dim or 'by data kind'})")
-    p.add_argument("--epochs", type=int, help=f"training epochs per model (default: {epochs or 'by data kind'})")
-    p.add_argument("--batch-size", type=int, help="default: the recipe's, else 128")
-    p.add_argument("--lr", type=float, help="Adam's learning rate (default: the recipe's, else 1e-3)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-train", type=int, help="use at most this many training samples (faster, rougher)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-
-
 def _data(args):
-    from ..data import load_dataset
-
-    data = load_dataset(args.dataset, data_dir=args.data_dir, cache_dir=args.cache_dir, allow_download=not args.offline)
+    data = load_data(args.dataset, args)
     if args.max_train:
         data = replace(data, x_train=data.x_train[:args.max_train],
                        y_train=None if data.y_train is None else data.y_train[:args.max_train])
@@ -207,7 +190,7 @@ def _data(args):
 
 def _schedule(args):
     """The training flags given; those not given keep the application's recipe."""
-    from .experiment import Schedule
+    from ..apps import Schedule
 
     return Schedule(args.epochs, args.batch_size, args.lr, args.seed)
 
@@ -250,21 +233,3 @@ def _table(header: list, rows: list[list]) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     for r in cells:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers like 0.1,0.3, got {text!r}") from None
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers like 2,8,32, got {text!r}") from None
-
-
-def _budgets(text: str) -> tuple[int | None, ...]:
-    return tuple(None if t.strip() == "all" else _ints(t)[0] for t in text.split(",") if t.strip())
