@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from face import lecture
+from face import lecture, persist
 from face.export import export_ui
 from face.sidebar import sidebar_ui
 
@@ -33,11 +33,15 @@ MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export
 # the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
+persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
 sidebar_ui(page.title)
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
 lecture.lesson_card_ui()
-page.run()
-if page.title in MODEL_PAGES:
-    export_ui()
+try:
+    page.run()
+    if page.title in MODEL_PAGES:
+        export_ui()
+finally:                     # also when the page stops or reruns itself
+    persist.save()

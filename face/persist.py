@@ -1,0 +1,99 @@
+"""A student's model and settings survive a reload or a closed tab.
+
+The browser keeps a random token in a cookie. On a session's first run the Workspace is restored: from this
+server's live workspaces when the old session's run is still here (its training job goes on, the page re-attaches),
+else from the shared WorkspaceStore (aecore.store: any replica that sees the same AECORE_STORE_DIR). After each run,
+and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token.
+Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)).
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import streamlit as st
+
+from aecore import jobs, share
+from aecore.store import TTL_S, WorkspaceStore
+
+from .datasets import sidebar_settings
+from .session import workspace
+from .workspace import Workspace, is_demo
+
+COOKIE = "latentlab_ws"
+SAVE_EVERY_S = 10.0    # while training: at most one save (~10 ms for a 0.5 MB model) this often
+LIVE_MAX = 500         # this server's live workspaces remembered for re-attaching (a few KB each)
+_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> WorkspaceStore:
+    return WorkspaceStore()
+
+
+@st.cache_resource(show_spinner=False)
+def live() -> dict[str, Workspace]:
+    """Token -> the Workspace of that browser's latest session on this server (insertion order = age)."""
+    return {}
+
+
+def token() -> str:
+    """This browser's token: from its cookie, or a new one that a one-line script stores in the cookie."""
+    if "ws_token" not in st.session_state:
+        cookie = st.context.cookies.get(COOKIE) or ""
+        st.session_state.ws_token = cookie if _HEX.fullmatch(cookie) else uuid.uuid4().hex
+    tok = st.session_state.ws_token
+    if st.context.cookies.get(COOKIE) != tok:
+        st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; max-age={int(TTL_S)}; SameSite=Lax";</script>',
+                unsafe_allow_javascript=True)
+    return tok
+
+
+def restore() -> None:
+    """Once per session, before the sidebar: bring back this browser's model and settings, if any."""
+    if st.session_state.get("ws_restored"):
+        return
+    st.session_state.ws_restored = True
+    tok, ws = token(), workspace()
+    old = live().get(tok)
+    if old is not None and old is not ws and old.run is not None:
+        ws.run, ws.job = old.run, old.job
+        remember_live(tok, ws)
+        return
+    saved = store().load(tok)
+    if saved is None:
+        return
+    if saved.run is not None:
+        ws.adopt(saved.run)
+        st.session_state.demo_offered = True   # a restored model is not replaced by the demo
+    checked, _ = share.check_settings(saved.settings)
+    for key, value in checked.items():
+        st.session_state[key] = value
+
+
+def remember_live(tok: str, ws: Workspace) -> None:
+    registry = live()
+    registry.pop(tok, None)
+    registry[tok] = ws
+    while len(registry) > LIVE_MAX:
+        registry.pop(next(iter(registry)))
+
+
+def save() -> None:
+    """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S)."""
+    tok, ws = token(), workspace()
+    remember_live(tok, ws)
+    run, settings = ws.run, sidebar_settings()
+    state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())))
+    last = st.session_state.get("ws_saved")
+    if last is not None and last[:3] == state:
+        return
+    if last is not None and ws.training and time.monotonic() - last[3] < SAVE_EVERY_S:
+        return
+    if run is None or is_demo(run):   # a bundled demo comes back by itself: keep only the settings
+        store().save(tok, None, settings)
+    else:
+        with jobs.lock_for(run):   # weights between two steps
+            store().save(tok, run, settings)
+    st.session_state.ws_saved = (*state, time.monotonic())
