@@ -76,3 +76,15 @@ def trained_run(variant: str = "vae", latent_dim: int = 2, epochs: int = 2, **mo
     for _ in fit(run, data):
         pass
     return run, data
+
+
+def ws(at):
+    """The Workspace of an AppTest session: the one object pages take out of session state."""
+    return at.session_state["workspace"]
+
+
+def seed_workspace(at, run=None, data=None, job=None):
+    """Give an AppTest session a Workspace before its first run: a model, its job, and `data` as the upload."""
+    from face.workspace import Upload, Workspace
+    at.session_state["workspace"] = workspace = Workspace(run=run, job=job, upload=Upload(data=data))
+    return workspace
