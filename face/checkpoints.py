@@ -14,6 +14,7 @@ from aecore import jobs
 from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
 from aecore.train import Run
 
+from .progress import forget
 from .session import workspace
 
 
@@ -37,6 +38,7 @@ def _load(load, source: str) -> None:
         st.session_state.model_message = ("error", f"Could not load {source}: {err}")
         return
     workspace().adopt(run)   # stops the job that trained the model it replaces
+    forget()
     st.session_state.model_message = ("success", f"Loaded {source}: a {run.variant} trained on "
                                                  f"{run.data_info.title} for {run.epoch} epoch(s).")
 
