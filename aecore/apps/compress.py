@@ -66,10 +66,10 @@ def code_rows(model: Autoencoder, x: Tensor, value_range: tuple[float, float],
 
 def pca_rows(pca: PCA, x: Tensor, value_range: tuple[float, float], calibration_x: Tensor | None = None) -> list[dict]:
     """The same rows for PCA codes of the same size."""
-    z = pca.encode(x)
-    calib = pca.encode(calibration_x) if calibration_x is not None else None
-    return [{"method": f"PCA ({pca.k}-d code)", "format": fmt, "bytes": code_bytes(pca.k, fmt),
-             "psnr": psnr(x, pca.decode(quantise(z, fmt, calib)), value_range)} for fmt in FORMATS]
+    z, k = pca.transform(x), pca.n_components_
+    calib = pca.transform(calibration_x) if calibration_x is not None else None
+    return [{"method": f"PCA ({k}-d code)", "format": fmt, "bytes": code_bytes(k, fmt),
+             "psnr": psnr(x, pca.inverse_transform(quantise(z, fmt, calib)), value_range)} for fmt in FORMATS]
 
 
 def jpeg_rows(x: Tensor, qualities: tuple[int, ...] = QUALITIES) -> list[dict]:

@@ -59,7 +59,7 @@ def methods(models: dict[str, Autoencoder], pca: PCA | None = None, images: bool
     if images:
         out["median filter 3x3"] = median_filter
     if pca is not None:
-        out[f"PCA-{pca.k}"] = pca.reconstruct
+        out[f"PCA-{pca.n_components_}"] = pca.reconstruct
     for name, model in models.items():
         out[name] = lambda noisy, m=model: infer.reconstruct(m, noisy)
     return out
