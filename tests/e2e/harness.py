@@ -180,7 +180,7 @@ def scatter_points(page) -> dict:
     }""")
 
 
-SLIDER_CAPTION = "your code, decoded"   # pages/generate.py's caption under the slider image
+SLIDER_CAPTION = "your code, decoded"   # face.codes.SLIDER_CAPTION: the Generate page's caption under the slider image
 # JavaScript expression for that <img> (Playwright's :has-text selectors do not work inside the page)
 SLIDER_IMG_JS = ("[...document.querySelectorAll('[data-testid=\"stImage\"]')]"
                  f".find(e => e.innerText.includes('{SLIDER_CAPTION}'))?.querySelector('img')")
