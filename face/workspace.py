@@ -13,7 +13,8 @@ from aecore import jobs
 from aecore.data import Dataset
 from aecore.explore import snapshot
 from aecore.models import Autoencoder
-from aecore.train import Run, new_run, prepare_resume
+from aecore.resume import prepare_resume
+from aecore.train import Run, new_run
 
 STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview

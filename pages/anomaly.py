@@ -16,7 +16,7 @@ import streamlit as st
 import ui
 from aecore import plots
 from aecore.apps import anomaly
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.plots import line_groups
 from aecore.models import MODELS
 

@@ -13,7 +13,7 @@ import ui
 from aecore import plots
 from aecore.apps import compress
 from aecore.apps.baselines import fit_pca
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 

@@ -12,7 +12,7 @@ import ui
 from aecore import plots
 from aecore.apps import denoise
 from aecore.apps.baselines import PCA, fit_pca
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.plots import recon_lines
 

@@ -12,7 +12,7 @@ import streamlit as st
 import ui
 from aecore import plots
 from aecore.apps import features
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 

@@ -11,7 +11,7 @@ import streamlit as st
 import ui
 from aecore import plots
 from aecore.apps import impute
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.plots import recon_lines
 from aecore.models import variant_config

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore.train import resumable
+from aecore.resume import resumable
 from face import progress
 from face.caches import warm_up
 from face.datasets import current_data, settings_from_state

@@ -1,6 +1,14 @@
-"""Shared fixtures: tiny synthetic data and runs, and where the real datasets live when present."""
+"""Shared fixtures: tiny synthetic data and runs, where the real datasets live when present, the CLI in this
+process or in a fresh one, and the app's sidebar upload handler."""
 from __future__ import annotations
 
+import ast
+import io
+import os
+import subprocess
+import sys
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,7 +19,8 @@ from aecore.data.dataset import Dataset
 from aecore.models import variant_config
 from aecore.train import fit, new_run
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 
 
 def shared_dataset(name: str) -> Path:
@@ -78,8 +87,88 @@ def trained_run(variant: str = "vae", latent_dim: int = 2, epochs: int = 2, **mo
     return run, data
 
 
+@contextmanager
+def one_thread():
+    """Tiny models train in the main thread with one torch thread: two OpenMP threads on a busy 2-core
+    machine make each tiny step 10-40x slower (measured), one costs nothing."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+# --- the command line ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CliResult:
+    """What one CLI call left behind, shaped like subprocess.CompletedProcess so checks take either."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args, cwd: Path | str = ".") -> CliResult:
+    """`python -m aecore ARGS` without the process: aecore.cli.main in `cwd`, its stdout and stderr captured,
+    argparse's SystemExit (a usage error, --help) read as the exit code. Each subprocess would pay a ~2 s torch
+    import; this pays nothing, and works in module-scoped fixtures, where capsys does not. One torch thread,
+    as module_env gives a subprocess."""
+    from aecore.cli import main
+
+    out, err, before = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err), one_thread():
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as stop:
+                code = stop.code
+    finally:
+        os.chdir(before)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def module_env() -> dict:
+    """The environment for a `python -m aecore` subprocess: this checkout first on the path, one torch thread."""
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join([str(ROOT), e.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # one torch thread: these models are tiny, and on a busy 2-core machine two threads made them ~20x slower
+    e["OMP_NUM_THREADS"] = "1"
+    return e
+
+
+def run_module(*args, cwd: Path | str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m aecore ARGS` in a fresh process: the true end-to-end path, for the few tests marked slow."""
+    return subprocess.run([sys.executable, "-m", "aecore", *map(str, args)], cwd=cwd, env=module_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# --- the sidebar's data upload ---------------------------------------------------------------------------------
+def upload_handler_script() -> str:
+    """The sidebar's upload handler (face.sidebar.upload_ui), then the model banner (what the page above it shows)."""
+    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", "from face.sidebar import upload_ui",
+                      "from face.widgets import model_banner", "upload_ui()", "model_banner()"])
+
+
+def sidebar(run=None):
+    """AppTest of the sidebar's upload handler alone (AppTest reruns only the page of an st.navigation app)."""
+    from streamlit.testing.v1 import AppTest   # here, so tests that never draw a page never import streamlit
+
+    at = AppTest.from_string(upload_handler_script(), default_timeout=30)
+    seed_workspace(at, run)
+    return at.run()
+
+
+def upload_data(at, name: str, blob: bytes):
+    """Upload `blob` as `name` through the sidebar's file uploader and rerun."""
+    at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
+    return at.run()
+
+
+# --- the Workspace: the one object pages take out of session state ----------------------------------------------
 def ws(at):
-    """The Workspace of an AppTest session: the one object pages take out of session state."""
+    """The Workspace of an AppTest session."""
     return at.session_state["workspace"]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import seed_workspace, trained_run, ws
+from conftest import seed_workspace, sidebar, trained_run, upload_data, upload_handler_script, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.checkpoint import run_zip
@@ -59,23 +59,6 @@ def assert_untouched(at: AppTest, run, before: dict[str, torch.Tensor]) -> None:
 
 
 # --- the sidebar's data upload ------------------------------------------------------------------------------
-def upload_handler_script() -> str:
-    """The sidebar's upload handler, then the model banner (what the page above it shows)."""
-    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", "from face.sidebar import upload_ui",
-                      "from face.widgets import model_banner", "upload_ui()", "model_banner()"])
-
-
-def sidebar(run=None) -> AppTest:
-    at = AppTest.from_string(upload_handler_script(), default_timeout=30)
-    seed_workspace(at, run)
-    return at.run()
-
-
-def upload_data(at: AppTest, name: str, blob: bytes) -> AppTest:
-    at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
-    return at.run()
-
-
 def accepted(at: AppTest, key: str, name: str) -> tuple[str, bool]:
     """The name to upload a file under: its own when the uploader accepts its extension, else the name with
     the uploader's first type appended (the browser refuses the original before any bytes are sent)."""

@@ -16,9 +16,9 @@ from torch import Tensor
 from .. import infer
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
+from ..jobs import ModelSpec, train_all
 from ..models import Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
-from .training import ModelSpec, train_all
 
 BATCH = 2048
 

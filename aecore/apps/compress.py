@@ -22,6 +22,7 @@ from .denoise import psnr
 FORMATS = {"float32": 4, "float16": 2, "8-bit": 1}   # bytes per code value
 QUALITIES = (5, 10, 20, 30, 50, 70, 90)               # JPEG qualities for the reference curve
 SIZES = (2, 4, 8, 16, 32, 64)                          # bottleneck sizes for the sweep
+LATENT_DIM = 16                                        # the code size the bytes-per-sample comparison uses
 
 
 def code_bytes(latent_dim: int, fmt: str) -> int:

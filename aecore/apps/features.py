@@ -15,6 +15,7 @@ from .baselines import fit_pca
 
 BUDGETS = (100, 1000, None)        # labelled training samples; None = all of them
 CLASSIFIERS = ("logistic regression", "k-NN (k=5)")
+LATENT_DIM = 16                    # the code size compared with PCA codes of the same size
 
 
 def labelled_subset(y: Tensor, n: int | None, seed: int = 0) -> np.ndarray:
