@@ -50,6 +50,7 @@ def served_once(browser, app_url):
 
 
 def open_link(page, url: str) -> None:
+    harness.watch_messages(page)
     page.goto(url)
     page.get_by_role("heading", name="Latent space").first.wait_for(timeout=60_000)
     harness.wait_idle(page)
