@@ -78,7 +78,7 @@ def test_eval_prints_one_json_object_with_the_metrics(work, data):
     result = cli("eval", "run", cwd=work)   # the dataset defaults to the run's own
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
-    assert set(metrics) == {"dataset", "n", "mse", "psnr", "bce", "elbo", "kl"}
+    assert set(metrics) == {"dataset", "n", "data", "mse", "psnr", "bce", "elbo", "kl"}
     assert metrics["dataset"] == "tiny.npz" and metrics["n"] == len(data.x_test)
     expected = evaluate(load_run(work / "run").model, data.x_test, data.y_test)
     for key, value in expected.items():
@@ -91,7 +91,7 @@ def test_eval_of_a_deterministic_model_has_no_elbo(tmp_path):
     save_run(run, tmp_path / "run")
     result = cli("eval", "run", "--dataset", "bars.npz", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"dataset", "n", "mse", "psnr", "bce"}
+    assert set(json.loads(result.stdout)) == {"dataset", "n", "data", "mse", "psnr", "bce"}
 
 
 def test_encode_writes_the_codes(work, data):
