@@ -192,3 +192,28 @@ def pan_zoom_gaps(page, frame, seconds: float = 2.0) -> dict:
     gaps = s["gaps"] or [0]
     return {"fps": (s["frames"] - s["frames0"]) / elapsed, "worst_gap_ms": max(gaps),
             "median_gap_ms": statistics.median(gaps), "points_per_frame_min": s.get("budgetMin")}
+
+
+def synthetic_pan(frame, seconds: float = 2.0) -> dict:
+    """Pan by a few pixels every animation frame for `seconds`, from inside the frame (no driver in the way):
+    frames per second while the view moves, the longest gap, and the JavaScript time of a frame's drawing."""
+    return frame.evaluate("""async (seconds) => {
+      const s = window.atlas.widget, st = window.atlas.stats, f0 = st.frames, t0 = performance.now();
+      st.gaps.length = 0;
+      let draw = 0, frames = 0;
+      const original = s.frame.bind(s);
+      s.frame = (t) => { const a = performance.now(); original(t); draw += performance.now() - a; frames++; };
+      await new Promise((done) => {
+        const step = () => {
+          s.view.panBy(3, 1);
+          s.moved();
+          if (performance.now() - t0 < seconds * 1000) requestAnimationFrame(step); else done();
+        };
+        requestAnimationFrame(step);
+      });
+      s.frame = original;
+      const gaps = [...st.gaps].sort((a, b) => a - b);
+      return {fps: (st.frames - f0) / ((performance.now() - t0) / 1000), worst_gap_ms: gaps.at(-1) || 0,
+              median_gap_ms: gaps[gaps.length >> 1] || 0, js_ms_per_frame: draw / Math.max(1, frames),
+              points_per_frame_min: st.budgetMin};
+    }""", seconds)

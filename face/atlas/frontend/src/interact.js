@@ -17,10 +17,11 @@ export function attachPointer(s) {
   setTool("pan");
   s.ui.density.addEventListener("click", () => {
     s.density = !s.density;
+    s.drawn = null;
     s.ui.density.classList.toggle("on", s.density);
     s.requestDraw();
   });
-  s.ui.reset.addEventListener("click", () => { s.view.fit(); s.requestDraw(); });
+  s.ui.reset.addEventListener("click", () => { s.view.fit(); s.drawn = null; s.requestDraw(); });
   s.ui.clear.addEventListener("click", () => s.clearSelection());
   window.addEventListener("keydown", (e) => { if (e.key === "Escape") s.clearSelection(); });
 

@@ -91,6 +91,7 @@ export class Scatter {
       this.glab[k] = labels[i];
     });
     this.renderer.setPoints(this.gpos, this.glab);
+    this.drawn = null;
     this.counts = new Array(256).fill(0);
     labels.forEach((l) => this.counts[l]++);
     Object.assign(this, { selected: [], hovered: -1, pinned: -1, budget: Infinity });
@@ -107,6 +108,7 @@ export class Scatter {
       this.recolor(colors);
     });
     this.visible = this.counts.reduce((s, c, l) => s + (this.hidden.has(l) ? 0 : c), 0);
+    this.drawn = null;
     this.requestDraw();
   }
 
@@ -114,6 +116,7 @@ export class Scatter {
     const dpr = window.devicePixelRatio || 1, w = this.ui.plot.clientWidth, h = this.ui.plot.clientHeight;
     for (const c of [this.ui.base, this.ui.dens, this.ui.over]) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
     this.view.resize(w, h);
+    this.drawn = null;
     this.requestDraw();
   }
 
@@ -137,20 +140,45 @@ export class Scatter {
     const moving = performance.now() < this.movingUntil, dpr = window.devicePixelRatio || 1;
     if (moving && this.lastFrame) this.adapt(t - this.lastFrame);
     this.lastFrame = moving ? t : null;
-    const count = moving ? this.budget : this.n, style = pointStyle(this.visible, this.view);
+    const style = pointStyle(this.visible, this.view);
+    const d = this.drawn, v = this.view;
+    const current = d && d.full && d.cx === v.cx && d.cy === v.cy && d.scale === v.scale;   // only the overlay changed
+    if (!current && !(moving && this.shift())) this.draw(moving ? this.budget : this.n, style, dpr);
+    this.drawOverlay(style, dpr);
+    if (this.probe) this.decodeProbe();
+    this.stats.frames++;
+    this.ui.status.textContent = `${this.n.toLocaleString("en")} points · ${this.renderer.kind}` +
+      (this.selected.length ? ` · ${this.selected.length.toLocaleString("en")} selected` : "");
+  }
+
+  /** Draw `count` points (all of them, or a shuffled sample while the view moves) for the current view. */
+  draw(count, style, dpr) {
+    const layer = this.density ? this.ui.dens : this.ui.base;
     this.ui.dens.style.display = this.density ? "" : "none";
     this.ui.base.style.display = this.density ? "none" : "";
     if (this.density) drawDensity(this.ui.dens, this.view, this.gpos, this.glab, this.table, dpr);
     else this.renderer.draw(this.view, { ...style, count, dpr, dim: this.selected.length > 0 });
-    this.drawOverlay(style, dpr);
-    if (this.probe) this.decodeProbe();
-    this.stats.frames++;
+    layer.style.transform = "";
+    const { cx, cy, scale } = this.view;
+    this.drawn = { cx, cy, scale, layer, full: count >= this.n };
     if (!this.stats.firstDrawAt && count >= this.n) {
       this.stats.firstDrawAt = Date.now();
       this.stats.firstDrawPerf = performance.now();
     }
-    this.ui.status.textContent = `${this.n.toLocaleString("en")} points · ${this.renderer.kind}` +
-      (this.selected.length ? ` · ${this.selected.length.toLocaleString("en")} selected` : "");
+  }
+
+  /**
+   * While the view moves, move the last drawing instead of drawing again: a CSS transform costs the compositor
+   * next to nothing, where redrawing 200,000 points in software takes tens of ms. Everything is drawn again once
+   * the view rests, or sooner when the drawing has moved too far to stand in for the view (returns false).
+   */
+  shift() {
+    const d = this.drawn, v = this.view;
+    if (!d) return false;
+    const k = v.scale / d.scale, tx = (d.cx - v.cx) * v.scale, ty = (v.cy - d.cy) * v.scale;
+    if (k < 0.7 || k > 1.45 || Math.abs(tx) > 0.3 * v.width || Math.abs(ty) > 0.3 * v.height) return false;
+    d.layer.style.transform = `translate(${tx}px, ${ty}px) scale(${k})`;
+    return true;
   }
 
   adapt(gap) {
@@ -248,6 +276,7 @@ export class Scatter {
     const mask = new Uint8Array(this.n);
     for (const i of indices) mask[this.rank[i]] = 1;
     this.renderer.setSelected(mask);
+    this.drawn = null;
     this.outbox.push({ selected: indices, how }, "select");
     this.requestDraw();
   }
