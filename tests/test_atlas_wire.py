@@ -1,10 +1,12 @@
 """The Python end of the atlas component (face/atlas/wire.py): payloads by hash, events by nonce, array packing."""
 from __future__ import annotations
 
+import io
 import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from face.atlas.wire import Channel, Payload, Thumbs, coords_bytes, inverse_args, labels_bytes
 
@@ -80,3 +82,14 @@ def test_thumbs_pack_images_and_lines():
         Thumbs.from_images(images.astype(float))
     lines = Thumbs.from_lines(np.array([[-1.0, 0.0, 1.0]]), (-1.0, 1.0))
     assert list(zlib.decompress(lines.data)) == [0, 128, 255] and lines.meta()["length"] == 3
+
+
+def test_thumbs_as_a_png_sprite_sheet():
+    images = np.random.default_rng(1).integers(0, 256, (10, 5, 4), dtype=np.uint8)
+    t = Thumbs.from_images(images, format="png")
+    sheet = np.asarray(Image.open(io.BytesIO(t.data)))
+    assert t.meta()["format"] == "png" and t.columns == 4 and sheet.shape == (15, 16)
+    r, c = divmod(9, t.columns)
+    assert (sheet[r * 5:(r + 1) * 5, c * 4:(c + 1) * 4] == images[9]).all()
+    with pytest.raises(ValueError, match="format"):
+        Thumbs.from_images(images, format="gif")

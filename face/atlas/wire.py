@@ -12,6 +12,7 @@ last. Each event carries a nonce; the frame sends the next one only after a rend
 from __future__ import annotations
 
 import hashlib
+import io
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -133,14 +134,20 @@ class Thumbs:
                 "columns": self.columns, "count": self.count, "length": self.length, "features": self.features}
 
     @classmethod
-    def from_images(cls, images: np.ndarray, level: int = 6) -> "Thumbs":
-        """uint8 images (N, h, w) or (N, h, w, 3), zlib-compressed (MNIST: about 1/5 of the raw bytes)."""
+    def from_images(cls, images: np.ndarray, format: str = "zlib") -> "Thumbs":
+        """uint8 images (N, h, w) or (N, h, w, 3) as zlib-compressed tiles (MNIST: 1/5 of the raw bytes; the frame
+        keeps them as bytes) or a PNG sprite sheet (decoded by the browser into RGBA: 4 bytes a pixel, so keep
+        sheets to a few thousand tiles)."""
         x = np.asarray(images)
         if x.dtype != np.uint8 or x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3)):
             raise ValueError(f"images must be uint8 (N, h, w) or (N, h, w, 3), got {x.dtype} {x.shape}")
-        channels = 1 if x.ndim == 3 else x.shape[3]
-        return cls(zlib.compress(np.ascontiguousarray(x).tobytes(), level), len(x), "image", "zlib",
-                   (x.shape[1], x.shape[2]), channels)
+        channels, tile = (1 if x.ndim == 3 else x.shape[3]), (x.shape[1], x.shape[2])
+        if format == "zlib":
+            return cls(zlib.compress(np.ascontiguousarray(x).tobytes(), 6), len(x), "image", "zlib", tile, channels)
+        if format != "png":
+            raise ValueError(f"format must be 'zlib' or 'png', got {format!r}")
+        columns = max(1, min(int(np.ceil(np.sqrt(len(x)))), 8192 // tile[1]))
+        return cls(_png_sheet(x, columns), len(x), "image", "png", tile, channels, columns)
 
     @classmethod
     def from_lines(cls, values: np.ndarray, value_range: tuple[float, float]) -> "Thumbs":
@@ -150,3 +157,18 @@ class Thumbs:
         lo, hi = value_range
         q = np.clip(np.round((v - lo) / ((hi - lo) or 1.0) * 255), 0, 255).astype(np.uint8)
         return cls(zlib.compress(q.tobytes(), 6), len(q), "line", "zlib", length=q.shape[1], features=q.shape[2])
+
+
+def _png_sheet(x: np.ndarray, columns: int) -> bytes:
+    """Tiles in rows of `columns`, as one PNG."""
+    from PIL import Image   # only sprite sheets need it
+
+    n, h, w = x.shape[:3]
+    rows = -(-n // columns)
+    sheet = np.zeros((rows * h, columns * w, *x.shape[3:]), np.uint8)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = x[i]
+    buf = io.BytesIO()
+    Image.fromarray(sheet.squeeze(-1) if sheet.ndim == 3 and sheet.shape[-1] == 1 else sheet).save(buf, "PNG")
+    return buf.getvalue()

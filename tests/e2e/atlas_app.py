@@ -1,7 +1,9 @@
 """A bare Streamlit app around the atlas component, for tests/e2e/test_atlas.py and scripts/bench_atlas.py.
 
-Query parameters: view=scatter|sliders (default scatter), n=points (default 70000: all of MNIST), decoder=mlp|conv
-(the sliders' model). Python's side of every event is printed in a code block, so a test can count what arrived.
+Query parameters: view=scatter|sliders (default scatter); data=mnist|sines (scatter; sines: line-plot pictures
+and an LSTM decoder); n=points (MNIST, default 70000: all of it); thumbs=zlib|png (MNIST pictures);
+decoder=mlp|conv|cvae (the sliders' model). Python's side of every event is printed in a code block, so a test
+can count what arrived.
 """
 from __future__ import annotations
 
@@ -21,19 +23,20 @@ from face.atlas import Thumbs, atlas_ui, latent_sliders_ui  # noqa: E402
 st.set_page_config(page_title="Atlas demo", layout="wide")
 
 
-@st.cache_resource(max_entries=2)
-def demo(n: int) -> atlas_data.Demo:
-    return atlas_data.load_demo(n)
-
-
-@st.cache_resource(max_entries=2)
-def thumbs(n: int) -> Thumbs:
-    return Thumbs.from_images(demo(n).images)
+@st.cache_resource(max_entries=4)
+def demo(data: str, n: int) -> atlas_data.Demo:
+    return atlas_data.load_waves() if data == "sines" else atlas_data.load_demo(n)
 
 
 @st.cache_resource(max_entries=4)
-def decoder(n: int, name: str):
-    return export_decoder(demo(n).models[name])
+def thumbs(data: str, n: int, fmt: str) -> Thumbs:
+    d = demo(data, n)
+    return Thumbs.from_lines(d.samples, d.value_range) if data == "sines" else Thumbs.from_images(d.samples, fmt)
+
+
+@st.cache_resource(max_entries=4)
+def decoder(name: str):
+    return export_decoder(atlas_data.model(name))
 
 
 def log_ui(event: dict | None) -> None:
@@ -45,23 +48,22 @@ def log_ui(event: dict | None) -> None:
 
 
 @st.fragment
-def scatter_ui(n: int) -> None:
-    d = demo(n)
-    event = atlas_ui(d.codes, d.labels, d.label_names, thumbs=thumbs(n), decoder=decoder(n, "mlp"),
-                     inverse="identity", key="atlas")
+def scatter_ui(data: str, n: int, fmt: str) -> None:
+    d = demo(data, n)
+    event = atlas_ui(d.codes, d.labels, d.label_names, thumbs=thumbs(data, n, fmt),
+                     decoder=decoder("lstm" if data == "sines" else "mlp"), inverse="identity", key="atlas")
     log_ui(event)
 
 
 @st.fragment
-def sliders_ui(n: int, name: str) -> None:
-    d = demo(n)
-    log_ui(latent_sliders_ui(decoder(n, name), label_names=d.label_names, key=f"sliders-{name}"))
+def sliders_ui(name: str) -> None:
+    names = atlas_data.dataset("mnist").label_names
+    log_ui(latent_sliders_ui(decoder(name), label_names=names, key=f"sliders-{name}"))
 
 
 query = st.query_params
-n_points = int(query.get("n", 70_000))
 st.title("Atlas demo")
 if query.get("view", "scatter") == "sliders":
-    sliders_ui(n_points, query.get("decoder", "mlp"))
+    sliders_ui(query.get("decoder", "mlp"))
 else:
-    scatter_ui(n_points)
+    scatter_ui(query.get("data", "mnist"), int(query.get("n", 70_000)), query.get("thumbs", "zlib"))

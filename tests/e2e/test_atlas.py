@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def atlas_url():
-    # the first start trains two small models (about a minute; cached under artifacts/atlas-demo/)
+    # the first start trains four small models (a few minutes here; cached under artifacts/atlas-demo/)
     with harness.streamlit_server(script="tests/e2e/atlas_app.py", timeout_s=120,
                                   log_path=harness.ARTIFACTS / "atlas-server.log") as url:
         yield url
@@ -107,3 +107,54 @@ def test_slider_redraws_while_dragging(page, atlas_url, decoder):
     events = drive.wait_events(page, 1)
     assert len(events[-1]["code"]) == 2
     harness.shot(page, f"atlas-sliders-{decoder}")
+
+
+HOVER_TILE = """() => {   // the hover picture sampled at the centre of each of the 28 x 28 tile pixels
+  const c = document.querySelector('canvas.hover'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const s = Math.min(c.width, c.height) / 28, x0 = (c.width - 28 * s) / 2, y0 = (c.height - 28 * s) / 2, out = [];
+  for (let r = 0; r < 28; r++) for (let q = 0; q < 28; q++)
+    out.push(d[4 * (Math.floor(y0 + (r + 0.5) * s) * c.width + Math.floor(x0 + (q + 0.5) * s))]);
+  return out;
+}"""
+
+
+def _hover_tile(page, frame, i: int) -> list[int]:
+    page.mouse.move(5, 5)
+    page.mouse.move(*drive.point_xy(page, frame, i))
+    frame.wait_for_function("(i) => window.atlas.widget.hovered === i", arg=i, timeout=10_000)
+    return frame.evaluate(HOVER_TILE)
+
+
+def test_png_sprite_sheet_and_zlib_tiles_show_the_same_picture(page, atlas_url):
+    tiles = []
+    for fmt in ("zlib", "png"):
+        frame = drive.open_atlas(page, atlas_url, f"n=5000&thumbs={fmt}")
+        frame.wait_for_function("() => window.atlas.stats.thumbs === 5000", timeout=120_000)
+        i = drive.spread_points(frame, 1, seed=3)[0]
+        tiles.append(_hover_tile(page, frame, i))
+    assert tiles[0] == tiles[1]
+    assert min(tiles[0]) == 0 and max(tiles[0]) > 200, "a digit: dark background, bright strokes"
+
+
+def test_sequences_show_line_plots_and_decode_with_the_lstm(page, atlas_url):
+    frame = drive.open_atlas(page, atlas_url, "data=sines")
+    frame.wait_for_function("() => window.atlas.stats.thumbs === 2500", timeout=120_000)
+    result = drive.hover_latencies(page, frame, drive.spread_points(frame, 5))
+    assert result["pictures"] == 5
+    frame.wait_for_function("() => window.atlas.stats.probes > 0", timeout=10_000)
+    drawn = frame.evaluate("""() => { const c = document.querySelector('canvas.probe');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 0; k < d.length; k += 4) if (d[k + 2] > 100 && d[k] < 100) n++; return n; }""")
+    assert drawn > 100, "the decoded wave is drawn as a blue line"
+    harness.shot(page, "atlas-sines")
+
+
+def test_conditional_sliders_draw_the_chosen_class(page, atlas_url):
+    frame = drive.open_atlas(page, atlas_url, "view=sliders&decoder=cvae")
+    before = frame.evaluate("() => document.querySelector('.sliders canvas').toDataURL()")
+    frame.locator("select").select_option("3")
+    frame.wait_for_function("(b) => document.querySelector('.sliders canvas').toDataURL() !== b", arg=before,
+                            timeout=10_000)
+    events = drive.wait_events(page, 1)
+    assert events[-1] == {"code": [0, 0], "label": 3}
+    harness.shot(page, "atlas-sliders-cvae")

@@ -3,11 +3,8 @@
 
 const CLICK_SLOP = 4;
 
-export function attachPointer(s) {
-  const over = s.ui.over;
-  let drag = null;
-  const pos = (e) => [e.offsetX, e.offsetY];
-
+/** The toolbar: tools (pan, box, lasso), density, reset, clear; Esc clears the selection too. */
+function attachToolbar(s) {
   const setTool = (tool) => {
     s.tool = tool;
     for (const [name, b] of Object.entries(s.ui.tools)) b.classList.toggle("on", name === tool);
@@ -24,7 +21,13 @@ export function attachPointer(s) {
   s.ui.reset.addEventListener("click", () => { s.view.fit(); s.drawn = null; s.requestDraw(); });
   s.ui.clear.addEventListener("click", () => s.clearSelection());
   window.addEventListener("keydown", (e) => { if (e.key === "Escape") s.clearSelection(); });
+}
 
+export function attachPointer(s) {
+  attachToolbar(s);
+  const over = s.ui.over;
+  let drag = null;
+  const pos = (e) => [e.offsetX, e.offsetY];
   over.addEventListener("pointerdown", (e) => {
     if (e.button !== 0) return;
     over.setPointerCapture(e.pointerId);

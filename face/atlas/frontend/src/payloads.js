@@ -34,4 +34,9 @@ export class Payloads {
   get(hash) {
     return this.store.get(hash) || null;
   }
+
+  /** Free the bytes of a payload its user has unpacked (10 MB of compressed pictures), still counting it as held. */
+  release(hash) {
+    if (this.store.has(hash)) this.store.set(hash, new ArrayBuffer(0));
+  }
 }

@@ -2,31 +2,16 @@
 // under the mouse where the view can be inverted, box / lasso selection and pinning sent to Python.
 
 import { makeDecoder } from "./decoder.js";
-import { GridIndex } from "./grid.js";
 import { createGL } from "./gl.js";
 import { attachPointer } from "./interact.js";
 import { applyTheme, colorTable, fillLegend, layout } from "./panel.js";
 import { drawDecoded } from "./picture.js";
+import { preparePoints } from "./points.js";
 import { createRaster, drawDensity } from "./raster.js";
 import { loadThumbs } from "./thumbs.js";
-import { View, bounds, pointStyle } from "./view.js";
+import { View, invert, pointStyle } from "./view.js";
 
 const BOX = [0, 0, 184, 120];   // the side pictures' canvas
-
-/** A fixed shuffle (mulberry32), so screenshots repeat and no label is always drawn last. */
-function shuffle(n, seed = 1) {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  let a = seed;
-  for (let i = n - 1; i > 0; i--) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
 
 export class Scatter {
   constructor(root, outbox, stats) {
@@ -62,7 +47,11 @@ export class Scatter {
     const thumbs = p.thumbs && payloads.get(p.thumbs);
     if (thumbs && p.thumbs !== this.keys.thumbs) {
       this.keys.thumbs = p.thumbs;
-      loadThumbs(args.thumbs, thumbs).then((t) => { this.thumbs = t; this.stats.thumbs = t.count; });
+      loadThumbs(args.thumbs, thumbs).then((t) => {
+        payloads.release(p.thumbs);
+        Object.assign(this, { thumbs: t });
+        Object.assign(this.stats, { thumbs: t.count, thumbsAt: Date.now() });
+      });
     }
     const weights = p.weights && payloads.get(p.weights);
     if (weights && p.weights !== this.keys.weights) {
@@ -75,26 +64,11 @@ export class Scatter {
   }
 
   setData(pos, labels) {
-    this.n = labels.length;
-    this.pos = pos;
-    this.labels = labels;
-    this.view.box = bounds(pos);
+    Object.assign(this, preparePoints(pos, labels));
+    this.view.box = this.box;
     this.view.fit();
-    this.grid = new GridIndex(pos, this.view.box);
-    const order = shuffle(this.n);
-    this.rank = new Uint32Array(this.n);
-    this.gpos = new Float32Array(2 * this.n);
-    this.glab = new Uint8Array(this.n);
-    order.forEach((i, k) => {
-      this.rank[i] = k;
-      this.gpos[2 * k] = pos[2 * i]; this.gpos[2 * k + 1] = pos[2 * i + 1];
-      this.glab[k] = labels[i];
-    });
     this.renderer.setPoints(this.gpos, this.glab);
-    this.drawn = null;
-    this.counts = new Array(256).fill(0);
-    labels.forEach((l) => this.counts[l]++);
-    Object.assign(this, { selected: [], hovered: -1, pinned: -1, budget: Infinity });
+    Object.assign(this, { selected: [], hovered: -1, pinned: -1, budget: Infinity, drawn: null });
     this.stats.points = this.n;
     this.keys.style = null;   // recolour: the legend counts changed
   }
@@ -203,7 +177,7 @@ export class Scatter {
       ctx.stroke();
     };
     ring(this.pinned, "#ff4b4b", 2.5);
-    ring(this.hovered, "#111", 1.5);
+    ring(this.hovered, getComputedStyle(document.documentElement).getPropertyValue("--fg") || "#111", 1.5);
     if (this.drag && this.drag.mode !== "pan" && this.drag.moved) {
       const d = this.drag;
       ctx.beginPath();
@@ -254,8 +228,7 @@ export class Scatter {
   }
 
   decodeProbe() {
-    const [x, y] = this.probe, { mean, components } = this.inverse;
-    const z = mean.map((m, k) => m + x * components[0][k] + y * components[1][k]);
+    const [x, y] = this.probe, z = invert(this.inverse, x, y);
     const label = this.probeLabel >= 0 ? this.labels[this.probeLabel] : 0;
     drawDecoded(this.ui.pictures.probe.ctx, this.decoder.decode(z, label), this.decoder.spec, BOX);
     const cond = this.decoder.spec.n_classes ? ` as ${(this.names || [])[label] ?? label}` : "";

@@ -85,3 +85,8 @@ export function pointStyle(n, view) {
   const alpha = clamp(perPoint / (3 * size * size), 0.18, 0.9);
   return { size, alpha };
 }
+
+/** The code at view point (x, y) of an invertible view: z = mean + x * components[0] + y * components[1]. */
+export function invert({ mean, components }, x, y) {
+  return mean.map((m, k) => m + x * components[0][k] + y * components[1][k]);
+}

@@ -88,3 +88,32 @@ test("payloads are kept by hash, dropped when no longer named, and missing ones 
   assert.deepEqual(p.update({ coords: "h3" }, {}), ["h3"]);
   assert.equal(p.get("h1"), null);
 });
+
+test("an invertible view maps a screen spot back to a code", async () => {
+  const { invert } = await import("../src/view.js");
+  const z = invert({ mean: [1, 2, 3], components: [[1, 0, 0], [0, 0.6, 0.8]] }, 0.5, -2);
+  assert.deepEqual(z.map((v) => +v.toFixed(9)), [1.5, 0.8, 1.4]);   // the same numbers as tests/test_atlas_wire.py
+});
+
+test("points are shuffled for drawing, and ranks find each one again", async () => {
+  const { preparePoints } = await import("../src/points.js");
+  const pos = randomPoints(1000), labels = new Uint8Array(1000).map((_, i) => i % 7);
+  const p = preparePoints(pos, labels);
+  let moved = 0;
+  for (let i = 0; i < 1000; i++) {
+    const k = p.rank[i];
+    assert.equal(p.gpos[2 * k], pos[2 * i]);
+    assert.equal(p.glab[k], labels[i]);
+    moved += k !== i;
+  }
+  assert.ok(moved > 900, "shuffled");
+  assert.equal(p.counts[0], 143);
+});
+
+test("a released payload frees its bytes but still counts as held", () => {
+  const p = new Payloads();
+  p.update({ thumbs: "h" }, { data_thumbs: new Uint8Array(1000) });
+  p.release("h");
+  assert.equal(p.get("h").byteLength, 0);
+  assert.deepEqual(p.missing(), []);
+});
