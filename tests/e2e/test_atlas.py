@@ -89,10 +89,12 @@ def test_box_and_lasso_selections_reach_python(scatter):
 def test_every_click_is_received_once(scatter):
     page, frame = scatter
     points = drive.spread_points(frame, 10, seed=7)
-    for i in points:   # quicker than reruns: the frame queues them until Python acknowledges each
-        page.mouse.click(*drive.point_xy(page, frame, i))
+    where = [drive.point_xy(page, frame, i) for i in points]
+    for xy in where:   # quicker than reruns: the frame queues them until Python acknowledges each
+        page.mouse.click(*xy)
     events = drive.wait_events(page, 10)
     assert events == [{"clicked": i} for i in points]
+    assert frame.evaluate("() => window.atlas.outbox.longest") >= 2, "the clicks came faster than reruns"
     page.wait_for_timeout(1500)
     assert len(drive.python_events(page)) == 10, "no repeats"
     harness.shot(page, "atlas-pinned")

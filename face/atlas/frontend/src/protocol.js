@@ -35,6 +35,7 @@ export class Outbox {
     this.seq = 0;
     this.queue = [];
     this.timer = null;
+    this.longest = 0;   // most events ever waiting at once (tests check that clicks outran reruns)
   }
 
   /** Queue an event; with `replace`, a queued (not yet sent) event of that kind is replaced instead. */
@@ -43,6 +44,7 @@ export class Outbox {
     const i = replace ? this.queue.findIndex((q, k) => k > 0 && q._kind === replace) : -1;
     if (replace) e._kind = replace;
     if (i > 0) this.queue[i] = e; else this.queue.push(e);
+    this.longest = Math.max(this.longest, this.queue.length);
     if (this.queue.length === 1) this.flush();
     return e.nonce;
   }
