@@ -9,7 +9,7 @@ import { Sliders } from "./sliders.js";
 const root = document.getElementById("root");
 const payloads = new Payloads();
 const outbox = new Outbox();
-const stats = { renders: 0, sent: 0 };
+const stats = { renders: 0, sent: 0, scriptAt: performance.now() };   // ms since this frame's navigation
 let widget = null;
 
 const post = outbox.post;
@@ -17,7 +17,7 @@ outbox.post = (value) => { stats.sent++; post(value); };
 window.atlas = { stats, outbox, get widget() { return widget; } };
 
 function onRender({ args, theme }) {
-  stats.renders++;
+  if (!stats.renders++) stats.firstRenderAt = performance.now();
   outbox.ack(args.ack && args.ack.nonce);
   payloads.update(args.payloads, args);
   if (!widget) widget = args.mode === "sliders" ? new Sliders(root, outbox, stats) : new Scatter(root, outbox, stats);
