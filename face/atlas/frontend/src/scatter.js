@@ -170,11 +170,13 @@ export class Scatter {
     const ring = (i, color, width) => {
       if (i < 0) return;
       const [x, y] = this.view.toScreen(this.pos[2 * i], this.pos[2 * i + 1]);
-      ctx.beginPath();
-      ctx.arc(x, y, style.size / 2 + 4, 0, 2 * Math.PI);
-      ctx.lineWidth = width;
-      ctx.strokeStyle = color;
-      ctx.stroke();
+      for (const [c, w] of [["rgba(255, 255, 255, 0.9)", width + 2], [color, width]]) {   // a halo: visible on points
+        ctx.beginPath();
+        ctx.arc(x, y, style.size / 2 + 4, 0, 2 * Math.PI);
+        ctx.lineWidth = w;
+        ctx.strokeStyle = c;
+        ctx.stroke();
+      }
     };
     ring(this.pinned, "#ff4b4b", 2.5);
     ring(this.hovered, getComputedStyle(document.documentElement).getPropertyValue("--fg") || "#111", 1.5);

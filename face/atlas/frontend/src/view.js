@@ -81,8 +81,8 @@ export function pointStyle(n, view) {
   const [x0, y0, x1, y1] = view.box;
   const area = (x1 - x0) * (y1 - y0) * view.scale * view.scale;
   const perPoint = area / Math.max(1, n);
-  const size = clamp(0.55 * Math.sqrt(perPoint), 2, 10);
-  const alpha = clamp(perPoint / (3 * size * size), 0.18, 0.9);
+  const size = clamp(0.6 * Math.sqrt(perPoint), 2, 10);
+  const alpha = clamp(perPoint / (2 * size * size), 0.25, 0.9);
   return { size, alpha };
 }
 
