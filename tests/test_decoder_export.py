@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,8 @@ def test_spec_is_json_and_weights_hold_every_decoder_parameter():
         assert len(exported.weights) == 4 * n_params, case
         assert exported.spec["shape"] == list(model.input_shape)
         assert exported.spec["n_classes"] == model.config.n_classes
+
+
+def test_export_needs_no_streamlit():
+    code = "import sys, aecore.decoder_export; assert 'streamlit' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
