@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import TrainConfig
+from .files import data_json
 from .options import budgets, floats, ints, load_data, names, train_options
 
 
@@ -63,7 +64,8 @@ def cmd_denoise(args) -> int:
                               data.value_range, args.seed)
     at = {r["method"]: r["psnr"] for r in rows if r["level"] == args.level}
     if args.json:
-        print(json.dumps({"dataset": data.title, "noise": args.noise, "level": args.level, "psnr": at, "curve": rows}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "noise": args.noise, "level": args.level,
+                          "psnr": at, "curve": rows}))
         return 0
     print(f"{data.title}, test split, {args.noise} noise: PSNR in dB (higher is better)")
     levels = sorted({r["level"] for r in rows})
@@ -89,7 +91,8 @@ def cmd_anomaly(args) -> int:
     if args.scores:
         _write_scores(args.scores, scores, data.y_test, labels)
     if args.json:
-        print(json.dumps({"dataset": data.title, "normal": [anomaly.label_name(data, c) for c in normal],
+        print(json.dumps({"dataset": data.title, "data": _used(data),
+                          "normal": [anomaly.label_name(data, c) for c in normal],
                           "variant": variant, "latent_dim": model.latent_dim, "roc_auc": aucs}))
         return 0
     print(f"{data.title}: normal = {', '.join(anomaly.label_name(data, c) for c in normal)}; "
@@ -107,7 +110,8 @@ def _one_class(args, data, variant, model, train) -> int:
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
     if args.json:
-        print(json.dumps({"dataset": data.title, "latent_dim": model.latent_dim, "per_class": rows, "mean": mean}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "latent_dim": model.latent_dim,
+                          "per_class": rows, "mean": mean}))
         return 0
     print(f"{data.title}: one-class ROC-AUC, each class normal in turn, every test sample scored")
     _table(["normal", *methods], [[r["normal"], *[f"{r[m]:.3f}" for m in methods]] for r in rows]
@@ -132,7 +136,7 @@ def cmd_compress(args) -> int:
     if data.kind == "image" and data.in_unit_range:
         rate += compress.jpeg_rows(data.x_test, tuple(args.qualities))
     if args.json:
-        print(json.dumps({"dataset": data.title, "sweep": sweep, "rate_distortion": rate,
+        print(json.dumps({"dataset": data.title, "data": _used(data), "sweep": sweep, "rate_distortion": rate,
                           "table_bytes_8bit": compress.table_bytes(k, "8-bit")}))
         return 0
     print(f"{data.title}, test split: reconstruction error against bottleneck size")
@@ -157,7 +161,7 @@ def cmd_features(args) -> int:
     sets = features.feature_sets(run.model, data.x_train, data.x_test)
     rows = features.accuracy_rows(sets, data.y_train, data.y_test, tuple(args.labels), tuple(args.classifiers), args.seed)
     if args.json:
-        print(json.dumps({"dataset": data.title, "rows": rows}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "rows": rows}))
         return 0
     print(f"{data.title}: test accuracy with few labels")
     _table(["labels", "features", "classifier", "accuracy"],
@@ -173,6 +177,11 @@ def _data(args):
                        y_train=None if data.y_train is None else data.y_train[:args.max_train])
     print(f"{data.title}: {len(data.x_train)} train / {len(data.x_test)} test samples ({data.source})", file=sys.stderr)
     return data
+
+
+def _used(data) -> dict:
+    """The data a table was computed on, for its JSON: the test samples scored (n) and those trained on (n_train)."""
+    return data_json(data, len(data.x_test), split="test", n_train=len(data.x_train))
 
 
 def _train(data, configs: dict, train: TrainConfig, variant: str | None = None) -> dict:
