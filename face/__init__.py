@@ -6,7 +6,11 @@
 - `caches`:     every `st.cache_*` wrapper of a model's results, keyed once (codes of a split, ...)
 - `sidebar`:    the settings every page shares, the upload, the training status line
 - `lecture`:    lesson presets, shareable links, presenter view, bundled demos
-- `widgets`:    image grids, sample plots, the model banner, chart export settings
+- `widgets`:    image grids, sample plots, the model banner, the training-snapshot note, chart export settings
+- `progress`:   the Train page's live view (progress, loss curves, reconstructions on a timer)
+- `scatter`:    the Latent space scatter, its projection choice and the selected samples
+- `codes`:      panels that decode chosen codes (Latent space's sliders; Generate's sliders, traversals, ...)
+- `checkpoints`: the Models page's download and loaders
 - `experiment`: the skeleton of an application page (form -> background group -> progress -> results)
 - `export`:     the Export section below Train, Latent space and Generate
 """

@@ -105,8 +105,7 @@ def sidebar_ui(page_title: str) -> None:
     st.sidebar.title("Latent Lab")
     lecture.lesson_ui()
     lecture.presenter_ui()
-    job = workspace().job
-    if job is not None and job.active and page_title != "Train":   # Train shows (and polls) it every second
+    if workspace().training and page_title != "Train":   # Train shows (and polls) it every second
         with st.sidebar:
             training_status_ui()
     default = share.defaults()   # one source of defaults: the link leaves them out

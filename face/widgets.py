@@ -8,7 +8,7 @@ from aecore import export, plots
 from aecore.imaging import png_bytes, to_grid
 
 from .session import workspace
-from .workspace import is_demo
+from .workspace import ViewModel, is_demo
 
 PRESENTER_SCALE = 2   # images are this much larger in presenter view
 
@@ -48,6 +48,20 @@ def model_banner() -> None:
     demo = " · a pretrained demo: train your own on **Train**" if is_demo(run) else ""
     st.caption(f"Current model: **{run.variant}** · bottleneck {run.model_config.latent_dim} · "
                f"{run.data_info.title} · test loss {loss} · {run.epoch} epochs{demo}")
+
+
+def view_model_ui(doing: str, refresh_key: str) -> ViewModel:
+    """The model a view draws (Workspace.view_model); while it trains, a note that `doing` uses a snapshot
+    taken at some step, and a button that takes a new one."""
+    ws = workspace()
+    view = ws.view_model()
+    if view.training:
+        c1, c2 = st.columns([4, 1])
+        c1.info(f"Training is running: {doing} a snapshot of the model at step {view.step:,}.")
+        if c2.button("Refresh snapshot", key=refresh_key):
+            ws.refresh_snapshot()
+            st.rerun()
+    return view
 
 
 def chart_config(name: str) -> dict:

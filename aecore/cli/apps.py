@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from .files import data_json
 from .options import budgets, floats, ints, load_data, names, train_options
 
 
@@ -89,7 +90,7 @@ def cmd_denoise(args) -> int:
     result = run(denoising(args), data, _progress())
     rows = result.rows
     if args.json:
-        print(json.dumps({"dataset": data.title, "noise": args.noise, "level": args.level,
+        print(json.dumps({"dataset": data.title, "data": _used(data), "noise": args.noise, "level": args.level,
                           "psnr": result.at(args.level), "curve": rows}))
         return 0
     print(f"{data.title}, test split, {args.noise} noise: PSNR in dB (higher is better)")
@@ -117,7 +118,7 @@ def cmd_anomaly(args) -> int:
         _write_scores(args.scores, result.scores, data.y_test, result.anomalous)
     names = [label_name(data, c) for c in normal]
     if args.json:
-        print(json.dumps({"dataset": data.title, "normal": names, "variant": variant, "latent_dim": model.latent_dim,
+        print(json.dumps({"dataset": data.title, "data": _used(data), "normal": names, "variant": variant, "latent_dim": model.latent_dim,
                           "roc_auc": result.aucs}))
         return 0
     print(f"{data.title}: normal = {', '.join(names)}; "
@@ -131,7 +132,7 @@ def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
     if as_json:
-        print(json.dumps({"dataset": data.title, "latent_dim": latent_dim, "per_class": rows, "mean": mean}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "latent_dim": latent_dim, "per_class": rows, "mean": mean}))
         return 0
     print(f"{data.title}: one-class ROC-AUC, each class normal in turn, every test sample scored")
     _table(["normal", *methods], [[r["normal"], *[f"{r[m]:.3f}" for m in methods]] for r in rows]
@@ -148,7 +149,7 @@ def cmd_compress(args) -> int:
     result = run(exp, data, _progress())
     k = exp.latent_dim
     if args.json:
-        print(json.dumps({"dataset": data.title, "sweep": result.sweep, "rate_distortion": result.rate,
+        print(json.dumps({"dataset": data.title, "data": _used(data), "sweep": result.sweep, "rate_distortion": result.rate,
                           "table_bytes_8bit": table_bytes(k, "8-bit")}))
         return 0
     print(f"{data.title}, test split: reconstruction error against bottleneck size")
@@ -170,7 +171,7 @@ def cmd_features(args) -> int:
         raise ValueError(f"{data.title} has no labels to classify")
     rows = run(feature_comparison(args), data, _progress())
     if args.json:
-        print(json.dumps({"dataset": data.title, "rows": rows}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "rows": rows}))
         return 0
     print(f"{data.title}: test accuracy with few labels")
     table = accuracy_table(rows)
@@ -186,6 +187,11 @@ def _data(args):
                        y_train=None if data.y_train is None else data.y_train[:args.max_train])
     print(f"{data.title}: {len(data.x_train)} train / {len(data.x_test)} test samples ({data.source})", file=sys.stderr)
     return data
+
+
+def _used(data) -> dict:
+    """The data a table was computed on, for its JSON: the test samples scored (n) and those trained on (n_train)."""
+    return data_json(data, len(data.x_test), split="test", n_train=len(data.x_train))
 
 
 def _schedule(args):
