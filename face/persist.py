@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+import weakref
 
 import streamlit as st
 
@@ -23,7 +24,6 @@ from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
 SAVE_EVERY_S = 10.0    # while training: at most one save (~10 ms for a 0.5 MB model) this often
-LIVE_MAX = 500         # this server's live workspaces remembered for re-attaching (a few KB each)
 _HEX = re.compile(r"[0-9a-f]{32}")
 
 
@@ -32,19 +32,24 @@ def store() -> WorkspaceStore:
     return WorkspaceStore()
 
 
-@st.cache_resource(show_spinner=False)
-def live() -> dict[str, Workspace]:
-    """Token -> the Workspace of that browser's latest session on this server (insertion order = age)."""
-    return {}
+# Token -> the Workspace of that browser's latest session on this server. Weak: it keeps nothing alive, so a
+# closed tab's run is freed as before; a reload finds the old session while Streamlit still holds it
+# (server.disconnectedSessionTTL, 120 s), and the store after that.
+_LIVE: weakref.WeakValueDictionary[str, Workspace] = weakref.WeakValueDictionary()
+
+
+def cookie() -> str:
+    """The token the browser sent, or "" (none, or not ours; AppTest has no browser and no cookies)."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and _HEX.fullmatch(value) else ""
 
 
 def token() -> str:
     """This browser's token: from its cookie, or a new one that a one-line script stores in the cookie."""
     if "ws_token" not in st.session_state:
-        cookie = st.context.cookies.get(COOKIE) or ""
-        st.session_state.ws_token = cookie if _HEX.fullmatch(cookie) else uuid.uuid4().hex
+        st.session_state.ws_token = cookie() or uuid.uuid4().hex
     tok = st.session_state.ws_token
-    if st.context.cookies.get(COOKIE) != tok:
+    if cookie() != tok:
         st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; max-age={int(TTL_S)}; SameSite=Lax";</script>',
                 unsafe_allow_javascript=True)
     return tok
@@ -56,7 +61,7 @@ def restore() -> None:
         return
     st.session_state.ws_restored = True
     tok, ws = token(), workspace()
-    old = live().get(tok)
+    old = _LIVE.get(tok)
     if old is not None and old is not ws and old.run is not None:
         ws.run, ws.job = old.run, old.job
         remember_live(tok, ws)
@@ -73,11 +78,7 @@ def restore() -> None:
 
 
 def remember_live(tok: str, ws: Workspace) -> None:
-    registry = live()
-    registry.pop(tok, None)
-    registry[tok] = ws
-    while len(registry) > LIVE_MAX:
-        registry.pop(next(iter(registry)))
+    _LIVE[tok] = ws
 
 
 def save() -> None:

@@ -272,8 +272,8 @@ SHARED_READ_ONLY = {
     "datasets:load_builtin": "built-in datasets; pages never write into their tensors",
     "lecture:lesson_presets": "the lesson presets, parsed JSON",
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
-    "denoise:pca_for": "a PCA fitted to one dataset (keyed by its data_key, content digest included)",
     "caches:warm_up": "a finished warm-up thread (no model)",
+    "persist:store": "a handle on the workspace store's folder (no state in memory)",
 }
 
 
