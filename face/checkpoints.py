@@ -6,16 +6,28 @@ of the last load, shown until the next one).
 """
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import streamlit as st
 
 from aecore import jobs
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
+from aecore.checkpoint import CheckpointError, list_run_folders, load_run, load_run_bytes, run_folder_under, run_zip
 from aecore.train import Run
 
 from .progress import forget
 from .session import workspace
+
+
+def runs_root() -> Path:
+    """The one folder whose run folders a visitor may load: AECORE_RUNS_DIR, default runs/ beside app.py."""
+    return Path(os.environ.get("AECORE_RUNS_DIR") or Path(__file__).resolve().parent.parent / "runs")
+
+
+def run_folders() -> list[str]:
+    """The run folders a visitor can pick from (names inside the runs root)."""
+    return list_run_folders(runs_root())
 
 
 def download_name(run: Run) -> str:
@@ -51,8 +63,8 @@ def upload_changed() -> None:
 
 
 def folder_clicked() -> None:
-    path = st.session_state.get("model_path", "").strip()
-    _load(lambda: load_run(path), path)
+    name = st.session_state.get("model_path", "").strip()
+    _load(lambda: load_run(run_folder_under(runs_root(), name)), name)
 
 
 def message_ui() -> None:

@@ -37,16 +37,30 @@ def data_key(data: Dataset) -> tuple:
     return (data.name, data.source, len(data.x_train), len(data.x_test))
 
 
-def current_data() -> Dataset | None:
-    """The dataset chosen in the sidebar, or None (with the reason on screen) when it cannot be loaded."""
+def current_data(show: bool = True) -> Dataset | None:
+    """The dataset chosen in the sidebar, or None when it cannot be loaded: then, with `show`, the reason in
+    one line where the page is (the folders searched, if any, in a closed Details expander)."""
     name = st.session_state.get("dataset", "mnist")
     if name == UPLOAD:
-        return workspace().upload.data
+        upload = workspace().upload
+        if show and upload.error:
+            st.error(f"Your file was refused: {upload.error}", icon=":material/block:")
+        return upload.data
     try:
         return load_builtin(name)
     except DataError as err:
-        st.error(str(err))
+        if show:
+            data_error_ui(err)
         return None
+
+
+def data_error_ui(err: DataError) -> None:
+    """A data error as one line, with its details (paths, variables) out of the way."""
+    st.error(str(err).splitlines()[0], icon=":material/cloud_off:")
+    details = getattr(err, "details", "")
+    if details:
+        with st.expander("Details"):
+            st.code(details, language=None, wrap_lines=True)
 
 
 def data_for_run(run: Run) -> Dataset | None:

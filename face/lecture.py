@@ -14,10 +14,11 @@ from streamlit.errors import StreamlitAPIException
 
 from aecore import share
 from aecore.checkpoint import FILES, runs_from_files
+from aecore.data import DataError
 from aecore.presets import Preset, apply_preset, bundled_demos, load_presets
 from aecore.train import Run
 
-from .datasets import sidebar_settings
+from .datasets import UPLOAD, load_builtin, sidebar_settings
 from .session import workspace
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -154,8 +155,25 @@ def lesson_page_ui() -> None:
 def lesson_card_ui() -> None:
     """The applied lesson's title and explanation, above the page, where the class looks."""
     preset = current_lesson()
-    if preset is not None:
-        st.info(f"**Lesson: {preset.title}.** {preset.explanation}", icon=":material/school:")
+    if preset is None:
+        return
+    st.info(f"**Lesson: {preset.title}.** {preset.explanation}", icon=":material/school:")
+    missing = missing_data(preset)
+    if missing:
+        st.warning(f"This lesson cannot run here: it needs the **{preset.settings['dataset']}** dataset, which is not "
+                   f"on this server. {missing}", icon=":material/cloud_off:")
+
+
+def missing_data(preset: Preset) -> str:
+    """Why the lesson's dataset cannot be loaded here (one line), or "" when it can."""
+    name = preset.settings.get("dataset")
+    if name is None or name == UPLOAD:
+        return ""
+    try:
+        load_builtin(name)
+    except DataError as err:
+        return str(err).splitlines()[0]
+    return ""
 
 
 def presenter_ui() -> bool:

@@ -61,18 +61,16 @@ def restore() -> None:
         return
     st.session_state.ws_restored = True
     tok, ws = token(), workspace()
+    saved = store().load(tok)
     old = _LIVE.get(tok)
     if old is not None and old is not ws and old.run is not None:
-        ws.run, ws.job = old.run, old.job
-        remember_live(tok, ws)
-        return
-    saved = store().load(tok)
-    if saved is None:
-        return
-    if saved.run is not None:
+        ws.run, ws.job = old.run, old.job   # the same run: its training goes on and this page follows it
+    elif saved is not None and saved.run is not None:
         ws.adopt(saved.run)
+    if ws.run is not None:
         st.session_state.demo_offered = True   # a restored model is not replaced by the demo
-    checked, _ = share.check_settings(saved.settings)
+    remember_live(tok, ws)
+    checked, _ = share.check_settings(saved.settings if saved is not None else {})
     for key, value in checked.items():
         st.session_state[key] = value
 

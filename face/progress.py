@@ -16,6 +16,7 @@ from aecore import jobs, plots
 from aecore.imaging import png_bytes
 from aecore.train import Run
 
+from . import persist
 from .datasets import Settings, data_for_run
 from .session import workspace
 from .widgets import model_banner
@@ -103,6 +104,7 @@ def _live_ui(banner) -> None:
     with banner:
         model_banner()
     progress_ui(progress, steps, ws.run)
+    persist.save()   # every SAVE_EVERY_S while training: a reload mid-run finds the model this far
     draw_s = time.perf_counter() - t0   # wall time: on a busy machine, waiting for the CPU is part of the cost
     st.session_state.train_draw_s = 0.8 * st.session_state.get("train_draw_s", draw_s) + 0.2 * draw_s
     timer = st.session_state.get("train_cadence", CADENCE_S)

@@ -54,7 +54,7 @@ def model_settings_ui(default: dict) -> None:
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
     if st.session_state.get("dataset") == UPLOAD:
         upload_ui()
-    data = current_data()
+    data = current_data(show=False)   # the page says why it cannot be loaded, once
     kind = data.kind if data is not None else "image"
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
     if st.session_state.get("variant") not in variants:

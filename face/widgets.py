@@ -48,6 +48,20 @@ def model_banner() -> None:
     demo = " · a pretrained demo: train your own on **Train**" if is_demo(run) else ""
     st.caption(f"Current model: **{run.variant}** · bottleneck {run.model_config.latent_dim} · "
                f"{run.data_info.title} · test loss {loss} · {run.epoch} epochs{demo}")
+    other = sidebar_differs(run)
+    if other:
+        st.caption(f":orange[The sidebar is set to {other}, not this model: press **Train** on the Train page to "
+                   "train that one. Until then the pages show the model above.]")
+
+
+def sidebar_differs(run) -> str:
+    """The sidebar's dataset, variant and bottleneck when they are not the shown model's ("" when they are)."""
+    state = st.session_state
+    wanted = (state.get("dataset", run.data_info.name), state.get("variant", run.variant),
+              int(state.get("latent_dim", run.model_config.latent_dim)))
+    if wanted == (run.data_info.name, run.variant, run.model_config.latent_dim) or wanted[0] == "upload":
+        return ""
+    return f"**{wanted[1]}** · bottleneck {wanted[2]} · {wanted[0]}"
 
 
 def view_model_ui(doing: str, refresh_key: str) -> ViewModel:

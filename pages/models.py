@@ -9,7 +9,7 @@ import streamlit as st
 
 from aecore import jobs, plots
 from aecore.config import to_dict
-from face.checkpoints import download_name, folder_clicked, message_ui, upload_changed, zip_of
+from face.checkpoints import download_name, folder_clicked, message_ui, run_folders, upload_changed, zip_of
 from face.session import page_setup
 from face.widgets import model_banner
 
@@ -34,13 +34,13 @@ def load_ui() -> None:
                "damaged or foreign file is refused with the reason.")
     upload, folder = st.tabs(["Upload a zip", "A run folder on this server"])
     with upload:
-        # .pt/.pth/.ckpt are accepted by the widget only so that aecore can say why they are refused
-        st.file_uploader("A model zip saved by Latent Lab", type=["zip", "pt", "pth", "ckpt"], key="model_upload",
-                         on_change=upload_changed)
+        st.file_uploader("A model zip saved by Latent Lab", type=["zip"], key="model_upload", on_change=upload_changed)
     with folder:
-        path = st.text_input("Folder", key="model_path", placeholder="runs/vae-mnist",
-                             help="A folder written by `python -m aecore train` (or save_run): it holds "
-                                  "model.safetensors and config.json.")
+        names = run_folders()
+        path = st.text_input("Run folder", key="model_path", placeholder=names[0] if names else "vae-mnist",
+                             help="The name of a folder inside the server's runs folder (AECORE_RUNS_DIR), written "
+                                  "by `python -m aecore train --out runs/NAME`. Nothing outside it can be loaded.")
+        st.caption("In the runs folder: " + (", ".join(f"`{n}`" for n in names[:12]) if names else "none yet"))
         st.button("Load folder", key="model_load_folder", disabled=not path.strip(), on_click=folder_clicked)
     message_ui()
 

@@ -34,7 +34,8 @@ def sequence_data():
         st.caption("Using **ECG5000** (the sidebar's dataset is not made of sequences).")
     except DataError as err:
         data = load_builtin("sines")
-        st.caption(f"ECG5000 is not available here ({err}), so this page uses the **synthetic sine waves**.")
+        st.caption(f"ECG5000 is not on this server ({str(err).splitlines()[0]}), so this page uses the "
+                   "**synthetic sine waves**.")
     return data
 
 

@@ -25,7 +25,7 @@ ws = page_setup()
 def start(fresh: bool) -> None:
     """Button callback: a new run from the sidebar's settings (fresh), or the current run continued."""
     st.session_state.train_error = None
-    data = current_data()
+    data = current_data(show=False)
     try:
         ws.train(data, settings_from_state(data.kind), fresh)
     except ValueError as err:   # settings that cannot build this model on this data

@@ -70,7 +70,6 @@ def test_uploading_a_zip_replaces_the_model(vae):
 
 @pytest.mark.parametrize("name, blob, says", [
     ("notes.zip", b"this is not a zip", "not a zip archive"),
-    ("model.pt", b"\x80\x04pickle", "pickled checkpoints are not accepted"),
     ("empty.zip", None, "config.json is missing"),
 ])
 def test_a_bad_upload_shows_why_and_keeps_the_model(vae, name, blob, says):
@@ -87,6 +86,13 @@ def test_a_bad_upload_shows_why_and_keeps_the_model(vae, name, blob, says):
     assert ws(at).run is run
 
 
+def test_the_uploader_offers_only_what_loads(vae):
+    """Issue 12: it offered .pt, .pth and .ckpt, then refused them (pickles are never loaded)."""
+    run, data = vae
+    at = open_page(run, data)
+    assert at.get("file_uploader")[0].proto.type == [".zip"]
+
+
 def test_a_damaged_weights_file_is_refused(vae):
     run, data = vae
     buf = io.BytesIO()
@@ -100,21 +106,46 @@ def test_a_damaged_weights_file_is_refused(vae):
     assert ws(at).run is run
 
 
-def test_loading_a_run_folder(vae, tmp_path):
+def test_loading_a_run_folder(vae, tmp_path, monkeypatch):
     run, data = vae
-    folder = save_run(run, tmp_path / "my-run")
+    save_run(run, tmp_path / "my-run")
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(tmp_path))
     at = open_page(data=data)
-    at.text_input(key="model_path").input(str(folder)).run()
+    at.text_input(key="model_path").input("my-run").run()
     at.button(key="model_load_folder").click().run()
     assert not at.exception
     assert ws(at).run.id == run.id
     assert "Loaded" in at.success[0].value
 
 
-def test_a_missing_folder_shows_why(vae, tmp_path):
+def test_a_missing_folder_shows_why(vae, tmp_path, monkeypatch):
     run, data = vae
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(tmp_path))
     at = open_page(run, data)
-    at.text_input(key="model_path").input(str(tmp_path / "nope")).run()
+    at.text_input(key="model_path").input("nope").run()
     at.button(key="model_load_folder").click().run()
-    assert "is not a folder" in at.error[0].value
+    assert "not a run folder under the runs folder" in at.error[0].value
     assert ws(at).run is run
+
+
+# Issue 12: the folder box loaded any path on the server (`/etc` answered "config.json is missing").
+HOSTILE = ["/etc", "/etc/passwd", "/", "..", "../..", "../../etc/shadow", "~", "/proc/self/environ", "link-out",
+           "link-out/secret", "ok/../../outside/secret", "/tmp", "%2e%2e/etc"]
+
+
+def test_hostile_paths_are_refused_alike_and_lose_nothing(vae, tmp_path, monkeypatch):
+    run, data = vae
+    root = tmp_path / "runs"
+    save_run(run, root / "ok")
+    save_run(run, tmp_path / "outside" / "secret")
+    (root / "link-out").symlink_to(tmp_path / "outside")
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(root))
+    at = open_page(run, data)
+    answers = set()
+    for text in HOSTILE:
+        at.text_input(key="model_path").input(text).run()
+        at.button(key="model_load_folder").click().run()
+        assert not at.exception and ws(at).run is run, text
+        answers.add(at.error[0].value.replace(repr(text), "PATH").replace(f"load {text}:", "load PATH:"))
+    assert len(answers) == 1 and "not a run folder under the runs folder" in answers.pop()
+    assert str(tmp_path) not in " ".join(e.value for e in at.error)
