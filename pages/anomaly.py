@@ -15,7 +15,7 @@ from aecore.apps import AnomalyDetection, Schedule, anomaly, roc
 from face.datasets import current_data, seed
 from face.experiment import Outcome, experiment_ui
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, show_images
 
 GALLERY = 16          # most anomalous test samples shown
 SCORES = (anomaly.AE, "VAE −ELBO")   # the autoencoder's own scores, which a threshold is set on
@@ -112,7 +112,7 @@ def results_ui(data, out: Outcome) -> None:
 page_setup()
 model_banner()
 st.title("Anomaly detection")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 if data is not None and (data.y_train is None or data.y_test is None or data.n_classes < 2):
     st.warning(f"{data.title} has no labels, so there is no way to say which samples are normal or to score "

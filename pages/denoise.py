@@ -12,7 +12,7 @@ from aecore.apps import Denoising, Schedule, denoise
 from face.datasets import current_data, seed
 from face.experiment import Outcome, default_epochs, experiment_ui
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, show_images
 
 SHOWN = 12            # test samples in the picture rows
 BUTTON = "Train both autoencoders"
@@ -64,7 +64,7 @@ def summary(exp: Denoising, at: dict[str, float]) -> str:
 page_setup()
 model_banner()
 st.title("Denoising")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 out = data and experiment_ui(lambda: form_ui(data), data, key="denoise", button=BUTTON,
                              spinner="Measuring PSNR at every noise level…",

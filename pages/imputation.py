@@ -15,7 +15,7 @@ from aecore.apps import Imputation, Schedule, impute
 from face.datasets import current_data, seed
 from face.experiment import Outcome, current_outcome, default_epochs, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, show_images
 
 SHOWN = 12
 BUTTON = "Train the autoencoder"
@@ -81,7 +81,7 @@ def fill_ui(data, out: Outcome) -> None:
 page_setup()
 model_banner()
 st.title("Imputation")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 out = data and model_ui(data)
 if out:

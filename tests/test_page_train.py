@@ -58,8 +58,8 @@ def rerun_until(at: AppTest, cond, timeout: float = 30) -> AppTest:
 
 
 def buttons(at: AppTest) -> dict[str, bool]:
-    """label -> enabled"""
-    return {b.label: not b.disabled for b in at.button}
+    """label -> enabled, of the page's buttons (the sidebar has its own, such as Share)"""
+    return {b.label: not b.disabled for b in at.main.button}
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -67,18 +67,36 @@ def sweep(rows: list[dict]) -> go.Figure:
     return fig
 
 
+TEXT_SIDES = ("top center", "bottom center", "middle right", "middle left")   # one per method: labels of two
+                                                                           # methods at the same bytes do not stack
+
+
 def rate_distortion(rows: list[dict]) -> go.Figure:
-    """PSNR against bytes per sample for every code format and JPEG quality."""
+    """PSNR against bytes per sample for every code format and JPEG quality. Each method's labels sit on their
+    own side of its points (the autoencoder's and PCA's formats take the same bytes); JPEG's alternate above and
+    below, and read "q50" rather than "quality 50"."""
     fig = go.Figure()
     for i, method in enumerate(dict.fromkeys(r["method"] for r in rows)):
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["bytes"])
+        jpeg = method == "JPEG"
+        text = [r["format"].replace("quality ", "q") for r in pts]
+        sides = [TEXT_SIDES[j % 2] for j in range(len(pts))] if jpeg else TEXT_SIDES[i % len(TEXT_SIDES)]
         fig.add_trace(go.Scatter(x=[r["bytes"] for r in pts], y=[r["psnr"] for r in pts], mode="lines+markers+text",
-                                 name=method, text=[r["format"] for r in pts], textposition="top center",
-                                 line=dict(color=color(i), dash="dash" if method == "JPEG" else "solid")))
-    fig.update_layout(height=400, margin=MARGIN, xaxis_title="bytes per sample (log scale)",
+                                 name=method, text=text, textposition=sides, cliponaxis=False,
+                                 line=dict(color=color(i), dash="dash" if jpeg else "solid")))
+    fig.update_layout(height=420, margin=dict(MARGIN, r=40), xaxis_title="bytes per sample (log scale)",
                       yaxis_title="PSNR (dB, higher is better)", legend=legend_below(-0.2))
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=log_ticks([r["bytes"] for r in rows]))
     return fig
+
+
+def log_ticks(values: list[float]) -> list[float]:
+    """1-2-5 ticks covering `values`, for a log axis: plotly's own label the minor ticks between decades
+    too ("2 3 4 ... 10 2 3"), which reads as noise."""
+    lo, hi = min(values), max(values)
+    ticks = [m * 10 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1) for m in (1, 2, 5)]
+    inside = [t for t in ticks if lo / 1.5 <= t <= hi * 1.5]
+    return inside or [lo, hi]
 
 
 def accuracy(rows: list[dict], classifier: str) -> go.Figure:
