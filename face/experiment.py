@@ -23,6 +23,7 @@ from aecore.train import Run
 
 from .datasets import data_for_run, data_key
 from .session import workspace
+from .widgets import presenting
 
 GROUP_POLL_S = 1.0   # progress refresh of an application page's models while they train
 CURRENT = "current"  # group param: the page used the session's current model instead of training one
@@ -70,8 +71,13 @@ def experiment_ui(form_ui: Callable[[], Experiment], data: Dataset, *, key: str,
 
 def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button: str, current: Run | None) -> None:
     """The page's settings in a form (moving a widget reruns nothing). When its button is pressed and the settings
-    make sense for this data, the models start training (replacing the page's old ones); else the reason shows."""
-    with st.form(f"{key}_form"):
+    make sense for this data, the models start training (replacing the page's old ones); else the reason shows.
+    In presenter view, once there are results, the form is one line that opens on a click: the results fit below."""
+    group = workspace().groups.get(key)
+    done = group is not None and group.complete and group.params["data_key"] == data_key(data)
+    box = (st.expander("Settings: open to change them and train again", icon=":material/tune:")
+           if done and presenting() else st.container())
+    with box, st.form(f"{key}_form"):
         try:
             exp, error = form_ui(), None
         except ValueError as err:

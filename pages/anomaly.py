@@ -68,16 +68,16 @@ def threshold_ui(data, out: Outcome) -> None:
                           help="Samples scoring at or above it are flagged. It starts where 5% of the normal "
                                "training samples would be flagged.")
     at = roc.at_threshold(s, res.anomalous, threshold)
+    hist, curves = out.exp.figures(res, data, score, threshold, (at.false_positive_rate, at.recall))
+    left, right = st.columns(2)   # right under the slider: what dragging it changes (on a projector too)
+    left.plotly_chart(hist, width="stretch", key="anomaly_hist", config=chart_config("anomaly-scores"))
+    right.plotly_chart(curves, width="stretch", key="anomaly_roc", config=chart_config("anomaly-roc"))
     c = st.columns(4)
     c[0].metric("Flagged", f"{at.flagged:,} of {len(s):,}")
     c[1].metric("Precision", "–" if np.isnan(at.precision) else f"{at.precision:.1%}",
                 help="Of the flagged samples, the fraction that really are anomalies.")
     c[2].metric("Recall", f"{at.recall:.1%}", help="Of the anomalies, the fraction flagged.")
     c[3].metric("False alarms", f"{at.false_positive_rate:.1%}", help="Of the normal samples, the fraction flagged.")
-    hist, curves = out.exp.figures(res, data, score, threshold, (at.false_positive_rate, at.recall))
-    left, right = st.columns(2)
-    left.plotly_chart(hist, width="stretch", key="anomaly_hist", config=chart_config("anomaly-scores"))
-    right.plotly_chart(curves, width="stretch", key="anomaly_roc", config=chart_config("anomaly-roc"))
 
 
 def gallery_ui(data, s: np.ndarray, anomalous: np.ndarray) -> None:
@@ -101,10 +101,10 @@ def results_ui(data, out: Outcome) -> None:
     if not res.aucs:
         st.warning("The test split has only one kind of sample (all normal or all anomalous), so ROC is undefined.")
         return
-    st.subheader("How well each method separates normal from anomalous")
-    auc_ui(res.aucs)
     st.subheader("Choose a threshold")
     threshold_ui(data, out)
+    st.subheader("How well each method separates normal from anomalous")
+    auc_ui(res.aucs)
     st.subheader("The most anomalous test samples")
     gallery_ui(data, res.scores[anomaly.AE], res.anomalous)
 

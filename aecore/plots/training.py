@@ -74,7 +74,8 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
                 plotted.append(y)
             # A VAE's total sits on top of its reconstruction part: draw it as a wide pale band underneath
             band = variational and part == "loss"
-            traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"train {PART_NAMES[part]}",
+            traces.append(dict(type="scatter", x=x, y=y, mode="lines" if len(x) > 1 else "markers",   # one step: a dot
+                               name=f"train {PART_NAMES[part]}",
                                legendgroup=part, opacity=0.35 if band else 1.0,
                                line=dict(color=COLORS[part], width=7 if band else 2)))
     for part in parts:
@@ -89,12 +90,12 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
                                line=dict(color=COLORS[part], width=1, dash="dot"),
                                marker=dict(size=13 if band else 8, symbol="diamond")))
     layout = dict(height=height, margin=MARGIN, uirevision="loss", legend=LEGEND_ABOVE,
-                  xaxis=dict(title=dict(text="epoch")),
+                  xaxis=dict(title=dict(text="epoch"), rangemode="nonnegative"),
                   yaxis=dict(title=dict(text="loss per sample"), type="log" if _wants_log(plotted) else "linear"))
     if not traces:   # plotly's empty axes would run from -1 to 4 (y) and -1 to 6 (x)
         layout["annotations"] = [dict(text="The loss appears here after the first step", showarrow=False,
                                       xref="paper", yref="paper", x=0.5, y=0.5)]
-        layout["xaxis"].update(range=[0, epochs or 1], rangemode="nonnegative")
+        layout["xaxis"].update(range=[0, epochs or 1])
         layout["yaxis"].update(range=[0, 1], showticklabels=False)
     return go.Figure(data=traces, layout=layout)
 
