@@ -17,8 +17,6 @@ import torch
 from . import infer, share
 from .apps import AnomalyDetection, Denoising, Schedule
 from .apps import run as run_app
-from .apps.denoise import TRAIN as DENOISE_TRAIN
-from .apps.experiment import default_epochs
 from .claims import Claim
 from .data.dataset import Dataset
 from .pca import fit_pca
@@ -165,9 +163,10 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
 
 # --- application lessons -------------------------------------------------------------------------------------
 def measure_app(app: str, data: Dataset, seed: int = 0) -> dict[str, dict[str, float]]:
-    """method -> metric -> value for an application lesson, with the defaults its page opens with."""
+    """method -> metric -> value for an application lesson, with the defaults its page opens with (the epochs too:
+    aecore.apps.experiment.default_epochs)."""
     if app == "denoise":
-        exp = Denoising(schedule=Schedule(default_epochs(data, DENOISE_TRAIN.epochs), seed=seed))
+        exp = Denoising(schedule=Schedule(seed=seed))
         return {m: {"psnr": v} for m, v in run_app(exp, data).at(exp.level).items()}
     if app == "anomaly":
         return {m: {"roc_auc": v} for m, v in run_app(AnomalyDetection(schedule=Schedule(seed=seed)), data).aucs.items()}

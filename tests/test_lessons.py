@@ -22,6 +22,15 @@ CLAIM = {"runs": {"2 numbers": {}, "32 numbers": {"latent_dim": 32}},
          "checks": [{"metric": "test_loss", "run": "32 numbers", "below": "2 numbers", "margin": 20}]}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Train as a dashboard job does on 2 cores (aecore.jobs.threads_per_job), so the CPU times are comparable."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def embedded():
     with pytest.MonkeyPatch.context() as mp:

@@ -22,7 +22,7 @@ from ..data.dataset import Dataset
 from ..models import Autoencoder, variant_config
 from .baselines import PCA, fit_pca
 from .denoise import psnr
-from .experiment import Schedule
+from .experiment import Schedule, sized
 
 FORMATS = {"float32": 4, "float16": 2, "8-bit": 1}   # bytes per code value
 QUALITIES = (5, 10, 20, 30, 50, 70, 90)               # JPEG qualities for the reference curve
@@ -180,7 +180,7 @@ class Compression:
         return sorted(set(self.sizes) | {self.latent_dim})
 
     def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
-        train = self.schedule.apply(TRAIN)
+        train = self.schedule.apply(sized(TRAIN, data))
         return [jobs.ModelSpec(str(s), data, variant_config("vanilla", latent_dim=s), train, "vanilla")
                 for s in self.all_sizes]
 

@@ -51,6 +51,12 @@ def default_epochs(data: Dataset, large: int) -> int:
     return SMALL_DATA_EPOCHS if len(data.x_train) <= SMALL_DATA else large
 
 
+def sized(base: TrainConfig, data: Dataset) -> TrainConfig:
+    """A recipe measured on full MNIST, with the epochs `default_epochs` gives for this data: what the page opens
+    with is what the CLI trains when --epochs is not given."""
+    return replace(base, epochs=default_epochs(data, base.epochs))
+
+
 class Experiment(Protocol):
     """An application: what to train on some data, and how to score the trained models."""
 
