@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import SHARED_DATASETS, make_images
+from conftest import SHARED_DATASETS, make_images, one_thread
 
 from aecore.checkpoint import load_run
 from aecore.claims import ClaimError, parse_claim
@@ -23,26 +23,10 @@ CLAIM = {"runs": {"2 numbers": {}, "32 numbers": {"latent_dim": 32}},
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Train as a dashboard job does on 2 cores (aecore.jobs.threads_per_job), so the CPU times are comparable."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def embedded():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("AECORE_DATA_DIR", raising=False)   # the offline default, whatever this machine has
-        return load_dataset("mnist", allow_download=False, cache_dir=str(ROOT / "no-cache-here"))
-
-
-@pytest.fixture(scope="module")
-def full_mnist():
-    if not (SHARED_DATASETS / "mnist").is_dir():
-        pytest.skip(f"full MNIST is not at {SHARED_DATASETS / 'mnist'}")
-    return load_dataset("mnist", data_dir=str(SHARED_DATASETS), allow_download=False)
+def single_thread():
+    """Train as a dashboard job does on 2 cores (aecore.jobs.threads_per_job), so the CPU times compare."""
+    with one_thread():
+        yield
 
 
 def test_every_lesson_states_a_claim():
@@ -51,9 +35,8 @@ def test_every_lesson_states_a_claim():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MNIST_LESSONS)
-def test_lesson_holds_on_the_embedded_digits(name, embedded):
-    assert embedded.title == "MNIST (5k offline subset)"
-    result = check_lesson(PRESETS[name], embedded)
+def test_lesson_holds_on_the_embedded_digits(name, embedded_mnist):
+    result = check_lesson(PRESETS[name], embedded_mnist)
     print(result.report())
     assert result.passed, result.report()
 
@@ -78,12 +61,13 @@ def test_lesson_holds_on_its_own_data(name):
 
 
 @pytest.mark.slow
-def test_the_bundled_demos_show_what_their_lessons_say(embedded):
+def test_the_bundled_demos_show_what_their_lessons_say(embedded_mnist):
     """The demos a lesson opens (trained longer than its settings) keep the promise too."""
     demo = {name: Trained(load_run(ROOT / "assets" / "demos" / name), False, 0.0, 0.0)
             for name in ("linear-mnist-2d", "ae-mnist-2d", "vae-mnist-2d")}
-    assert mse_vs_pca(demo["linear-mnist-2d"], embedded) <= 1.05
-    assert gap_fraction(demo["ae-mnist-2d"], embedded) > gap_fraction(demo["vae-mnist-2d"], embedded) + 0.05
+    data = embedded_mnist
+    assert mse_vs_pca(demo["linear-mnist-2d"], data) <= 1.05
+    assert gap_fraction(demo["ae-mnist-2d"], data) > gap_fraction(demo["vae-mnist-2d"], data) + 0.05
 
 
 def test_a_claim_runs_headless_on_tiny_data():
