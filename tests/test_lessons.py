@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import SHARED_DATASETS, make_images, one_thread
+from conftest import make_images, one_thread, shared_dataset
 
 from aecore.checkpoint import load_run
 from aecore.claims import ClaimError, parse_claim
@@ -33,31 +33,24 @@ def test_every_lesson_states_a_claim():
     assert all(p.claim is not None for p in PRESETS.values())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", MNIST_LESSONS)
-def test_lesson_holds_on_the_embedded_digits(name, embedded_mnist):
-    result = check_lesson(PRESETS[name], embedded_mnist)
-    print(result.report())
+def assert_holds(name: str, data) -> None:
+    result = check_lesson(PRESETS[name], data)
+    print(result.report())   # the measured numbers, for the claim's notes (pytest -s)
     assert result.passed, result.report()
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("which", ["embedded_mnist", "full_mnist"])   # full MNIST: skipped when absent
 @pytest.mark.parametrize("name", MNIST_LESSONS)
-def test_lesson_holds_on_full_mnist(name, full_mnist):
-    result = check_lesson(PRESETS[name], full_mnist)
-    print(result.report())
-    assert result.passed, result.report()
+def test_lesson_holds_on_mnist(name, which, request):
+    assert_holds(name, request.getfixturevalue(which))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in PRESETS if n not in MNIST_LESSONS])
 def test_lesson_holds_on_its_own_data(name):
     dataset = PRESETS[name].settings["dataset"]
-    if not (SHARED_DATASETS / dataset).is_dir():
-        pytest.skip(f"{dataset} is not at {SHARED_DATASETS / dataset}")
-    result = check_lesson(PRESETS[name], load_dataset(dataset, data_dir=str(SHARED_DATASETS), allow_download=False))
-    print(result.report())
-    assert result.passed, result.report()
+    assert_holds(name, load_dataset(dataset, data_dir=str(shared_dataset(dataset).parent), allow_download=False))
 
 
 @pytest.mark.slow
