@@ -67,27 +67,36 @@ def sweep(rows: list[dict]) -> go.Figure:
     return fig
 
 
-TEXT_SIDES = ("top center", "bottom center", "middle right", "middle left")   # one per method: labels of two
-                                                                           # methods at the same bytes do not stack
-
-
 def rate_distortion(rows: list[dict]) -> go.Figure:
-    """PSNR against bytes per sample for every code format and JPEG quality. Each method's labels sit on their
-    own side of its points (the autoencoder's and PCA's formats take the same bytes); JPEG's alternate above and
-    below, and read "q50" rather than "quality 50"."""
+    """PSNR against bytes per sample for every code format and JPEG quality. The code formats of two methods sit
+    at the same bytes, so their labels point away from each other (the higher line's up, the lower's down); JPEG's
+    alternate above and below, and read "q50" rather than "quality 50"."""
     fig = go.Figure()
-    for i, method in enumerate(dict.fromkeys(r["method"] for r in rows)):
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    sides = label_sides(rows, [m for m in methods if m != "JPEG"])
+    for i, method in enumerate(methods):
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["bytes"])
         jpeg = method == "JPEG"
-        text = [r["format"].replace("quality ", "q") for r in pts]
-        sides = [TEXT_SIDES[j % 2] for j in range(len(pts))] if jpeg else TEXT_SIDES[i % len(TEXT_SIDES)]
         fig.add_trace(go.Scatter(x=[r["bytes"] for r in pts], y=[r["psnr"] for r in pts], mode="lines+markers+text",
-                                 name=method, text=text, textposition=sides, cliponaxis=False,
+                                 name=method, text=[r["format"].replace("quality ", "q") for r in pts], cliponaxis=False,
+                                 textposition=[("top center", "bottom center")[j % 2] for j in range(len(pts))]
+                                 if jpeg else sides[method],
                                  line=dict(color=color(i), dash="dash" if jpeg else "solid")))
     fig.update_layout(height=420, margin=dict(MARGIN, r=40), xaxis_title="bytes per sample (log scale)",
                       yaxis_title="PSNR (dB, higher is better)", legend=legend_below(-0.2))
     fig.update_xaxes(type="log", tickvals=log_ticks([r["bytes"] for r in rows]))
     return fig
+
+
+def label_sides(rows: list[dict], methods: list[str]) -> dict[str, str]:
+    """Where each code method's labels go: above the best line, below the worst, right of any between."""
+    mean = {m: float(np.mean([r["psnr"] for r in rows if r["method"] == m])) for m in methods}
+    ranked = sorted(methods, key=lambda m: -mean[m])
+    sides = {m: "middle right" for m in ranked}
+    if ranked:
+        sides[ranked[-1]] = "bottom center"
+        sides[ranked[0]] = "top center"
+    return sides
 
 
 def log_ticks(values: list[float]) -> list[float]:
