@@ -18,6 +18,7 @@ from . import follow, lecture
 from .datasets import UPLOAD, current_data
 from .session import workspace
 
+KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 
 
@@ -57,7 +58,7 @@ def model_settings_ui(default: dict) -> None:
     """Dataset, variant and bottleneck size."""
     sb = st.sidebar
     choices = [*sorted(DATASETS), UPLOAD]
-    sb.selectbox("Dataset", choices, key="dataset", index=choices.index(default["dataset"]),
+    sb.selectbox("Dataset", choices, key="dataset", persist_state=KEEP, index=choices.index(default["dataset"]),
                  format_func=lambda n: "Upload your own…" if n == UPLOAD else DATASETS[n].title,
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
     if st.session_state.get("dataset") == UPLOAD:
@@ -67,54 +68,56 @@ def model_settings_ui(default: dict) -> None:
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
-    sb.selectbox("Variant", variants, key="variant", format_func=variant_label,
+    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
                  help="Which autoencoder; each option says in a line what it teaches.")
     sb.caption(MODELS[st.session_state.variant].summary)
-    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim",
+    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
 
 
 def _epochs(default: dict) -> None:
-    st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", help="Passes over the training set.")
+    st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", persist_state=KEEP,
+                    help="Passes over the training set.")
 
 
 def _batch_size(default: dict) -> None:
-    st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size",
+    st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size", persist_state=KEEP,
                      help="Samples per step. Larger is faster per sample, smaller updates more often.")
 
 
 def _lr(default: dict) -> None:
-    st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr",
+    st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr", persist_state=KEEP,
                      format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
 
 
 def _loss(default: dict) -> None:
-    st.selectbox("Loss", LOSSES, key="loss",
+    st.selectbox("Loss", LOSSES, key="loss", persist_state=KEEP,
                  help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
 
 
 def _beta(default: dict) -> None:
-    st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta",
+    st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta", persist_state=KEEP,
               help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
 
 
 def _noise(default: dict) -> None:
-    st.selectbox("Input noise", share.NOISE_CHOICES, key="noise",
+    st.selectbox("Input noise", share.NOISE_CHOICES, key="noise", persist_state=KEEP,
                  help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
 
 
 def _noise_level(default: dict) -> None:
-    st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level",
+    st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level", persist_state=KEEP,
               help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
 
 
 def _sparsity_weight(default: dict) -> None:
     st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight",
-                    format="%.3f", help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
+                    persist_state=KEEP, format="%.3f", help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
 
 
 def _seed(default: dict) -> None:
-    st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", help="Same seed, same settings: the same model.")
+    st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", persist_state=KEEP,
+                    help="Same seed, same settings: the same model.")
 
 
 # The training settings, by widget key, in the order the Advanced expander lists them.

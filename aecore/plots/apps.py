@@ -55,7 +55,10 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray]], aucs: dict[str, float]
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
                                  marker=dict(color="black", size=10, symbol="x")))
     fig.update_layout(height=360, margin=MARGIN, xaxis_title="false positive rate (normal samples flagged)",
-                      yaxis_title="true positive rate (anomalies caught)", legend=legend_below(-0.3))
+                      yaxis_title="true positive rate (anomalies caught)",
+                      # inside, bottom right: ROC curves leave that corner empty, and a legend below the plot ran
+                      # into the axis title once presenter view enlarged its text
+                      legend=dict(x=0.98, y=0.02, xanchor="right", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)"))
     return fig
 
 
