@@ -155,7 +155,16 @@ def test_presenter_view_survives_the_sidebar_navigation(browser, server):
 def test_a_shared_model_opens_read_only_in_another_browser_and_forks(browser, server):
     lecturer = browser.new_context(viewport=SCREEN).new_page()
     harness.open_app(lecturer, server)
-    harness.train(lecturer, variant="vanilla", latent_dim=3, epochs=1)
+    harness.train(lecturer, variant="vae", latent_dim=3, epochs=1)   # a VAE: four downloads in the Export row
+    lecturer.get_by_test_id("stSidebar").get_by_text("Presenter view").click()   # the lecturer at the projector
+    lecturer.wait_for_function(f"({FONT})() === '22px'", timeout=30_000)
+    harness.wait_idle(lecturer)
+    lecturer.get_by_test_id("stExpander").filter(has_text="Export").click()   # its labels are whole, not cut off
+    lecturer.get_by_test_id("stDownloadButton").first.wait_for(timeout=30_000)
+    cut = lecturer.evaluate("""() => [...document.querySelectorAll('[data-testid=stDownloadButton] button')]
+        .filter(b => b.scrollWidth > b.clientWidth + 1 || [...b.querySelectorAll('*')].some(
+            e => e.scrollWidth > e.clientWidth + 1)).map(b => b.innerText)""")
+    assert not cut, f"download buttons with their label cut off: {cut}"
     lecturer.get_by_role("button", name="Share this model with the class").click()
     harness.wait_idle(lecturer)
     link = lecturer.get_by_test_id("stSidebar").get_by_test_id("stCode").filter(has_text="follow=")
@@ -169,7 +178,7 @@ def test_a_shared_model_opens_read_only_in_another_browser_and_forks(browser, se
     student.get_by_text("Following the lecturer's model").wait_for(timeout=60_000)
     harness.wait_idle(student)
     assert student.get_by_text(re.compile(r"^Current model")).first.inner_text() == banner, "that very model"
-    assert student.get_by_role("combobox", name="Variant", exact=True).input_value().startswith("vanilla — ")
+    assert student.get_by_role("combobox", name="Variant", exact=True).input_value().startswith("vae — ")
     assert student.get_by_role("button", name="Train", exact=True).is_disabled()
     assert student.get_by_role("button", name="Resume", exact=True).is_disabled()
     harness.shot(student, "follow-1-student")
