@@ -174,7 +174,7 @@ def image_scale(scale: int) -> int:
     return scale * PRESENTER_SCALE if st.session_state.get("presenter") else scale
 
 
-STATUS_EVERY_S = 5.0   # the sidebar's training line: a heartbeat for the job (see pages/train.py HEARTBEAT_S)
+STATUS_EVERY_S = 5.0   # the sidebar's training line: a heartbeat for the job (see aecore.jobs.HEARTBEAT_S)
 
 
 @st.fragment(run_every=STATUS_EVERY_S)

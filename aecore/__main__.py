@@ -1,4 +1,4 @@
-"""`python -m aecore ...`: see aecore/cli.py."""
+"""`python -m aecore ...`: see aecore/cli/."""
 import sys
 
 from .cli import main

@@ -18,6 +18,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
+from .data.dataset import Provenance
 from .models import Autoencoder
 from .train import DataInfo, Run, Step, make_optimizer, resolve_device
 
@@ -84,6 +85,33 @@ def load_run(folder: str | Path, device: str = "cpu") -> Run:
     return _guarded(str(folder), lambda: runs_from_files(files, device))
 
 
+def run_folder_under(root: str | Path, text: str) -> Path:
+    """The run folder `text` names inside `root` (the only place a visitor may load from), or CheckpointError.
+
+    Anything that does not end up strictly inside `root` once `..` and symbolic links are resolved (an absolute
+    path elsewhere, `../..`, a link leading out) gets the same message whether or not it exists, so the answer
+    tells nothing about the server's files.
+    """
+    base = Path(root).resolve()
+    refused = CheckpointError(f"{text!r} is not a run folder under the runs folder: name one of its folders, "
+                              "such as vae-mnist")
+    if not text or "\0" in text or len(text) > 4096:
+        raise refused
+    folder = (base / text).resolve()
+    if base not in folder.parents or not folder.is_dir():
+        raise refused
+    return folder
+
+
+def list_run_folders(root: str | Path) -> list[str]:
+    """The run folders directly inside `root` (those holding a config.json), by name, for a picker."""
+    base = Path(root)
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and (p / "config.json").is_file()
+                  and base.resolve() in p.resolve().parents)
+
+
 def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu") -> Run:
     """Rebuild a Run from an uploaded zip of a run folder. The archive is read in memory, never extracted."""
     if filename.lower().endswith((".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")):
@@ -142,9 +170,7 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     try:
         model_cfg = from_dict(ModelConfig, config["model"])
         train_cfg = from_dict(TrainConfig, {**config["train"], "device": device})
-        info = DataInfo(**{**config["data"], "shape": tuple(config["data"]["shape"]),
-                           "label_names": tuple(config["data"]["label_names"]),
-                           "value_range": tuple(config["data"]["value_range"])})
+        info = _data_info(config["data"])
         input_shape, value_range = tuple(config["input_shape"]), tuple(config["value_range"])
         counters = {k: _count(config, k) for k in ("step", "epoch", "batch")}
         with torch.device("meta"):   # shapes only: a config can describe a model too big to allocate
@@ -161,6 +187,16 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"])
     return run
+
+
+def _data_info(data: dict) -> DataInfo:
+    """config.json's "data"; runs saved before provenance was recorded have none (None), and still load."""
+    if not isinstance(data, dict):
+        raise TypeError(f"'data' must be an object, got {type(data).__name__}")
+    record = data.get("provenance")
+    return DataInfo(**{**data, "shape": tuple(data["shape"]), "label_names": tuple(data["label_names"]),
+                       "value_range": tuple(data["value_range"]),
+                       "provenance": None if record is None else Provenance.from_dict(record).to_dict()})
 
 
 def _parse_config(blob: bytes) -> dict:

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from . import penalties
-from .infer import encode_all, encode_dist_all
+from .infer import decode, encode_all, encode_dist_all
 from .models import Autoencoder
 from .train import Run
 
@@ -116,24 +116,6 @@ def covering_ranges(model: Autoencoder, codes: np.ndarray, pad: float = 0.5) -> 
     return np.stack([np.floor(lo * 2) / 2, np.ceil(hi * 2) / 2], axis=1).astype(np.float32)
 
 
-def labels_for(model: Autoencoder, n: int, label: int | None) -> Tensor | None:
-    """The label tensor a decode needs: `label` repeated for a conditional VAE, else None."""
-    if not model.config.conditional:
-        return None
-    if label is None:
-        raise ValueError("a conditional VAE needs the class to generate")
-    return torch.full((n,), int(label), dtype=torch.long)
-
-
-@torch.inference_mode()
-def decode_codes(model: Autoencoder, z: Tensor | np.ndarray, label: int | None = None) -> Tensor:
-    """Decode a few codes (n, latent_dim) at once; built for slider speed (one call, no batching loop)."""
-    z = torch.as_tensor(np.asarray(z, np.float32)).reshape(-1, model.config.latent_dim)
-    device = model.head.weight.device
-    y = labels_for(model, len(z), label)
-    return model.decode(z.to(device), None if y is None else y.to(device)).cpu()
-
-
 def traversal_codes(base: np.ndarray, dims: list[int], ranges: np.ndarray, steps: int = 9) -> np.ndarray:
     """(len(dims) * steps, k) codes: row r sweeps dimension dims[r] from its low to its high, others at `base`."""
     base = np.asarray(base, np.float32)
@@ -155,7 +137,7 @@ def traversal_grid(model: Autoencoder, dims: list[int], base: np.ndarray | None 
     k = model.config.latent_dim
     base = np.zeros(k, np.float32) if base is None else base
     ranges = slider_ranges(model) if ranges is None else ranges
-    return decode_codes(model, traversal_codes(base, dims, ranges, steps), label)
+    return decode(model, traversal_codes(base, dims, ranges, steps), label)
 
 
 def interpolate_codes(z_a: np.ndarray, z_b: np.ndarray, steps: int = 8) -> np.ndarray:
@@ -176,7 +158,7 @@ def interpolation(model: Autoencoder, x_pair: Tensor, y_pair: Tensor | None = No
     codes = encode_all(model, x_pair, y_pair).numpy()
     if model.config.conditional and label is None and y_pair is not None:
         label = int(y_pair[0])
-    return decode_codes(model, interpolate_codes(codes[0], codes[1], steps), label)
+    return decode(model, interpolate_codes(codes[0], codes[1], steps), label)
 
 
 def manifold_values(n: int, lo: float, hi: float, gaussian: bool) -> np.ndarray:
@@ -208,7 +190,7 @@ def manifold_codes(model: Autoencoder, dims: tuple[int, int], n: int = 15, base:
 def manifold_grid(model: Autoencoder, dims: tuple[int, int] = (0, 1), n: int = 15, base: np.ndarray | None = None,
                   ranges: np.ndarray | None = None, label: int | None = None) -> Tensor:
     """Decoded n x n grid over two latent dimensions, the others held at `base` (zeros): (n * n, *shape)."""
-    return decode_codes(model, manifold_codes(model, dims, n, base, ranges), label)
+    return decode(model, manifold_codes(model, dims, n, base, ranges), label)
 
 
 def random_code(model: Autoencoder, dims: list[int], seed: int, span: float = SPAN) -> dict[int, float]:

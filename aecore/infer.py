@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -25,6 +26,15 @@ def _batched(fn: Callable[[Tensor, Tensor | None], Tensor], model: Autoencoder, 
     return torch.cat(outs) if outs else torch.empty(0)
 
 
+def labels_for(model: Autoencoder, n: int, label: int | None) -> Tensor | None:
+    """The label tensor a decode needs: `label` repeated n times for a conditional VAE, else None."""
+    if not model.config.conditional:
+        return None
+    if label is None:
+        raise ValueError("a conditional VAE needs the class to generate")
+    return torch.full((n,), int(label), dtype=torch.long)
+
+
 def encode_all(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Tensor:
     """Codes of every sample (posterior means for a VAE), on the CPU: (N, latent_dim)."""
     return _batched(model.encode, model, x, y)
@@ -41,8 +51,14 @@ def reconstruct(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Tenso
     return _batched(model.forward, model, x, y)
 
 
-def decode(model: Autoencoder, z: Tensor, y: Tensor | None = None) -> Tensor:
-    """Decode codes z (N, latent_dim) into samples on the CPU."""
+def decode(model: Autoencoder, z: Tensor | np.ndarray, label: int | Tensor | None = None) -> Tensor:
+    """Decode codes (N, latent_dim), or one code (latent_dim,), into samples on the CPU.
+
+    `label` matters only for a conditional model: one class (int) for every code, or one per code (N,).
+    The one decode path of the app: sliders, traversals, grids and the applications all come through here.
+    """
+    z = torch.as_tensor(z, dtype=torch.float32).reshape(-1, model.config.latent_dim)
+    y = labels_for(model, len(z), label) if label is None or np.ndim(label) == 0 else torch.as_tensor(label)
     return _batched(model.decode, model, z, y)
 
 
@@ -51,12 +67,8 @@ def sample(model: Autoencoder, n: int, seed: int = 0, label: int | None = None) 
     """n samples from the prior of a VAE; `label` picks the class for a conditional VAE."""
     model.eval()
     device = model.head.weight.device
-    y = None
-    if model.config.conditional:
-        if label is None:
-            raise ValueError("a conditional VAE needs the class to generate")
-        y = torch.full((n,), int(label), dtype=torch.long, device=device)
-    return model.sample(n, y, torch.Generator(device).manual_seed(seed)).cpu()
+    y = labels_for(model, n, label)
+    return model.sample(n, None if y is None else y.to(device), torch.Generator(device).manual_seed(seed)).cpu()
 
 
 def kl_per_dimension(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from . import penalties
 from .config import ModelConfig
 from .nets import build_body
+from .stages import Stage, layerwise
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,11 @@ class Autoencoder(nn.Module):
             # channels-last weights: oneDNN's own layout, so convolutions skip a reorder each call; measured
             # 10-15% faster conv training steps on 2 CPU cores, the same numbers to float rounding
             self.to(memory_format=torch.channels_last)
-        self.rng: torch.Generator | None = None   # set by training for reproducible noise
+        self.rng: torch.Generator | None = None   # input corruption and VAE samples draw from it (seed_noise)
+        # built once, here (not on first use: a page thread and the trainer may ask at once), so that each
+        # stage keeps its optimizer across a stop and resume
+        self._pretraining = (layerwise(self.layer_pairs(), self.encoder.act, config.layerwise_epochs, config.loss,
+                                       config.output) if config.layerwise_epochs else [])
 
     # --- the interface -------------------------------------------------------------------------------
     def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:
@@ -166,7 +171,20 @@ class Autoencoder(nn.Module):
             raise ValueError("a conditional VAE needs the labels y")
         return F.one_hot(y.long(), self.config.n_classes).float()
 
-    # --- layer-wise pretraining (stacked) -----------------------------------------------------------------
+    # --- training ----------------------------------------------------------------------------------------
+    def stages(self, epochs: int) -> list[Stage]:
+        """The training schedule: layer-wise pretraining when the config asks for it, then `epochs` of the
+        whole model on `loss`."""
+        return [*self._pretraining, Stage("train", epochs, self.loss)]
+
+    def seed_noise(self, seed: int) -> None:
+        """Restart the generator of input corruption and VAE samples at `seed`; training does it every step,
+        like the batches, so a resumed run replays the same noise."""
+        device = self.head.weight.device
+        if self.rng is None or self.rng.device != device:
+            self.rng = torch.Generator(device)
+        self.rng.manual_seed(seed)
+
     def layer_pairs(self) -> list[tuple[nn.Linear, nn.Linear]]:
         """(encoder layer, mirrored decoder layer) pairs, outermost first, bottleneck last."""
         if self.config.architecture != "mlp" or self.config.variational:
@@ -174,21 +192,6 @@ class Autoencoder(nn.Module):
         enc = [*self.encoder.layers, self.head]
         dec = list(self.decoder.layers)[::-1]
         return list(zip(enc, dec))
-
-    def layer_loss(self, stage: int, x: Tensor) -> Tensor:
-        """Loss of the shallow autoencoder at `stage`, on the frozen output of the layers below it."""
-        pairs, act = self.layer_pairs(), self.encoder.act
-        with torch.no_grad():
-            a = x.flatten(1)
-            for enc, _ in pairs[:stage]:
-                a = act(enc(a))
-        enc, dec = pairs[stage]
-        h = enc(a)
-        if stage < len(pairs) - 1:
-            h = act(h)  # the bottleneck itself is linear
-        if stage == 0:
-            return penalties.reconstruction(dec(h).view_as(x), x, self.config.loss, self.config.output)
-        return (act(dec(h)) - a).square().sum(1).mean()
 
     # --- internals ----------------------------------------------------------------------------------------
     def _head(self, x: Tensor, y: Tensor | None) -> tuple[Tensor, Tensor | None]:

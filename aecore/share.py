@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .config import LOSSES, NOISES, ModelConfig, TrainConfig
+from .config import DASHBOARD_EPOCHS, LOSSES, NOISES, ModelConfig, TrainConfig
 from .data import DATASETS
 from .models import MODELS, variant_config
 
@@ -67,19 +67,22 @@ class Setting:
         return f"{value:g}" if self.type is float else str(value)
 
 
+# Defaults come from the configs (one source for the sidebar, the CLI and the presets); the noise level and the
+# sparsity weight are those of the variants that use them, so the sliders open where those variants start.
+_MODEL, _TRAIN = ModelConfig(), TrainConfig()
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("dataset", str, "mnist", choices=lambda: tuple(sorted(DATASETS))),   # uploads cannot travel in a link
     Setting("variant", str, "vae", choices=lambda: tuple(sorted(MODELS))),
-    Setting("latent_dim", int, 2, low=1, high=256),
-    Setting("epochs", int, 10, low=1, high=200),
-    Setting("batch_size", int, 128, choices=lambda: BATCH_SIZES),
-    Setting("lr", float, 1e-3, choices=lambda: LEARNING_RATES),
-    Setting("loss", str, "auto", choices=lambda: LOSSES),
-    Setting("beta", float, 1.0, low=0.0, high=10.0),
+    Setting("latent_dim", int, _MODEL.latent_dim, low=1, high=256),
+    Setting("epochs", int, DASHBOARD_EPOCHS, low=1, high=200),
+    Setting("batch_size", int, _TRAIN.batch_size, choices=lambda: BATCH_SIZES),
+    Setting("lr", float, _TRAIN.lr, choices=lambda: LEARNING_RATES),
+    Setting("loss", str, _MODEL.loss, choices=lambda: LOSSES),
+    Setting("beta", float, _MODEL.beta, low=0.0, high=10.0),
     Setting("noise", str, "default", choices=lambda: NOISE_CHOICES),
-    Setting("noise_level", float, 0.3, low=0.0, high=1.0),
-    Setting("sparsity_weight", float, 0.05, low=0.0, high=10.0),
-    Setting("seed", int, 0, low=0, high=2**31 - 1),
+    Setting("noise_level", float, variant_config("denoising").noise_level, low=0.0, high=1.0),
+    Setting("sparsity_weight", float, variant_config("sparse").sparsity_weight, low=0.0, high=10.0),
+    Setting("seed", int, _TRAIN.seed, low=0, high=2**31 - 1),
 )}
 
 

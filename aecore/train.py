@@ -17,6 +17,7 @@ from torch import Tensor
 from .config import ModelConfig, TrainConfig
 from .data.dataset import Dataset
 from .models import Autoencoder, build_model
+from .stages import Stage
 
 SNAPSHOT_EVERY = 25   # steps between copies of the weights kept for a divergence; ~0.1% of a step's time
 # A finite loss this many times its phase's first loss has diverged too. Measured over 1-3 epochs of every
@@ -44,11 +45,13 @@ class DataInfo:
     shape: tuple[int, ...]
     label_names: tuple[str, ...]
     value_range: tuple[float, float]
+    # Dataset.provenance.to_dict(), so eval finds the SAME data again; None for runs saved before it was recorded
+    provenance: dict | None = field(default=None, hash=False)
 
     @classmethod
     def of(cls, data: Dataset) -> "DataInfo":
         return cls(data.name, data.title, data.kind, tuple(data.shape), tuple(data.label_names),
-                   tuple(float(v) for v in data.value_range))
+                   tuple(float(v) for v in data.value_range), data.provenance.to_dict())
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,8 @@ class Run:
 
     @property
     def total_epochs(self) -> int:
-        """Epochs in the whole schedule: layer-wise pretraining of each layer, then end-to-end training."""
-        pre = self.model_config.layerwise_epochs * (len(self.model_config.hidden) + 1)
-        return pre + self.train_config.epochs
+        """Epochs in the whole schedule: the model's stages (layer-wise pretraining, then end-to-end training)."""
+        return sum(stage.epochs for stage in self.model.stages(self.train_config.epochs))
 
     @property
     def done(self) -> bool:
@@ -148,16 +150,8 @@ def batch_order(n: int, seed: int, epoch: int) -> Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
-def _phases(run: Run) -> list[tuple[str, int | None]]:
-    """The schedule, one entry per epoch: ("pretrain k/K", stage) ... then ("train", None)."""
-    cfg = run.model_config
-    stages = len(cfg.hidden) + 1 if cfg.layerwise_epochs else 0
-    pre = [(f"pretrain {s + 1}/{stages}", s) for s in range(stages) for _ in range(cfg.layerwise_epochs)]
-    return pre + [("train", None)] * run.train_config.epochs
-
-
 def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]:
-    """Train run.model in place, yielding one Step per batch, until the schedule is done.
+    """Train run.model in place, yielding one Step per batch, until the model's schedule of stages is done.
 
     Break out of the loop to stop; call again to resume where it stopped. Raises Diverged (with the last
     good weights restored) when the loss stops being finite or explodes (see EXPLODED).
@@ -166,14 +160,12 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
     x_all, y_all = data.x_train.to(run.device), _labels(data.y_train, run)
     n, bs = len(x_all), cfg.batch_size
     batches_per_epoch = math.ceil(n / bs)
-    phases = _phases(run)
-    noise = torch.Generator(run.device)
-    snapshot = _snapshot(model, step=run.step)
-    first_loss = _first_losses(run)   # phase -> its first loss: the yardstick for an exploding one
+    schedule = [stage for stage in model.stages(cfg.epochs) for _ in range(stage.epochs)]   # one per epoch
+    guard = _Guard(run, schedule)
     steps_taken = 0
-    while run.epoch < len(phases):
-        phase, stage = phases[run.epoch]
-        optimizer = run.optimizer if stage is None else _stage_optimizer(run, stage)
+    while run.epoch < len(schedule):
+        stage = schedule[run.epoch]
+        optimizer = _optimizer(run, stage)
         order = batch_order(n, cfg.seed, run.epoch).to(run.device)
         t0, start_batch = time.perf_counter(), run.batch
         for b in range(run.batch, batches_per_epoch):
@@ -185,40 +177,71 @@ def fit(run: Run, data: Dataset, max_steps: int | None = None) -> Iterator[Step]
             x = x_all.index_select(0, idx)   # one (B, ...) copy; cheaper than permuting all of x each epoch
             y = None if y_all is None else y_all.index_select(0, idx)
             # noise and VAE samples seeded per step, like the batches: a resumed run replays them exactly
-            model.rng = noise.manual_seed(cfg.seed * 1_000_003 + run.step)
-            losses = model.loss(x, y) if stage is None else {"loss": model.layer_loss(stage, x)}
+            model.seed_noise(cfg.seed * 1_000_003 + run.step)
+            losses = stage.loss(x, y)
             loss = losses["loss"]
-            value = loss.item()
-            if math.isfinite(value):
-                limit = EXPLODED * max(first_loss.setdefault(phase, value), 1e-3)
-            if not math.isfinite(value) or value > limit:
-                _restore(model, snapshot)
-                run.optimizer = make_optimizer(model, cfg)     # its moments saw the bad step
-                run.__dict__.pop("_stage_optimizers", None)    # and so may these
-                raise Diverged(f"the loss became {value:.4g} at step {run.step + 1} "
-                               f"(epoch {run.epoch + 1}); the last good weights from step "
-                               f"{snapshot['step']} were kept. Try a smaller learning rate (now {cfg.lr:g}).",
-                               snapshot["step"])
-            if run.step % SNAPSHOT_EVERY == 0:
-                # copied before the update: these weights just gave a finite loss, the updated ones may not
-                snapshot = _snapshot(model, snapshot, run.step)
+            guard.check(loss.item(), stage.name)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             run.step, run.batch, steps_taken = run.step + 1, b + 1, steps_taken + 1
-            elapsed = time.perf_counter() - t0
-            rate = (b + 1 - start_batch) * bs / max(elapsed, 1e-9)
-            left = (batches_per_epoch - b - 1 + (len(phases) - run.epoch - 1) * batches_per_epoch) * bs
-            test = None
-            if b + 1 == batches_per_epoch:
-                run.epoch, run.batch = run.epoch + 1, 0
-                if cfg.eval_every_epoch and stage is None:
-                    test = evaluate_losses(model, data.x_test, data.y_test)
-                    run.test_history.append({"epoch": run.epoch, **test})
+            rate = (b + 1 - start_batch) * bs / max(time.perf_counter() - t0, 1e-9)
+            left = (batches_per_epoch - b - 1 + (len(schedule) - run.epoch - 1) * batches_per_epoch) * bs
+            test = _end_epoch(run, data, stage) if b + 1 == batches_per_epoch else None
             step = Step(run.step, run.epoch + run.batch / batches_per_epoch, {k: v.item() for k, v in losses.items()},
-                        rate, left / max(rate, 1e-9), phase, test)
+                        rate, left / max(rate, 1e-9), stage.name, test)
             run.history.append(step)   # record before yielding: an interrupted run loses nothing
             yield step
+
+
+def _optimizer(run: Run, stage: Stage) -> torch.optim.Optimizer:
+    """The run's optimizer for the whole model; a stage that trains only some weights keeps its own Adam,
+    built on first use with the run's learning rate."""
+    if stage.params is None:
+        return run.optimizer
+    if stage.optimizer is None:
+        stage.optimizer = adam(stage.params, run.train_config.lr)
+    return stage.optimizer
+
+
+def _end_epoch(run: Run, data: Dataset, stage: Stage) -> dict[str, float] | None:
+    """Count the epoch done; its test loss parts when the stage reports one (else None)."""
+    run.epoch, run.batch = run.epoch + 1, 0
+    if not (run.train_config.eval_every_epoch and stage.evaluate):
+        return None
+    test = evaluate_losses(run.model, data.x_test, data.y_test)
+    run.test_history.append({"epoch": run.epoch, **test})
+    return test
+
+
+class _Guard:
+    """Watches the loss for a divergence: each phase's first loss is the yardstick, and a copy of the
+    weights every SNAPSHOT_EVERY steps is what a divergence goes back to."""
+
+    def __init__(self, run: Run, schedule: list[Stage]):
+        self.run, self.schedule = run, schedule
+        self.snapshot = _snapshot(run.model, step=run.step)
+        self.first = _first_losses(run)   # phase -> its first loss
+
+    def check(self, value: float, phase: str) -> None:
+        """Raise Diverged for a loss that is not finite or EXPLODED times its phase's first; else snapshot."""
+        if math.isfinite(value):
+            limit = EXPLODED * max(self.first.setdefault(phase, value), 1e-3)
+        if not math.isfinite(value) or value > limit:
+            self._diverged(value)
+        if self.run.step % SNAPSHOT_EVERY == 0:
+            # copied before the update: these weights just gave a finite loss, the updated ones may not
+            self.snapshot = _snapshot(self.run.model, self.snapshot, self.run.step)
+
+    def _diverged(self, value: float) -> None:
+        run, good = self.run, self.snapshot["step"]
+        _restore(run.model, self.snapshot)
+        run.optimizer = make_optimizer(run.model, run.train_config)   # its moments saw the bad step
+        for stage in self.schedule:                                     # and so may the stages' own
+            stage.optimizer = None
+        raise Diverged(f"the loss became {value:.4g} at step {run.step + 1} (epoch {run.epoch + 1}); the last "
+                       f"good weights from step {good} were kept. Try a smaller learning rate "
+                       f"(now {run.train_config.lr:g}).", good)
 
 
 def _first_losses(run: Run) -> dict[str, float]:
@@ -247,15 +270,6 @@ def evaluate_losses(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> d
 
 def _labels(y: Tensor | None, run: Run) -> Tensor | None:
     return y.to(run.device) if (y is not None and run.model_config.conditional) else None
-
-
-def _stage_optimizer(run: Run, stage: int) -> torch.optim.Optimizer:
-    """Adam over one (encoder, decoder) layer pair, cached on the run so resuming keeps its moments."""
-    cache = run.__dict__.setdefault("_stage_optimizers", {})
-    if stage not in cache:
-        enc, dec = run.model.layer_pairs()[stage]
-        cache[stage] = adam([*enc.parameters(), *dec.parameters()], run.train_config.lr)
-    return cache[stage]
 
 
 def _snapshot(model: Autoencoder, old: dict | None = None, step: int = 0) -> dict:

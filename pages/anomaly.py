@@ -14,9 +14,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from aecore.apps import anomaly, figures
-from aecore.apps.training import Group, ModelSpec
-from aecore.latent_plots import line_groups
+from aecore import plots
+from aecore.apps import anomaly
+from aecore.jobs import Group, ModelSpec
+from aecore.plots import line_groups
 from aecore.models import MODELS
 
 ui.ensure_frame()
@@ -109,10 +110,10 @@ def threshold_ui(data, scores: dict, aucs: dict, anomalous: np.ndarray, run_id: 
     c[3].metric("False alarms", f"{at.false_positive_rate:.1%}", help="Of the normal samples, the fraction flagged.")
     left, right = st.columns(2)
     y = data.y_test.numpy()
-    left.plotly_chart(figures.score_histogram(s, y, data.label_names, threshold, score_name), width="stretch",
+    left.plotly_chart(plots.score_histogram(s, y, data.label_names, threshold, score_name), width="stretch",
                       key="anomaly_hist", config=ui.chart_config("anomaly-scores"))
     curves = {m: anomaly.roc_curve(scores[m], anomalous)[:2] for m in aucs}
-    right.plotly_chart(figures.roc(curves, aucs, (at.false_positive_rate, at.recall) if score_name in curves else None),
+    right.plotly_chart(plots.roc(curves, aucs, (at.false_positive_rate, at.recall) if score_name in curves else None),
                        width="stretch", key="anomaly_roc", config=ui.chart_config("anomaly-roc"))
 
 

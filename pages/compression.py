@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from aecore.apps import compress, figures
+from aecore import plots
+from aecore.apps import compress
 from aecore.apps.baselines import fit_pca
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 
@@ -101,7 +102,7 @@ def page() -> None:
     st.subheader("Reconstruction error against bottleneck size")
     st.caption(f"Test split of {data.title} ({len(data.x_test):,} samples), {p['epochs']} epochs per model. "
                "PCA (dashed) is the best a linear code can do; the gap is what the nonlinearity buys.")
-    st.plotly_chart(figures.sweep(res["sweep"]), width="stretch", key="compress_sweep", config=ui.chart_config("compression-sweep"))
+    st.plotly_chart(plots.sweep(res["sweep"]), width="stretch", key="compress_sweep", config=ui.chart_config("compression-sweep"))
 
     st.subheader("Bytes per sample against quality")
     k = p["k"]
@@ -111,7 +112,7 @@ def page() -> None:
                "stored once). JPEG files are divided by the number of images, so headers are shared too. "
                f"The raw sample is {data.x_test[0].numel():,} values.")
     rows = res["rate"]
-    st.plotly_chart(figures.rate_distortion(rows), width="stretch", key="compress_rate", config=ui.chart_config("compression-bytes"))
+    st.plotly_chart(plots.rate_distortion(rows), width="stretch", key="compress_rate", config=ui.chart_config("compression-bytes"))
     jpeg = [r for r in rows if r["method"] == "JPEG"]
     if jpeg:
         ae8 = next(r for r in rows if r["method"].startswith("autoencoder") and r["format"] == "8-bit")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from aecore.apps import denoise, figures
+from aecore import plots
+from aecore.apps import denoise
 from aecore.apps.baselines import PCA, fit_pca
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
-from aecore.latent_plots import recon_lines
+from aecore.plots import recon_lines
 
 ui.ensure_frame()
 
@@ -112,7 +113,7 @@ def page() -> None:
     st.subheader("PSNR against noise level")
     st.caption(f"Every test sample ({len(data.x_test):,}), corrupted with a fixed seed. PSNR pools the squared "
                "error over all values, after clipping each result to the data's range. Dashed: baselines.")
-    st.plotly_chart(figures.psnr_curve(rows, p["kind"]), width="stretch", key="denoise_curve",
+    st.plotly_chart(plots.psnr_curve(rows, p["kind"]), width="stretch", key="denoise_curve",
                     config=ui.chart_config("denoising-psnr"))
     at = {r["method"]: r["psnr"] for r in rows if abs(r["level"] - p["level"]) < 1e-9}
     if at:

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from aecore.apps import features, figures
-from aecore.apps.training import Group, ModelSpec
+from aecore import plots
+from aecore.apps import features
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
 from aecore.models import variant_config
 
@@ -118,7 +119,7 @@ def page() -> None:
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns})
     cols = st.columns(len(features.CLASSIFIERS))
     for col, clf in zip(cols, features.CLASSIFIERS):
-        col.plotly_chart(figures.accuracy(rows, clf), width="stretch", key=f"features_{clf}",
+        col.plotly_chart(plots.accuracy(rows, clf), width="stretch", key=f"features_{clf}",
                          config=ui.chart_config(f"features-{clf}"))
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 import torch
 
 import ui
-from aecore import explore, latent_plots
+from aecore import explore, infer, plots
 from aecore.models import MODELS
 
 ui.ensure_frame()
@@ -48,8 +48,8 @@ def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = No
     if kind == "image":
         ui.show_images(x, value_range, ncols=ncols, caption=caption, scale=scale)
     else:
-        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=len(x) > 1,
-                                                 x_title=latent_plots.x_title(kind)), width="stretch", key=key)
+        st.plotly_chart(plots.line_groups([x.numpy()], [caption or ""], gradient=len(x) > 1,
+                                          x_title=plots.x_title(kind)), width="stretch", key=key)
 
 
 def dim_name(d: int, kl: np.ndarray | None) -> str:
@@ -83,7 +83,7 @@ def sliders_ui(model, dims: list[int], kl, label: int | None, kind: str, value_r
             z[d] = st.slider(dim_name(d, kl), -explore.SPAN, explore.SPAN, step=0.05, key=f"gen_z{d}",
                              help="Standard deviations of the prior: ±3 covers 99.7% of it.")
     with right:
-        x = explore.decode_codes(model, z, label)
+        x = infer.decode(model, z, label)
         show_samples(x, kind, value_range, caption=SLIDER_CAPTION, scale=SLIDER_SCALE, key="gen_slider_plot")
     if k > len(dims):
         st.caption(f"Showing the {len(dims)} dimensions the model uses most; the other {k - len(dims)} stay at 0.")
@@ -108,7 +108,7 @@ def traversal_ui(model, dims: list[int], kl, label: int | None, kind: str, value
                                + " · columns: −3σ … +3σ")
     else:
         groups = [grid[r * TRAVERSAL_STEPS:(r + 1) * TRAVERSAL_STEPS].numpy() for r in range(len(dims))]
-        st.plotly_chart(latent_plots.line_groups(groups, [dim_name(d, kl) for d in dims], x_title=latent_plots.x_title(kind)),
+        st.plotly_chart(plots.line_groups(groups, [dim_name(d, kl) for d in dims], x_title=plots.x_title(kind)),
                         width="stretch", key="gen_traversal_plot")
         st.caption("Lines shade from dark (−3σ) to light green (+3σ).")
 
@@ -149,9 +149,9 @@ def interpolation_ui(model, data, label: int | None) -> None:
         ui.show_images(path, data.value_range, ncols=steps, scale=3,
                        caption="decoded along the line between their codes (the ends are their reconstructions)")
     else:
-        st.plotly_chart(latent_plots.line_groups([data.x_test[idx].numpy(), path.numpy()],
-                                                 ["the two test samples", "decoded along the line"],
-                                                 x_title=latent_plots.x_title(data.kind)),
+        st.plotly_chart(plots.line_groups([data.x_test[idx].numpy(), path.numpy()],
+                                          ["the two test samples", "decoded along the line"],
+                                          x_title=plots.x_title(data.kind)),
                         width="stretch", key="gen_interp_plot")
         st.caption("Lines shade from the first sample (dark) to the second (light green).")
     if model.config.conditional:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from aecore.apps import figures, impute
-from aecore.apps.training import Group, ModelSpec
+from aecore import plots
+from aecore.apps import impute
+from aecore.jobs import Group, ModelSpec
 from aecore.config import TrainConfig
-from aecore.latent_plots import recon_lines
+from aecore.plots import recon_lines
 from aecore.models import variant_config
 
 ui.ensure_frame()
@@ -92,7 +93,7 @@ def fill_ui(model, data) -> None:
     else:
         st.plotly_chart(recon_lines(x[:4].numpy(), filled[-1][:4].numpy(), [f"#{i}: original (grey), filled" for i in range(4)]),
                         width="stretch", key="impute_lines")
-    st.plotly_chart(figures.impute_curve(rows), width="stretch", key="impute_curve", config=ui.chart_config("imputation"))
+    st.plotly_chart(plots.impute_curve(rows), width="stretch", key="impute_curve", config=ui.chart_config("imputation"))
 
 
 def page() -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 
 import ui
-from aecore import explore, latent_plots
+from aecore import explore, infer, plots
 from aecore.infer import reconstruct
 from aecore.project import Projection, project
 
@@ -59,8 +59,8 @@ def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = No
     if kind == "image":
         ui.show_images(x, value_range, ncols=ncols, caption=caption, scale=scale)
     else:
-        st.plotly_chart(latent_plots.line_groups([x.numpy()], [caption or ""], gradient=False,
-                                                 x_title=latent_plots.x_title(kind)), width="stretch")
+        st.plotly_chart(plots.line_groups([x.numpy()], [caption or ""], gradient=False,
+                                          x_title=plots.x_title(kind)), width="stretch")
 
 
 def selected_indices(event) -> list[int]:
@@ -101,8 +101,8 @@ def selection_ui(model, data, idx: list[int], codes: np.ndarray) -> None:
         st.markdown(f"**{len(idx)} selected**" + (f" (showing {len(shown)}, spread over the selection)"
                                                    if len(shown) < len(idx) else ""))
     if data.kind != "image":
-        st.plotly_chart(latent_plots.recon_lines(x.numpy(), x_hat.numpy(), [f"#{i}" for i in shown],
-                                                 latent_plots.x_title(data.kind)), width="stretch")
+        st.plotly_chart(plots.recon_lines(x.numpy(), x_hat.numpy(), [f"#{i}" for i in shown],
+                                          plots.x_title(data.kind)), width="stretch")
     elif len(shown) == 1:
         cols = st.columns([1, 1, 3])
         with cols[0]:
@@ -135,7 +135,7 @@ def code_ui(model, data, ranges: np.ndarray, fp: str) -> None:
         with cols[-1]:
             label = st.selectbox("Class to decode as", range(len(data.label_names)), key="latent_class",
                                  format_func=lambda c: data.label_names[c])
-    x = explore.decode_codes(model, np.array(z, np.float32), label)
+    x = infer.decode(model, np.array(z, np.float32), label)
     with cols[-1]:
         show_samples(x, data.kind, data.value_range, caption=f"decoded from ({', '.join(f'{v:.2f}' for v in z)})",
                      scale=6)
@@ -177,7 +177,7 @@ def scatter_ui(run, step: int, fp: str, data, codes: np.ndarray, method: str) ->
                    f"{n:,} test samples (a fixed random sample, for speed)")
     else:
         st.caption(f"{n:,} test samples")
-    fig = latent_plots.latent_scatter(proj.coords, labels, data.label_names, shown, proj.axis_labels)
+    fig = plots.latent_scatter(proj.coords, labels, data.label_names, shown, proj.axis_labels)
     event = st.plotly_chart(fig, key=f"latent_scatter_{run.id}_{method}", on_select="rerun",
                             selection_mode=("points", "box", "lasso"), width="stretch")
     return selected_indices(event)
@@ -226,7 +226,7 @@ def page() -> None:
         st.caption(f"{active} of {len(enc.kl)} dimensions carry information (KL above {explore.ACTIVE_KL:g} nats). "
                    "A VAE pays for every nat a dimension carries, so dimensions it does not need collapse to the "
                    "prior (KL near 0) and the decoder ignores them.")
-        st.plotly_chart(latent_plots.kl_bar(enc.kl, explore.ACTIVE_KL), key="latent_kl", width="stretch")
+        st.plotly_chart(plots.kl_bar(enc.kl, explore.ACTIVE_KL), key="latent_kl", width="stretch")
 
 
 page()

@@ -14,10 +14,10 @@ import streamlit as st
 
 import ui
 from aecore.apps import anomaly
-from aecore.apps.training import Group, ModelSpec
+from aecore.jobs import Group, ModelSpec
 from aecore.data import DataError
 from aecore.infer import reconstruct
-from aecore.latent_plots import recon_lines
+from aecore.plots import recon_lines
 
 ui.ensure_frame()
 

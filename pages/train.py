@@ -12,7 +12,7 @@ import time
 import streamlit as st
 
 import ui
-from aecore import jobs, plots
+from aecore import jobs, plots, resume
 from aecore.imaging import png_bytes
 from aecore.train import new_run
 
@@ -25,10 +25,6 @@ ui.ensure_frame()
 CADENCE_S = float(os.environ.get("LATENT_LAB_CADENCE_S", "1.0"))   # the variable is for scripts/bench_ui.py
 MAX_CADENCE_S = 5.0
 DRAW_BUDGET = 0.05
-# The page polls every second; other pages poll via the sidebar's status line (ui.training_status_ui). A
-# browser throttles timers in a tab hidden for 5 minutes to once a minute, so a 30 s heartbeat would stop
-# the training of a student reading another tab: 2 minutes still ends a closed tab's job soon enough.
-HEARTBEAT_S = 120.0
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
 PREVIEW_SCALE = 3   # pixels per data pixel in the reconstruction grid: crisp on a projector
 ROW_NAMES = {"input": "test inputs", "corrupted": "the same, corrupted (what the model sees)",
@@ -58,8 +54,8 @@ def start_ui(fresh: bool) -> None:
             st.session_state.run = run
         else:
             run = st.session_state.run
-            jobs.prepare_resume(run, settings.train)
-        st.session_state.job = job = jobs.start(run, data, heartbeat_s=HEARTBEAT_S)
+            resume.prepare_resume(run, settings.train)
+        st.session_state.job = job = jobs.start(run, data)
         job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
     except ValueError as err:   # settings that cannot build this model on this data
         st.session_state.train_error = str(err)
@@ -199,7 +195,7 @@ except ValueError as err:
     st.error(f"These settings cannot build a model: {err}")
     st.stop()
 
-can_resume = run is not None and not training and jobs.resumable(run, data, settings.model, settings.train)
+can_resume = run is not None and not training and resume.resumable(run, data, settings.model, settings.train)
 buttons = st.columns([1, 1, 1, 1, 4])
 buttons[0].button("Train", key="train_go", type="primary", disabled=training, on_click=start_ui, args=(True,),
                   help="Build a new model from the sidebar's settings and train it from scratch.")

@@ -1,8 +1,21 @@
-"""Shared fixtures: tiny synthetic data and runs, and where the real datasets live when present."""
+"""Shared fixtures: tiny synthetic data and runs, where the real datasets live when present, data lookups kept off
+this machine's folders and the network (a loopback mirror instead), the CLI in this process or in a fresh one, and
+the app's sidebar upload handler."""
 from __future__ import annotations
 
+import ast
+import functools
+import http.server
+import io
+import os
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,7 +24,9 @@ from aecore.data.dataset import Dataset
 from aecore.models import variant_config
 from aecore.train import fit, new_run
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+DEAD_URL = "http://127.0.0.1:9/"  # the discard port: refused at once, so a stray download can never leave the machine
 
 
 def shared_dataset(name: str) -> Path:
@@ -20,6 +35,35 @@ def shared_dataset(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real dataset {name} not present at {path}")
     return path
+
+
+def isolate_data(monkeypatch, tmp_path) -> None:
+    """No user data dir, no system folders (whatever packages this machine has), a fresh cache, and download URLs
+    that can only fail fast."""
+    monkeypatch.delenv("AECORE_DATA_DIR", raising=False)
+    monkeypatch.setenv("AECORE_SYSTEM_DATA_DIRS", "")
+    monkeypatch.delenv("AECORE_ECG5000_URL", raising=False)
+    monkeypatch.setenv("AECORE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AECORE_MNIST_URL", DEAD_URL)
+    monkeypatch.setenv("AECORE_FASHION_MNIST_URL", DEAD_URL)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@contextmanager
+def serve(folder: Path):
+    """An http.server on 127.0.0.1 serving `folder`, in a thread: a dataset mirror that never leaves the machine."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def make_images(n: int = 240, seed: int = 0, size: int = 8) -> Dataset:
@@ -53,6 +97,15 @@ def make_sequences(n: int = 120, steps: int = 24, seed: int = 0) -> Dataset:
                    ("slow", "fast"), (-1.0, 1.0), "generated")
 
 
+def write_bars(path: Path, n: int = 200, size: int = 8, labels: bool = True, seed: int = 0) -> Path:
+    """`make_images` as an .npz file (x: (N, size, size), y) that the CLI reads like any user's file."""
+    data = make_images(n=n, seed=seed, size=size)
+    x = torch.cat([data.x_train, data.x_test])[:, 0].numpy()         # (N, size, size) in [0, 1]
+    arrays = {"x": x, "y": torch.cat([data.y_train, data.y_test]).numpy()} if labels else {"x": x}
+    np.savez(path, **arrays)
+    return path
+
+
 @pytest.fixture
 def tiny_images() -> Dataset:
     return make_images()
@@ -76,3 +129,88 @@ def trained_run(variant: str = "vae", latent_dim: int = 2, epochs: int = 2, **mo
     for _ in fit(run, data):
         pass
     return run, data
+
+
+@contextmanager
+def one_thread():
+    """Tiny models train in the main thread with one torch thread: two OpenMP threads on a busy 2-core
+    machine make each tiny step 10-40x slower (measured), one costs nothing."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+# --- the command line ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CliResult:
+    """What one CLI call left behind, shaped like subprocess.CompletedProcess so checks take either."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args, cwd: Path | str = ".") -> CliResult:
+    """`python -m aecore ARGS` without the process: aecore.cli.main in `cwd`, its stdout and stderr captured,
+    argparse's SystemExit (a usage error, --help) read as the exit code. Each subprocess would pay a ~2 s torch
+    import; this pays nothing, and works in module-scoped fixtures, where capsys does not. One torch thread,
+    as module_env gives a subprocess."""
+    from aecore.cli import main
+
+    out, err, before = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err), one_thread():
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as stop:
+                code = stop.code
+    finally:
+        os.chdir(before)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def module_env() -> dict:
+    """The environment for a `python -m aecore` subprocess: this checkout first on the path, one torch thread."""
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join([str(ROOT), e.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # one torch thread: these models are tiny, and on a busy 2-core machine two threads made them ~20x slower
+    e["OMP_NUM_THREADS"] = "1"
+    return e
+
+
+def run_module(*args, cwd: Path | str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m aecore ARGS` in a fresh process: the true end-to-end path, for the few tests marked slow."""
+    return subprocess.run([sys.executable, "-m", "aecore", *map(str, args)], cwd=cwd, env=module_env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# --- the sidebar's data upload ---------------------------------------------------------------------------------
+def upload_handler_script() -> str:
+    """app.py's imports and its `upload_ui` function, verbatim, then a call to it and the model banner."""
+    source = (ROOT / "app.py").read_text()
+    tree = ast.parse(source)
+    imports = [ast.get_source_segment(source, n) for n in tree.body
+               if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", None) != "__future__"]
+    handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upload_ui")
+    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", *imports,
+                      ast.get_source_segment(source, handler), "upload_ui()", "ui.model_banner()"])
+
+
+def sidebar(run=None):
+    """AppTest of the sidebar's upload handler alone (AppTest reruns only the page of an st.navigation app)."""
+    from streamlit.testing.v1 import AppTest   # here, so tests that never draw a page never import streamlit
+
+    at = AppTest.from_string(upload_handler_script(), default_timeout=30)
+    if run is not None:
+        at.session_state["run"] = run
+    return at.run()
+
+
+def upload_data(at, name: str, blob: bytes):
+    """Upload `blob` as `name` through the sidebar's file uploader and rerun."""
+    at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
+    return at.run()

@@ -9,7 +9,7 @@ import torch
 from aecore.apps import denoise
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
-from aecore.apps.training import ModelSpec, train_all
+from aecore.jobs import ModelSpec, train_all
 from conftest import make_images
 
 

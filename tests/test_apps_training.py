@@ -1,12 +1,11 @@
-"""aecore.apps.training: a page's models trained together, in the foreground or as background jobs."""
+"""aecore.jobs.group: a page's models trained together, in the foreground or as background jobs."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from aecore.apps.training import Group, ModelSpec, progress, train_all
 from aecore.config import TrainConfig
-from aecore.jobs import JobPool
+from aecore.jobs import Group, JobPool, ModelSpec, progress, train_all
 from aecore.models import variant_config
 from conftest import make_images
 

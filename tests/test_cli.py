@@ -1,56 +1,37 @@
-"""`python -m aecore` end to end, in subprocesses, on a tiny .npz: results numpy can check, and clean errors."""
+"""`python -m aecore` on a tiny .npz: results numpy can check, and clean errors.
+
+The CLI runs in this process (`aecore.cli.main`, see conftest.run_cli): a subprocess per call paid a ~2 s
+torch import each. A few true `python -m aecore` runs in fresh processes are marked slow.
+"""
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import signal
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from aecore.checkpoint import load_run, save_run
+from aecore.cli import build_parser
+from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import encode_all, evaluate
-from conftest import make_images, trained_run
+from conftest import CliResult, ROOT, module_env, run_cli as cli, run_module, trained_run, write_bars
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "tests" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def env() -> dict:
-    e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(REPO), e.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    # one torch thread: these models are tiny, and on a busy 2-core machine two threads made them ~20x slower
-    e["OMP_NUM_THREADS"] = "1"
-    return e
-
-
-def cli(*args, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aecore", *map(str, args)], cwd=cwd, env=env(),
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def assert_user_error(result: subprocess.CompletedProcess, message: str, code: int = 2) -> None:
+def assert_user_error(result: CliResult | subprocess.CompletedProcess, message: str, code: int = 2) -> None:
     assert result.returncode == code, result.stderr
     assert "error:" in result.stderr and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-
-
-def write_bars(path: Path, n: int = 200, size: int = 8, labels: bool = True) -> Path:
-    data = make_images(n=n, size=size)
-    x = torch.cat([data.x_train, data.x_test])[:, 0].numpy()         # (N, size, size) in [0, 1]
-    arrays = {"x": x, "y": torch.cat([data.y_train, data.y_test]).numpy()} if labels else {"x": x}
-    np.savez(path, **arrays)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +50,12 @@ def data(work):
     return load_dataset(str(work / "tiny.npz"))
 
 
+def test_train_flags_default_to_the_configs():
+    args = build_parser().parse_args(["train", "--dataset", "d", "--variant", "vae", "--out", "o"])
+    t = TrainConfig()
+    assert (args.epochs, args.batch_size, args.lr, args.seed, args.device) == (t.epochs, t.batch_size, t.lr, t.seed, t.device)
+
+
 def test_train_writes_a_run_folder(work, data):
     cfg = json.loads((work / "run" / "config.json").read_text())
     assert cfg["variant"] == "cvae" and cfg["model"]["latent_dim"] == 3 and cfg["model"]["hidden"] == [64]
@@ -82,7 +69,7 @@ def test_eval_prints_one_json_object_with_the_metrics(work, data):
     result = cli("eval", "run", cwd=work)   # the dataset defaults to the run's own
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
-    assert set(metrics) == {"dataset", "n", "mse", "psnr", "bce", "elbo", "kl"}
+    assert set(metrics) == {"dataset", "n", "data", "mse", "psnr", "bce", "elbo", "kl"}
     assert metrics["dataset"] == "tiny.npz" and metrics["n"] == len(data.x_test)
     expected = evaluate(load_run(work / "run").model, data.x_test, data.y_test)
     for key, value in expected.items():
@@ -95,7 +82,7 @@ def test_eval_of_a_deterministic_model_has_no_elbo(tmp_path):
     save_run(run, tmp_path / "run")
     result = cli("eval", "run", "--dataset", "bars.npz", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"dataset", "n", "mse", "psnr", "bce"}
+    assert set(json.loads(result.stdout)) == {"dataset", "n", "data", "mse", "psnr", "bce"}
 
 
 def test_encode_writes_the_codes(work, data):
@@ -136,8 +123,11 @@ def test_datasets_lists_the_builtins(tmp_path):
     assert table.returncode == 0 and "will use" in table.stdout and "mnist" in table.stdout
 
 
+@pytest.mark.slow
 def test_bench_prints_a_table_then_json(tmp_path):
-    result = cli("bench", "--quick", "--steps", "2", "--repeats", "1", "--cases", "vae", cwd=tmp_path, timeout=300)
+    """A benchmark (a matmul peak, 60k samples), so in a fresh process and marked slow."""
+    result = run_module("bench", "--quick", "--steps", "2", "--repeats", "1", "--cases", "vae", cwd=tmp_path,
+                        timeout=300)
     assert result.returncode == 0, result.stderr
     *table, last = result.stdout.strip().splitlines()
     report = json.loads(last)
@@ -147,8 +137,9 @@ def test_bench_prints_a_table_then_json(tmp_path):
     assert any(line.startswith("vae ") for line in table)
 
 
+@pytest.mark.slow
 def test_application_subcommands_run_from_python_m_aecore(work):
-    result = cli("anomaly", "--dataset", "tiny.npz", "--normal", "0", "--latent-dim", "2", "--epochs", "1", "--json",
+    result = run_module("anomaly", "--dataset", "tiny.npz", "--normal", "0", "--latent-dim", "2", "--epochs", "1", "--json",
                  cwd=work)
     assert result.returncode == 0, result.stderr
     aucs = json.loads(result.stdout)["roc_auc"]
@@ -164,11 +155,12 @@ def test_a_diverging_run_saves_good_weights_and_exits_1(work):
     assert run.step >= 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_what_it_has(tmp_path):
     write_bars(tmp_path / "tiny.npz")
     proc = subprocess.Popen([sys.executable, "-m", "aecore", "train", "--dataset", "tiny.npz", "--variant", "vanilla",
                              "--epochs", "100000", "--batch-size", "32", "--out", "run"],
-                            cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=tmp_path, env=module_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seen, started = bytearray(), threading.Event()
 
     def watch():   # tqdm redraws with \r, so read bytes, not lines
@@ -228,21 +220,15 @@ BAD_INPUTS = {
 }
 
 
-def cli_many(jobs: dict[str, tuple], cwd: Path) -> dict[str, subprocess.CompletedProcess]:
-    """Run many CLI calls three at a time: each is mostly a torch import (~2 s of CPU), so overlapping
-    them cuts the wall time of this file roughly in half on 2 cores."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(zip(jobs, pool.map(lambda args: cli(*args, cwd=cwd), jobs.values())))
-
-
-@pytest.fixture(scope="module")
-def bad_results(other_files):
-    return cli_many({case: args for case, (args, _) in BAD_INPUTS.items()}, other_files)
-
-
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
-def test_bad_input_exits_2_with_a_message(bad_results, case):
-    assert_user_error(bad_results[case], BAD_INPUTS[case][1])
+def test_bad_input_exits_2_with_a_message(other_files, case):
+    assert_user_error(cli(*BAD_INPUTS[case][0], cwd=other_files), BAD_INPUTS[case][1])
+
+
+@pytest.mark.slow
+def test_a_bad_input_exits_2_from_python_m_aecore(other_files):
+    """The same through a real process: the exit code and message reach the shell, and no traceback."""
+    assert_user_error(run_module(*BAD_INPUTS["broken config"][0], cwd=other_files), BAD_INPUTS["broken config"][1])
 
 
 def test_a_conditional_vae_needs_a_label(work):
@@ -254,15 +240,9 @@ def test_a_conditional_vae_needs_a_label(work):
 EXPECTED = json.loads((CORPUS / "EXPECTED.json").read_text()) if (CORPUS / "EXPECTED.json").exists() else {}
 
 
-@pytest.fixture(scope="module")
-def corpus_results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """Every corpus file through `train`, in one batch of concurrent processes."""
-    out = tmp_path_factory.mktemp("corpus")
-    return cli_many({name: ("train", "--dataset", CORPUS / name, "--variant", "vanilla", "--epochs", "1",
-                            "--out", out / name) for name in EXPECTED}, out)
-
-
 @pytest.mark.skipif(not EXPECTED, reason="tests/corpus/EXPECTED.json is absent")
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_corpus_file_is_refused_with_its_message(corpus_results, name):
-    assert_user_error(corpus_results[name], EXPECTED[name])
+def test_corpus_file_is_refused_with_its_message(tmp_path, name):
+    result = cli("train", "--dataset", CORPUS / name, "--variant", "vanilla", "--epochs", "1",
+                 "--out", tmp_path / name, cwd=tmp_path)
+    assert_user_error(result, EXPECTED[name])

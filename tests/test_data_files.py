@@ -72,7 +72,9 @@ def test_corpus_file_gives_its_expected_error(name):
 
 def test_corpus_files_are_small_and_all_listed():
     bad = {p.name for p in CORPUS.iterdir()} - {"EXPECTED.json", "make_corpus.py", "good.csv", "good.npz", "__pycache__",
-                                                 "checkpoints"}   # the bad-checkpoint corpus: its own EXPECTED.json
+                                                 "recompressed.csv.gz",
+                                                 "checkpoints",   # the bad-checkpoint corpus: its own EXPECTED.json
+                                                 "runs"}          # runs whose data is gone: likewise
     assert bad == set(EXPECTED)
     assert all(p.stat().st_size < 64_000 for p in CORPUS.iterdir())
 
@@ -85,6 +87,15 @@ def test_good_csv():
     assert torch.allclose(ds.x_train.std(0, unbiased=False), torch.ones(6), atol=1e-4)
     assert ds.value_range == (float(torch.cat([ds.x_train, ds.x_test]).min()), float(torch.cat([ds.x_train, ds.x_test]).max()))
     assert ds.name == ds.title == "good.csv" and ds.source == "file:good.csv"
+
+
+def test_a_recompressed_gz_loads_as_its_content():
+    """Other .gz bytes (level, name and timestamp in the header) around the same CSV: the same data."""
+    good = load_file((CORPUS / "good.csv").read_bytes(), "good.csv", LIMITS)
+    again = load_dataset(str(CORPUS / "recompressed.csv.gz"), limits=LIMITS)
+    assert gzip.compress((CORPUS / "good.csv").read_bytes()) != (CORPUS / "recompressed.csv.gz").read_bytes()
+    assert torch.equal(again.x_test, good.x_test) and torch.equal(again.y_test, good.y_test)
+    assert again.provenance.test_digest == good.provenance.test_digest
 
 
 def test_good_npz_keeps_its_own_test_split():

@@ -1,8 +1,6 @@
 """Background jobs on tiny data: start/poll/stop/resume, the queue, divergence, the heartbeat, previews."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from contextlib import nullcontext
 
@@ -200,26 +198,6 @@ def test_lock_for_holds_the_model_between_steps(pool):
     job.stop()
 
 
-def test_resumable_needs_same_model_data_and_batches():
-    run, data = tiny_run(epochs=3)
-    model, train = variant_config("vanilla", latent_dim=2), TrainConfig(epochs=3, batch_size=32, lr=3e-3)
-    assert jobs.resumable(run, data, model, train)
-    assert jobs.resumable(run, data, model, TrainConfig(epochs=3, batch_size=32, lr=1e-4))   # new lr is fine
-    assert not jobs.resumable(run, data, variant_config("vanilla", latent_dim=3), train)
-    assert not jobs.resumable(run, data, model, TrainConfig(epochs=3, batch_size=64, lr=3e-3))
-    assert not jobs.resumable(run, make_sequences(), model, train)
-    run.epoch = 3
-    assert not jobs.resumable(run, data, model, train)   # finished
-    assert jobs.resumable(run, data, model, TrainConfig(epochs=5, batch_size=32, lr=3e-3))   # more epochs
-
-
-def test_prepare_resume_sets_lr_and_epochs():
-    run, _ = tiny_run(epochs=3)
-    jobs.prepare_resume(run, TrainConfig(epochs=7, batch_size=32, lr=1e-4))
-    assert run.train_config.epochs == 7 and run.train_config.lr == 1e-4
-    assert all(g["lr"] == 1e-4 for g in run.optimizer.param_groups)
-
-
 def test_max_jobs_from_environment(monkeypatch):
     monkeypatch.setenv("AECORE_MAX_JOBS", "3")
     assert jobs.JobPool().max_jobs == 3
@@ -244,11 +222,6 @@ def test_loss_curve_is_light_and_splits_vae_parts():
     assert {"train loss", "train reconstruction", "train KL", "test loss", "test KL"} <= set(names)
     assert max(len(t.x) for t in fig.data) <= plots.MAX_POINTS
     assert len(plots.loss_curve([], [], False).data) == 0
-
-
-def test_engine_modules_do_not_import_streamlit():
-    code = "import sys, aecore.jobs, aecore.plots; assert 'streamlit' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_wait_first_step(pool):

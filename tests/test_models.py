@@ -209,3 +209,23 @@ def test_cvae_generates_the_class_it_is_asked_for():
     a = model.sample(16, torch.zeros(16, dtype=torch.long), same_z[0])
     b = model.sample(16, torch.ones(16, dtype=torch.long), same_z[1])
     assert (a - b).abs().mean() > 0.05   # same codes, different class: different images
+
+
+# --- what training asks of a model: its stages and its noise ------------------------------------------------
+def test_stages_are_layer_wise_pretraining_then_the_whole_model():
+    stacked, _ = model_for("stacked")   # hidden (256, 128): 3 layer pairs
+    assert [(s.name, s.epochs) for s in stacked.stages(2)] == [
+        ("pretrain 1/3", 1), ("pretrain 2/3", 1), ("pretrain 3/3", 1), ("train", 2)]
+    assert stacked.stages(2)[0] is stacked.stages(5)[0]   # built once: a stage's optimizer outlives a stop
+    assert [s.name for s in model_for("vanilla")[0].stages(3)] == ["train"]
+
+
+def test_seed_noise_replays_the_same_corruption_and_samples():
+    for variant in ("denoising", "vae"):
+        model, data = model_for(variant)
+        x = data.x_train[:16]
+        model.train()
+        model.seed_noise(7)
+        a = model.loss(x)["loss"]
+        model.seed_noise(7)
+        assert model.loss(x)["loss"] == a

@@ -3,27 +3,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import torch
-from conftest import trained_run
+from conftest import one_thread, trained_run
 from streamlit.testing.v1 import AppTest
 
 from aecore.checkpoint import load_run_bytes, run_zip, save_run
-
-@contextmanager
-def one_thread():
-    """Tiny models train in the main thread with one torch thread: two OpenMP threads on a busy 2-core
-    machine make each tiny step 10-40x slower (measured), one costs nothing."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "models.py")
 

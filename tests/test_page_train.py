@@ -7,8 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_images, trained_run
-from test_page_models import one_thread
+from conftest import make_images, one_thread, trained_run
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
@@ -24,7 +23,7 @@ APP, PAGE = str(ROOT / "app.py"), str(ROOT / "pages" / "train.py")
 def stop_jobs_after(monkeypatch):
     """Each test gets its own default pool (2 slots), and nothing keeps training after it."""
     pool = jobs.JobPool(2)
-    monkeypatch.setattr(jobs, "_POOL", pool)
+    monkeypatch.setattr(jobs.pool, "_POOL", pool)
     yield pool
     for job in pool._running + pool._queue:
         job.stop()
@@ -177,8 +176,8 @@ def test_divergence_is_shown_as_an_error():
 
 @pytest.mark.slow
 def test_queue_position_is_shown(monkeypatch):
-    monkeypatch.setattr(jobs, "_POOL", jobs.JobPool(1))   # the fixture's teardown still sees the 2-slot pool
-    pool = jobs._POOL
+    monkeypatch.setattr(jobs.pool, "_POOL", jobs.JobPool(1))   # the fixture's teardown still sees the 2-slot pool
+    pool = jobs.pool._POOL
     data = make_images()
     blocker = jobs.start(new_run(data, variant_config("vanilla"), TrainConfig(epochs=500, batch_size=16)), data)
     try:

@@ -1,27 +1,26 @@
 """Every bad checkpoint through `python -m aecore eval` (and `sample`): exit code 2, the message on stderr,
-no traceback. As a zip given directly and, for the zips, unpacked into a run folder. The data corpus through
+no traceback. As a zip given directly and, for the zips, unpacked into a run folder. Runs whose training data is
+gone (tests/corpus/runs) are refused the same way, never evaluated on other data. The data corpus through
 `train --dataset FILE` is tests/test_cli.py's; this file covers the checkpoints.
 
-The subprocess tests are slow (a torch import each); `test_every_checkpoint_in_process` runs the same
-calls through `aecore.cli.main` in a second or two for the quick loop.
+The calls run in this process (`aecore.cli.main`, see conftest.run_cli); one runs `python -m aecore` in a
+fresh process, marked slow (a torch import).
 """
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from aecore import cli
+from conftest import ROOT, CliResult, run_cli, run_module
 
-ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "tests" / "corpus" / "checkpoints"
 EXPECTED = json.loads((CHECKPOINTS / "EXPECTED.json").read_text())
+RUNS = ROOT / "tests" / "corpus" / "runs"   # good runs whose training data cannot be found again
+RUNS_EXPECTED = json.loads((RUNS / "EXPECTED.json").read_text())
 # Unpacked into a folder, a file keeps its message unless the zip itself was the problem.
 FOLDER_EXPECTED = {
     **{n: m for n, m in EXPECTED.items() if n.endswith(".zip") and n != "corrupt_member.zip"},   # (only a zip has a CRC)
@@ -31,27 +30,15 @@ FOLDER_EXPECTED = {
 }
 
 
-def env() -> dict:
-    e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(ROOT), e.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    e["OMP_NUM_THREADS"] = "1"
-    return e
-
-
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aecore", *args], cwd=cwd, env=env(), capture_output=True,
-                          text=True, timeout=180)
-
-
-def unpack_raw(name: str, into: Path) -> Path:
+def unpack_raw(name: str, into: Path, corpus: Path = CHECKPOINTS) -> Path:
     """A run folder holding the zip's small members, copied without the CRC check so a corrupted member
     arrives corrupted (the bomb's member stays packed); for a file that is no zip, its bytes as the weights."""
     folder = into / name.removesuffix(".zip")
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        zf = zipfile.ZipFile(CHECKPOINTS / name)
+        zf = zipfile.ZipFile(corpus / name)
     except zipfile.BadZipFile:
-        (folder / "model.safetensors").write_bytes((CHECKPOINTS / name).read_bytes())
+        (folder / "model.safetensors").write_bytes((corpus / name).read_bytes())
         return folder
     with zf:
         for info in zf.infolist():
@@ -67,8 +54,8 @@ def unpack_raw(name: str, into: Path) -> Path:
     return folder
 
 
-def assert_refused(result: subprocess.CompletedProcess | tuple[int, str], message: str) -> None:
-    code, stderr = (result.returncode, result.stderr) if hasattr(result, "returncode") else result
+def assert_refused(result: CliResult | subprocess.CompletedProcess, message: str) -> None:
+    code, stderr = result.returncode, result.stderr
     assert code == 2, stderr
     assert stderr.startswith("error: ") and message in stderr, stderr
     assert "Traceback" not in stderr
@@ -82,40 +69,36 @@ def folders(tmp_path_factory) -> Path:
     return root
 
 
-def test_every_checkpoint_in_process(capsys, folders):
-    """`aecore.cli.main` on each file and folder: returns 2 with the message, raises nothing."""
-    for name, message in EXPECTED.items():
-        code = cli.main(["eval", str(CHECKPOINTS / name), "--device", "cpu"])
-        assert_refused((code, capsys.readouterr().err), message)
-    for name, message in FOLDER_EXPECTED.items():
-        code = cli.main(["eval", str(folders / name.removesuffix(".zip")), "--device", "cpu"])
-        assert_refused((code, capsys.readouterr().err), message)
-
-
-@pytest.fixture(scope="module")
-def eval_results(folders) -> dict[str, subprocess.CompletedProcess]:
-    """`eval FILE` and `eval FOLDER` for every case, three processes at a time (each is mostly a torch import)."""
-    calls = {f"file:{n}": ["eval", str(CHECKPOINTS / n)] for n in EXPECTED}
-    calls |= {f"folder:{n}": ["eval", str(folders / n.removesuffix(".zip"))] for n in FOLDER_EXPECTED}
-    calls |= {f"sample:{n}": ["sample", str(CHECKPOINTS / n), "--out", "s.npy"] for n in ("pickled.pt", "bomb.zip")}
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(zip(calls, pool.map(lambda args: run_cli(args, folders), calls.values())))
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_eval_refuses_a_bad_checkpoint_file(eval_results, name):
-    assert_refused(eval_results[f"file:{name}"], EXPECTED[name])
+def test_eval_refuses_a_bad_checkpoint_file(name):
+    assert_refused(run_cli("eval", CHECKPOINTS / name), EXPECTED[name])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FOLDER_EXPECTED))
-def test_eval_refuses_a_bad_run_folder(eval_results, name):
-    assert_refused(eval_results[f"folder:{name}"], FOLDER_EXPECTED[name])
+def test_eval_refuses_a_bad_run_folder(folders, name):
+    assert_refused(run_cli("eval", folders / name.removesuffix(".zip")), FOLDER_EXPECTED[name])
+
+
+@pytest.mark.parametrize("name", ["pickled.pt", "bomb.zip"])
+def test_sample_refuses_a_bad_checkpoint(folders, name):
+    assert_refused(run_cli("sample", CHECKPOINTS / name, "--out", "s.npy", cwd=folders), EXPECTED[name])
+    assert not (folders / "s.npy").exists()
+
+
+@pytest.mark.parametrize("name", sorted(RUNS_EXPECTED))
+def test_a_run_whose_data_is_gone_is_refused_and_nothing_is_written(tmp_path, name):
+    """Never other data under the same name: eval, encode and reconstruct exit 2 with one line, and write nothing."""
+    folder = unpack_raw(name, tmp_path, RUNS)
+    for run in (RUNS / name, folder):
+        assert_refused(run_cli("eval", run, cwd=tmp_path), RUNS_EXPECTED[name])
+        assert_refused(run_cli("encode", run, "--out", "codes.npy", cwd=tmp_path), RUNS_EXPECTED[name])
+        result = run_cli("reconstruct", run, "--out", "r.npy", cwd=tmp_path)
+        assert_refused(result, RUNS_EXPECTED[name])
+        assert result.stderr.count("\n") == 1 and "pass --dataset" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["pickled.pt", "bomb.zip"])
-def test_sample_refuses_a_bad_checkpoint(eval_results, folders, name):
-    assert_refused(eval_results[f"sample:{name}"], EXPECTED[name])
-    assert not (folders / "s.npy").exists()
+def test_python_m_aecore_refuses_a_bad_checkpoint(folders):
+    """One through a real process: exit code 2 and the message reach the shell, with no traceback."""
+    assert_refused(run_module("eval", CHECKPOINTS / "pickled.pt", cwd=folders), EXPECTED["pickled.pt"])

@@ -47,7 +47,7 @@ def test_100_train_stop_reset_cycles_do_not_grow_memory(monkeypatch):
     """MNIST-sized models (a VAE 784-400-20 and its Adam state is 5 MB): a leak of one per cycle would show."""
     if SHARED_DATASETS.exists():
         monkeypatch.setenv("AECORE_DATA_DIR", str(SHARED_DATASETS))   # full MNIST; else the embedded 5k digits
-    monkeypatch.setattr(jobs, "_POOL", jobs.JobPool(2))
+    monkeypatch.setattr(jobs.pool, "_POOL", jobs.JobPool(2))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(dataset="mnist", variant="vae", latent_dim="20", epochs="200")
     at.run()

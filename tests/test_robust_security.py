@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import trained_run
+from conftest import sidebar, trained_run, upload_data
 from streamlit.testing.v1 import AppTest
 
 from aecore import cli
@@ -169,7 +169,6 @@ def test_an_upload_name_is_never_used_as_a_path(name, tmp_path, monkeypatch, fil
 def test_the_pages_show_only_the_base_name(name, tmp_path, monkeypatch):
     """The sidebar handler (app.py's own, see test_robust_uploads) with a path-like name: loaded, named by
     its last part, and nothing written."""
-    from test_robust_uploads import sidebar, upload_data
     monkeypatch.chdir(tmp_path)
     at = upload_data(sidebar(), name, (CORPUS / "good.csv").read_bytes())
     assert not at.exception and not at.sidebar.error

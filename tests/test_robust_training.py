@@ -18,7 +18,7 @@ import torch
 from conftest import make_images, make_sequences
 from streamlit.testing.v1 import AppTest
 
-from aecore import jobs
+from aecore import jobs, resume
 from aecore.checkpoint import load_run_bytes, run_zip
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
@@ -34,7 +34,7 @@ LATENT, GENERATE = str(ROOT / "pages" / "latent.py"), str(ROOT / "pages" / "gene
 def own_pool(monkeypatch):
     """Each test gets a fresh default pool (2 slots), and nothing keeps training after it."""
     pool = jobs.JobPool(2)
-    monkeypatch.setattr(jobs, "_POOL", pool)
+    monkeypatch.setattr(jobs.pool, "_POOL", pool)
     yield pool
     for job in pool._running + pool._queue:
         job.stop()
@@ -107,14 +107,14 @@ def test_lr_10_on_the_train_page_stops_with_a_message_and_keeps_the_last_good_we
 
 def test_after_a_divergence_a_smaller_learning_rate_resumes_the_same_model():
     """The page offers Resume after a divergence; resuming (what its button does, with the sidebar's new
-    learning rate: jobs.prepare_resume + jobs.start) continues the same model to the end."""
+    learning rate: resume.prepare_resume + jobs.start) continues the same model to the end."""
     at = app(variant="vae", lr=10.0, epochs=3, batch_size=32)
     at.button(key="train_go").click().run()
     rerun_until(at, lambda a: not a.session_state["job"].active)
     at.run()   # the job may have ended after the last run drew the page: draw it once more, as the page does
     run, data = at.session_state["run"], at.session_state["upload_data"]
     assert not at.button(key="train_resume").disabled
-    jobs.prepare_resume(run, replace(run.train_config, lr=1e-3))
+    resume.prepare_resume(run, replace(run.train_config, lr=1e-3))
     job = jobs.start(run, data)
     assert job.wait(60) and job.poll().status == "done" and run.done
     assert all(torch.isfinite(p).all() for p in run.model.parameters())
@@ -190,7 +190,7 @@ def test_a_run_stopped_mid_epoch_saves_reloads_and_resumes(stopped_mid_epoch):
     assert same(weights(loaded.model), weights(run.model))
     assert (loaded.step, loaded.epoch, loaded.batch) == (run.step, run.epoch, run.batch)
     assert len(loaded.history) == len(run.history)
-    jobs.prepare_resume(loaded, replace(loaded.train_config, epochs=loaded.epoch + 1))
+    resume.prepare_resume(loaded, replace(loaded.train_config, epochs=loaded.epoch + 1))
     job = jobs.start(loaded, data)
     assert job.wait(60) and job.poll().status == "done"
     assert loaded.batch == 0 and loaded.step > run.step   # it finished the interrupted epoch
@@ -322,7 +322,7 @@ def test_two_sessions_train_their_own_models_through_one_pool(own_pool):
 
 def test_the_pool_size_comes_from_the_environment_and_the_rest_queue(monkeypatch):
     monkeypatch.setenv("AECORE_MAX_JOBS", "1")
-    monkeypatch.setattr(jobs, "_POOL", None)   # the server's pool is created on first use, from the environment
+    monkeypatch.setattr(jobs.pool, "_POOL", None)   # the server's pool is created on first use, from the environment
     sessions = [app(variant="vanilla", **long_training()) for _ in range(3)]
     for at in sessions:
         at.button(key="train_go").click().run()

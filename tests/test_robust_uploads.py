@@ -9,7 +9,6 @@ through app.py itself after the first run.
 """
 from __future__ import annotations
 
-import ast
 import io
 import json
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import trained_run
+from conftest import sidebar, trained_run, upload_data, upload_handler_script
 from streamlit.testing.v1 import AppTest
 
 from aecore.checkpoint import run_zip
@@ -60,29 +59,6 @@ def assert_untouched(at: AppTest, run, before: dict[str, torch.Tensor]) -> None:
 
 
 # --- the sidebar's data upload ------------------------------------------------------------------------------
-def upload_handler_script() -> str:
-    """app.py's imports and its `upload_ui` function, verbatim, then a call to it and the model banner."""
-    source = (ROOT / "app.py").read_text()
-    tree = ast.parse(source)
-    imports = [ast.get_source_segment(source, n) for n in tree.body
-               if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", None) != "__future__"]
-    handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upload_ui")
-    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", *imports,
-                      ast.get_source_segment(source, handler), "upload_ui()", "ui.model_banner()"])
-
-
-def sidebar(run=None) -> AppTest:
-    at = AppTest.from_string(upload_handler_script(), default_timeout=30)
-    if run is not None:
-        at.session_state["run"] = run
-    return at.run()
-
-
-def upload_data(at: AppTest, name: str, blob: bytes) -> AppTest:
-    at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
-    return at.run()
-
-
 def accepted(at: AppTest, key: str, name: str) -> tuple[str, bool]:
     """The name to upload a file under: its own when the uploader accepts its extension, else the name with
     the uploader's first type appended (the browser refuses the original before any bytes are sent)."""

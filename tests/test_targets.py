@@ -18,9 +18,9 @@ import torch
 
 from aecore.apps import anomaly, denoise
 from aecore.apps.baselines import fit_pca, median_filter
-from aecore.apps.training import ModelSpec, train_all
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
+from aecore.jobs import ModelSpec, train_all
 from conftest import shared_dataset
 
 pytestmark = pytest.mark.slow

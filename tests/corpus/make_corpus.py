@@ -5,6 +5,7 @@ The files are committed too, so page and CLI tests can use them without running 
 """
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import pickle
@@ -16,6 +17,7 @@ from PIL import Image
 
 HERE = Path(__file__).parent
 DATE = (2024, 1, 1, 0, 0, 0)  # fixed zip timestamps keep the files byte-identical across runs
+DATE_S = 1704067200           # the same moment in seconds, for gzip headers
 
 # Each bad file -> a substring its DataError message must contain.
 EXPECTED = {
@@ -34,7 +36,10 @@ EXPECTED = {
     "bomb.zip": "zip bomb",
     "pickled.npy": "pickled data is not accepted",
     "model.pt": "convert the data to .npy",
+    "truncated.csv.gz": "is damaged: its gzip data is cut short",
+    "bitflip.csv.gz": "is damaged: its gzip data is invalid",
 }
+GOOD = ("good.csv", "good.npz", "recompressed.csv.gz")  # files that must load
 
 
 def csv_rows(n_rows: int, n_cols: int = 4, header: bool = True) -> list[list[str]]:
@@ -57,6 +62,24 @@ def write_zip(name: str, members: dict[str, bytes]) -> None:
     with zipfile.ZipFile(HERE / name, "w", zipfile.ZIP_DEFLATED) as zf:
         for member, data in members.items():
             zf.writestr(zipfile.ZipInfo(member, DATE), data)
+
+
+def write_gzips(content: bytes) -> None:
+    """The same content re-compressed (another level, name and timestamp: other .gz bytes), cut short, and with
+    one byte of its compressed stream flipped."""
+    (HERE / "recompressed.csv.gz").write_bytes(_gzip(content, level=1, mtime=DATE_S, filename=b"export.csv"))
+    packed = gzip.compress(content, 9, mtime=0)
+    (HERE / "truncated.csv.gz").write_bytes(packed[: len(packed) // 2])
+    flipped = bytearray(packed)
+    flipped[len(packed) // 2] ^= 0xFF
+    (HERE / "bitflip.csv.gz").write_bytes(bytes(flipped))
+
+
+def _gzip(content: bytes, level: int, mtime: int, filename: bytes) -> bytes:
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename.decode(), "wb", level, buf, mtime) as f:  # the FNAME field gzip.compress leaves out
+        f.write(content)
+    return buf.getvalue()
 
 
 def write_bomb(name: str, gib: int = 1) -> None:
@@ -106,6 +129,7 @@ def main() -> None:
     for i, row in enumerate(good[1:]):
         row.append("cat" if i % 2 else "dog")
     write_csv("good.csv", good)
+    write_gzips((HERE / "good.csv").read_bytes())
     np.savez(HERE / "good.npz",
              x=rng.integers(0, 256, (60, 8, 8), dtype=np.uint8), y=np.arange(60) % 3,
              x_test=rng.integers(0, 256, (15, 8, 8), dtype=np.uint8), y_test=np.arange(15) % 3)

@@ -32,15 +32,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its URL once /_stcore/health answers, stops it after."""
+def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None,
+                     script: str = "app.py") -> Iterator[str]:
+    """`streamlit run <script>` on a free port; yields its URL once /_stcore/health answers, stops it after."""
     port = port or free_port()
     log_path = log_path or ARTIFACTS / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         url = f"http://127.0.0.1:{port}"

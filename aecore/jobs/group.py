@@ -1,7 +1,7 @@
 """The models an application needs, trained together: in the foreground (CLI, tests) or as background jobs (pages).
 
 An application names its models with `ModelSpec`s (e.g. a denoising AE and a plain AE of the same size);
-`train_all` runs them to the end here, `start_all` queues them in aecore.jobs' shared pool and `progress`
+`train_all` runs them to the end here, `start_all` queues them in the shared job pool and `progress`
 sums their progress into one bar.
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Callable
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..train import Run, fit, new_run
+from .pool import start
+from .runtime import HEARTBEAT_S, Job
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,11 @@ class Group:
 
     specs: list[ModelSpec]
     runs: dict[str, Run]
-    jobs: dict = field(default_factory=dict)       # name -> aecore.jobs.Job
+    jobs: dict[str, Job] = field(default_factory=dict)
     params: dict = field(default_factory=dict)     # what the page needs to redraw results (noise, data key, ...)
 
     @classmethod
-    def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = 120.0,
+    def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = HEARTBEAT_S,
               pool=None) -> "Group":
         """Build a fresh run per spec and queue them all; returns at once."""
         runs = build_runs(specs)
@@ -88,15 +90,14 @@ def train_all(specs: list[ModelSpec], on_step: Callable[[str, float], None] | No
     return runs
 
 
-def start_all(runs: dict[str, Run], specs: list[ModelSpec], heartbeat_s: float | None = 120.0, pool=None) -> dict:
+def start_all(runs: dict[str, Run], specs: list[ModelSpec], heartbeat_s: float | None = HEARTBEAT_S,
+              pool=None) -> dict[str, Job]:
     """Queue every run in the shared job pool (at most a core's worth train at once); returns name -> Job."""
-    from .. import jobs   # imported here: only pages train in the background
-
     data = {s.name: s.data for s in specs}
-    return {name: jobs.start(run, data[name], pool=pool, heartbeat_s=heartbeat_s) for name, run in runs.items()}
+    return {name: start(run, data[name], pool=pool, heartbeat_s=heartbeat_s) for name, run in runs.items()}
 
 
-def progress(jobs_by_name: dict) -> GroupProgress:
+def progress(jobs_by_name: dict[str, Job]) -> GroupProgress:
     """One bar for a group of jobs (polling is also each job's heartbeat)."""
     polls = {name: job.poll(since=None) for name, job in jobs_by_name.items()}
     done = sum(min(p.epoch, p.total_epochs) for p in polls.values())

@@ -1,12 +1,10 @@
-"""Plotly figures for the application pages: plain rows or arrays in, a go.Figure out (no st.*)."""
+"""Figures for the application pages: plain rows or arrays in, a go.Figure out (no st.*)."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from ..latent_plots import PALETTE
-
-MARGIN = dict(l=10, r=10, t=30, b=10)
+from .style import MARGIN, PALETTE, REFERENCE, color, legend_below
 
 
 def _lines(rows: list[dict], x: str, y: str, by: str, x_title: str, y_title: str, log_x: bool = False,
@@ -16,9 +14,9 @@ def _lines(rows: list[dict], x: str, y: str, by: str, x_title: str, y_title: str
     for i, name in enumerate(dict.fromkeys(r[by] for r in rows)):
         pts = [r for r in rows if r[by] == name]
         fig.add_trace(go.Scatter(x=[r[x] for r in pts], y=[r[y] for r in pts], mode="lines+markers", name=str(name),
-                                 line=dict(color=PALETTE[i % len(PALETTE)], dash="dash" if name in dashed else "solid")))
+                                 line=dict(color=color(i), dash="dash" if name in dashed else "solid")))
     fig.update_layout(height=360, margin=MARGIN, xaxis_title=x_title, yaxis_title=y_title,
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=legend_below(-0.2))
     if log_x:
         fig.update_xaxes(type="log")
     return fig
@@ -38,7 +36,7 @@ def score_histogram(scores: np.ndarray, y: np.ndarray, label_names: tuple[str, .
     edges = np.histogram_bin_edges(scores, bins=60)
     for i, c in enumerate(np.unique(y)):
         name = label_names[c] if c < len(label_names) else str(c)
-        fig.add_trace(go.Histogram(x=scores[y == c], name=name, opacity=0.6, marker_color=PALETTE[i % len(PALETTE)],
+        fig.add_trace(go.Histogram(x=scores[y == c], name=name, opacity=0.6, marker_color=color(i),
                                    xbins=dict(start=edges[0], end=edges[-1], size=edges[1] - edges[0])))
     fig.add_vline(x=threshold, line=dict(color="black", dash="dash"), annotation_text="threshold")
     fig.update_layout(barmode="overlay", height=340, margin=MARGIN, xaxis_title=score_name, yaxis_title="test samples")
@@ -52,12 +50,12 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray]], aucs: dict[str, float]
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (0.5)", line=dict(color="#bbb", dash="dot")))
     for i, (name, (fpr, tpr)) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", name=f"{name} ({aucs[name]:.3f})",
-                                 line=dict(color=PALETTE[i % len(PALETTE)], dash="solid" if i == 0 else "dash")))
+                                 line=dict(color=color(i), dash="solid" if i == 0 else "dash")))
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
                                  marker=dict(color="black", size=10, symbol="x")))
     fig.update_layout(height=360, margin=MARGIN, xaxis_title="false positive rate (normal samples flagged)",
-                      yaxis_title="true positive rate (anomalies caught)", legend=dict(orientation="h", y=-0.25))
+                      yaxis_title="true positive rate (anomalies caught)", legend=legend_below(-0.25))
     return fig
 
 
@@ -76,9 +74,9 @@ def rate_distortion(rows: list[dict]) -> go.Figure:
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["bytes"])
         fig.add_trace(go.Scatter(x=[r["bytes"] for r in pts], y=[r["psnr"] for r in pts], mode="lines+markers+text",
                                  name=method, text=[r["format"] for r in pts], textposition="top center",
-                                 line=dict(color=PALETTE[i % len(PALETTE)], dash="dash" if method == "JPEG" else "solid")))
+                                 line=dict(color=color(i), dash="dash" if method == "JPEG" else "solid")))
     fig.update_layout(height=400, margin=MARGIN, xaxis_title="bytes per sample (log scale)",
-                      yaxis_title="PSNR (dB, higher is better)", legend=dict(orientation="h", y=-0.2))
+                      yaxis_title="PSNR (dB, higher is better)", legend=legend_below(-0.2))
     fig.update_xaxes(type="log")
     return fig
 
@@ -98,7 +96,7 @@ def impute_curve(rows: list[dict]) -> go.Figure:
     """Error on the hidden values after each fill iteration; iteration 0 is the mean fill."""
     fig = go.Figure(go.Scatter(x=[r["iteration"] for r in rows], y=[r["hidden_mse"] for r in rows],
                                mode="lines+markers", name="autoencoder", line=dict(color=PALETTE[0])))
-    fig.add_hline(y=rows[0]["hidden_mse"], line=dict(color="#888", dash="dash"), annotation_text="mean fill")
+    fig.add_hline(y=rows[0]["hidden_mse"], line=dict(color=REFERENCE, dash="dash"), annotation_text="mean fill")
     fig.update_layout(height=300, margin=MARGIN, xaxis_title="iteration (0 = mean fill)",
                       yaxis_title="MSE on hidden values", showlegend=False)
     fig.update_xaxes(dtick=1)

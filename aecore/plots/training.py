@@ -1,4 +1,4 @@
-"""Figures for the pages: flat functions that take plain data and return a plotly go.Figure (no st.*).
+"""Training figures: the loss curve and the preview of non-image reconstructions (plotly, no st.*).
 
 Figures are redrawn every second while a model trains, so they stay light: long histories are averaged
 into at most MAX_POINTS points per trace before they reach plotly.
@@ -10,12 +10,13 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from .train import Step
+from ..train import Step
+from .style import COLORS, LEGEND_ABOVE, MARGIN
 
 MAX_POINTS = 500       # per trace: a 1,000-px-wide chart cannot show more, and the JSON stays ~10 kB
 LOG_Y_RATIO = 20.0     # use a log axis when the plotted values span more than this factor
-COLORS = {"loss": "#1f77b4", "recon": "#2ca02c", "kl": "#d62728", "pretrain": "#7f7f7f"}
 PART_NAMES = {"loss": "loss", "recon": "reconstruction", "kl": "KL", "sparsity": "sparsity",
               "contractive": "contractive", "weight_decay": "weight decay"}
 
@@ -83,8 +84,7 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
                                legendgroup=part, opacity=0.5 if band else 1.0,
                                line=dict(color=COLORS[part], width=1, dash="dot"),
                                marker=dict(size=13 if band else 8, symbol="diamond")))
-    layout = dict(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="loss",
-                  legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    layout = dict(height=height, margin=MARGIN, uirevision="loss", legend=LEGEND_ABOVE,
                   xaxis=dict(title=dict(text="epoch")),
                   yaxis=dict(title=dict(text="loss per sample"), type="log" if _wants_log(plotted) else "linear"))
     if not traces:
@@ -104,8 +104,6 @@ def series_preview(values: Sequence[np.ndarray], rows: Sequence[str], max_sample
                    height: int = 260) -> go.Figure:
     """Sequences or vectors next to their reconstructions, one small panel per sample (the non-image
     counterpart of the reconstruction grid). `values` holds one (n, T[, F]) or (n, D) array per row."""
-    from plotly.subplots import make_subplots
-
     n = min(max_samples, len(values[0])) if len(values) else 0
     fig = make_subplots(rows=1, cols=max(n, 1), shared_yaxes=True, horizontal_spacing=0.02)
     styles = {"input": dict(color="#444", width=2), "corrupted": dict(color="#bbb", width=1),
@@ -116,6 +114,5 @@ def series_preview(values: Sequence[np.ndarray], rows: Sequence[str], max_sample
             y = y[:, 0] if y.ndim == 2 else y.reshape(-1)   # first feature of a multivariate sequence
             fig.add_trace(go.Scatter(y=y, mode="lines", name=name, legendgroup=name, showlegend=i == 0,
                                      line=styles.get(name, {})), row=1, col=i + 1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="series",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(height=height, margin=MARGIN, uirevision="series", legend=LEGEND_ABOVE)
     return fig

@@ -1,0 +1,21 @@
+"""Background training: `start(run, data) -> Job` returns at once; `Job.poll()` is a small, cheap snapshot.
+
+- runtime.py: a Job trains one Run in a thread (why a thread, the GIL, torch threads, warm-up, the heartbeat)
+- pool.py:    the one shared thing: a JobPool bounds how many jobs train at once; `start`, `lock_for`
+- protocol.py: what a page reads (Progress, Preview); preview.py renders the reconstruction preview
+- group.py:   an application's models trained together (ModelSpec, Group, train_all)
+
+Callers use the names below: `from aecore import jobs; job = jobs.start(run, data); job.poll()`.
+"""
+from .group import Group, GroupProgress, ModelSpec, build_runs, progress, start_all, train_all
+from .pool import JobPool, default_max_jobs, default_pool, lock_for, pool_of, start
+from .preview import PREVIEW_N, PREVIEW_SEED, make_preview, preview_for
+from .protocol import ACTIVE, STATUSES, Preview, Progress, format_seconds, progress_of
+from .runtime import (GIL_SWITCH_S, HEARTBEAT_S, PREVIEW_EVERY_S, Job, ModelLock, share_the_gil, threads_per_job,
+                      warm_up)
+
+__all__ = ["ACTIVE", "GIL_SWITCH_S", "HEARTBEAT_S", "PREVIEW_EVERY_S", "PREVIEW_N", "PREVIEW_SEED", "STATUSES",
+           "Group", "GroupProgress", "Job", "JobPool", "ModelLock", "ModelSpec", "Preview", "Progress",
+           "build_runs", "default_max_jobs", "default_pool", "format_seconds", "lock_for", "make_preview",
+           "pool_of", "preview_for", "progress", "progress_of", "share_the_gil", "start", "start_all",
+           "threads_per_job", "train_all", "warm_up"]

@@ -1,0 +1,93 @@
+"""The progress protocol: what a page reads about a training job, as small frozen snapshots.
+
+A Job's `poll` and `progress_of` (for a run that is not training) both answer with a Progress, so one piece
+of drawing code serves a live job and a loaded model alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..train import Run, Step
+
+STATUSES = ("queued", "running", "stopped", "done", "failed")
+ACTIVE = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Fixed test inputs and their reconstructions. For images, one uint8 grid (rows: inputs,
+    corrupted inputs for a denoiser, reconstructions); for sequences and vectors, the raw values."""
+
+    step: int                      # the training step it was computed at
+    rows: tuple[str, ...]          # what each grid row (or array) shows: ("input", "corrupted", "reconstruction")
+    grid: np.ndarray | None        # uint8 (H, W) or (H, W, 3), images only
+    values: tuple[np.ndarray, ...] = ()   # non-images: one (n, ...) float array per row
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a page needs to draw one frame of training. Small: the history is only what is new."""
+
+    status: str                    # one of STATUSES
+    queue_position: int            # 1 = next to start; 0 when not queued
+    step: int                      # steps done in all
+    epoch: float                   # epochs done, fractional
+    total_epochs: int
+    eta_s: float | None            # seconds left at the current throughput; None before the first step
+    samples_per_s: float | None
+    history: list[Step]            # run.history[since:history_end]
+    history_end: int               # pass this as `since` to the next poll
+    test_history: list[dict]       # one entry per epoch: small enough to send whole
+    error: str | None              # why it failed, or why it stopped on its own
+    preview: Preview | None
+    phase: str = "train"
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.epoch / max(self.total_epochs, 1))
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def test_loss(self) -> float | None:
+        return self.test_history[-1]["loss"] if self.test_history else None
+
+    @property
+    def summary(self) -> str:
+        """One line for a progress bar: where it is and how long is left."""
+        if self.status == "queued":
+            return f"Waiting for a free trainer (position {self.queue_position} in the queue)"
+        text = f"Epoch {min(self.epoch, self.total_epochs):.1f} of {self.total_epochs}"
+        if self.phase != "train":
+            text += f" ({self.phase})"
+        if self.samples_per_s:
+            text += f" · {self.samples_per_s:,.0f} samples/s"
+        if self.status == "running" and self.eta_s is not None:
+            text += f" · about {format_seconds(self.eta_s)} left"
+        elif self.status != "running":
+            text += f" · {self.status}"
+        return text
+
+
+def format_seconds(s: float) -> str:
+    """12 s, 3 min 05 s, 1 h 02 min."""
+    s = max(0, int(round(s)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def progress_of(run: Run, preview: Preview | None = None) -> Progress:
+    """The Progress of a run that is not training (e.g. loaded from a checkpoint), for the same drawing code."""
+    last = run.history[-1] if run.history else None
+    return Progress(status="done" if run.done else "stopped", queue_position=0, step=run.step,
+                    epoch=last.epoch if last else float(run.epoch), total_epochs=run.total_epochs, eta_s=None,
+                    samples_per_s=last.samples_per_s if last else None, history=list(run.history),
+                    history_end=len(run.history), test_history=list(run.test_history), error=None,
+                    preview=preview, phase="train")
