@@ -26,7 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aecore import umapx  # noqa: E402
-from aecore.atlas import image_atlas  # noqa: E402
+from aecore.atlas import FORMATS, image_atlas  # noqa: E402
 from aecore.codes import encode_dataset, split_inputs  # noqa: E402
 from aecore.config import ModelConfig, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
@@ -105,11 +105,11 @@ def compare(codes: np.ndarray, seed: int | None) -> dict:
 
 
 def atlas_costs(x: torch.Tensor) -> dict:
-    """Bytes and encode seconds of the 70,000-image sprite sheet, PNG and raw."""
+    """Bytes and encode seconds of the thumbnails of every image, in each format."""
     out = {}
-    for encoding in ("png", "raw"):
-        atlas, seconds, _ = timed(image_atlas, x, encoding=encoding)
-        out[f"atlas_{encoding}_bytes"], out[f"atlas_{encoding}_s"] = len(atlas.data), round(seconds, 2)
+    for fmt in FORMATS:
+        atlas, seconds, _ = timed(image_atlas, x, format=fmt)
+        out[f"atlas_{fmt}_bytes"], out[f"atlas_{fmt}_s"] = len(atlas.data), round(seconds, 2)
     return out
 
 
