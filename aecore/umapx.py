@@ -116,6 +116,19 @@ def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None 
     return np.asarray(coords, dtype=np.float32)
 
 
+def place(codes: np.ndarray, fit_codes: np.ndarray, embedding: np.ndarray, n_neighbors: int = 15) -> np.ndarray:
+    """Map positions (N, 2) of codes that were not in the fit: a weighted mean of the positions of their nearest
+    fitted codes, nearer ones weighing more (umap-learn's `transform` starts from such a mean, then refines it)."""
+    from sklearn.neighbors import NearestNeighbors   # imported here: only maps of a subsample need it
+
+    k = min(n_neighbors, len(fit_codes))
+    dist, idx = NearestNeighbors(n_neighbors=k).fit(fit_codes).kneighbors(np.asarray(codes, np.float32))
+    excess = dist - dist[:, :1]                           # umap's rho: the nearest neighbour counts fully
+    weights = np.exp(-excess / (excess.mean(1, keepdims=True) + 1e-12))
+    weights /= weights.sum(1, keepdims=True)
+    return np.einsum("nk,nkd->nd", weights, embedding[idx]).astype(np.float32)
+
+
 def warm_up_umap(background: bool = True) -> threading.Thread | None:
     """Compile umap's numba kernels (parallel and seeded paths) on a tiny fit, so no page waits for them.
 

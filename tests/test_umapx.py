@@ -60,3 +60,11 @@ def test_numba_cache_folder_set_before_umap_import(tmp_path):
 def test_numba_cache_keeps_a_folder_already_chosen(tmp_path, monkeypatch):
     monkeypatch.setenv(umapx.NUMBA_CACHE_ENV, str(tmp_path / "theirs"))
     assert umapx.configure_numba_cache(tmp_path / "ours") == tmp_path / "theirs"
+
+
+def test_place_takes_neighbours_positions():
+    fit_codes = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
+    embedding = fit_codes[:, :2] * 3
+    np.testing.assert_allclose(umapx.place(fit_codes[:4], fit_codes, embedding, n_neighbors=1), embedding[:4])
+    flat = np.tile([[1.0, -2.0]], (40, 1))
+    np.testing.assert_allclose(umapx.place(fit_codes[:3] + 0.1, fit_codes, flat), flat[:3], atol=1e-6)
