@@ -41,8 +41,9 @@ def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1) -> tu
 def principal_axes(x: np.ndarray) -> np.ndarray:
     """x centred and rotated onto its principal axes, widest first: the same distances between rows."""
     centred = x - x.mean(0)
-    _, _, vt = np.linalg.svd(centred[:: max(1, len(x) // 20_000)], full_matrices=True)  # a sample fixes the axes
-    return centred @ vt.T
+    sample = centred[:: max(1, len(x) // 20_000)].astype(np.float64)   # a sample is enough to fix the axes
+    _, vectors = np.linalg.eigh(sample.T @ sample)                     # (d, d): a full rotation even if N < d
+    return centred @ vectors[:, ::-1].astype(np.float32)
 
 
 def _self_first(idx: np.ndarray) -> np.ndarray:
