@@ -26,6 +26,9 @@ from aecore.train import fit, new_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+# The app keeps students' workspaces in a store (face.persist, aecore.store): the tests' go to a folder of their own,
+# never the user's cache. Set before any app runs, since the store is built once per process.
+os.environ.setdefault("AECORE_STORE_DIR", str(Path(__import__("tempfile").mkdtemp(prefix="latentlab-store-"))))
 DEAD_URL = "http://127.0.0.1:9/"  # the discard port: refused at once, so a stray download can never leave the machine
 
 
@@ -143,6 +146,26 @@ def one_thread():
         torch.set_num_threads(before)
 
 
+@pytest.fixture(scope="session")
+def embedded_mnist() -> Dataset:
+    """The 5k offline digits: what `mnist` is on a machine without the full files (whatever this one has)."""
+    from aecore.data import load_dataset
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("AECORE_DATA_DIR", raising=False)
+        data = load_dataset("mnist", allow_download=False, cache_dir=str(ROOT / "no-cache-here"))
+    assert data.title == "MNIST (5k offline subset)"
+    return data
+
+
+@pytest.fixture(scope="session")
+def full_mnist() -> Dataset:
+    """Full MNIST (60k / 10k) from the shared folder; the test is skipped without it."""
+    from aecore.data import load_dataset
+
+    return load_dataset("mnist", data_dir=str(shared_dataset("mnist").parent), allow_download=False)
+
+
 # --- the command line ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CliResult:
@@ -190,14 +213,9 @@ def run_module(*args, cwd: Path | str, timeout: float = 120) -> subprocess.Compl
 
 # --- the sidebar's data upload ---------------------------------------------------------------------------------
 def upload_handler_script() -> str:
-    """app.py's imports and its `upload_ui` function, verbatim, then a call to it and the model banner."""
-    source = (ROOT / "app.py").read_text()
-    tree = ast.parse(source)
-    imports = [ast.get_source_segment(source, n) for n in tree.body
-               if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", None) != "__future__"]
-    handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upload_ui")
-    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", *imports,
-                      ast.get_source_segment(source, handler), "upload_ui()", "ui.model_banner()"])
+    """The sidebar's upload handler (face.sidebar.upload_ui), then the model banner (what the page above it shows)."""
+    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", "from face.sidebar import upload_ui",
+                      "from face.widgets import model_banner", "upload_ui()", "model_banner()"])
 
 
 def sidebar(run=None):
@@ -205,8 +223,7 @@ def sidebar(run=None):
     from streamlit.testing.v1 import AppTest   # here, so tests that never draw a page never import streamlit
 
     at = AppTest.from_string(upload_handler_script(), default_timeout=30)
-    if run is not None:
-        at.session_state["run"] = run
+    seed_workspace(at, run)
     return at.run()
 
 
@@ -214,3 +231,16 @@ def upload_data(at, name: str, blob: bytes):
     """Upload `blob` as `name` through the sidebar's file uploader and rerun."""
     at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
     return at.run()
+
+
+# --- the Workspace: the one object pages take out of session state ----------------------------------------------
+def ws(at):
+    """The Workspace of an AppTest session."""
+    return at.session_state["workspace"]
+
+
+def seed_workspace(at, run=None, data=None, job=None):
+    """Give an AppTest session a Workspace before its first run: a model, its job, and `data` as the upload."""
+    from face.workspace import Upload, Workspace
+    at.session_state["workspace"] = workspace = Workspace(run=run, job=job, upload=Upload(data=data))
+    return workspace
