@@ -3,9 +3,9 @@
 A k-d tree over the codes rotated onto their principal axes (distances unchanged; the first axes then split the
 most spread, so the tree prunes more), queried in the tree's own order (neighbouring queries touch the same nodes).
 Measured on 70,000 16-d codes of a 2-epoch MNIST autoencoder, in CPU seconds on the busy 2-core machine: exact
-12 (24 without the rotation, 46 without the query order); eps=0.5 2.8 (recall 0.994); umap's NN-descent 5.3
-(recall 0.999) plus 35 s of numba compilation in a fresh process; blocked torch brute force 55-70 (the 70,000^2
-distances are memory-bound; selecting the k smallest costs more than the matmuls).
+12 (23 without the rotation; the tree order halved the query time of another model's codes); eps=0.5 2.8 (recall
+0.994); umap's NN-descent 5.3 (recall 0.999) plus 35 s of numba compilation in a fresh process; blocked torch brute
+force 55-70 (the 70,000^2 distances are memory-bound, and picking the k smallest costs more than the matmuls).
 """
 from __future__ import annotations
 
