@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import umapx
 from .pca import PCA
 
 METHODS = ("direct", "pca", "umap")
@@ -45,7 +46,8 @@ class Projector:
     fit_index_ : rows of the fitted codes the map saw; n_fit_ : how many.
     axis_labels_ : (x, y) axis titles, e.g. "PC1 (62% of variance)".
     pca_, mean_ (k,), components_ (2, k), explained_variance_ratio_ : method "pca".
-    umap_ (the fitted umap.UMAP), embedding_ (n_fit_, 2) : method "umap".
+    embedding_ (n_fit_, 2), fit_codes_ (n_fit_, k) : method "umap" (`aecore.umapx`; other codes are placed
+        among the fitted ones by `umapx.place`).
     """
 
     def __init__(self, method: str = "pca", max_fit: int = 5000, seed: int = 0, n_neighbors: int = 15,
@@ -86,10 +88,9 @@ class Projector:
         self.axis_labels_ = (f"PC1 ({var[0]:.0%} of variance)", f"PC2 ({var[1]:.0%} of variance)")
 
     def _fit_umap(self, codes: np.ndarray) -> None:
-        import umap   # imported here: it pulls in numba and takes seconds, and most views never need it
-        self.umap_ = umap.UMAP(n_components=2, n_neighbors=min(self.n_neighbors, len(codes) - 1),
-                               min_dist=self.min_dist, random_state=self.seed)
-        self.embedding_ = self.umap_.fit_transform(codes)
+        self.fit_codes_ = codes
+        self.embedding_ = umapx.umap_embed(codes, seed=self.seed, n_neighbors=self.n_neighbors,
+                                           min_dist=self.min_dist)
         self.axis_labels_ = ("UMAP 1", "UMAP 2")
 
     def transform(self, codes: np.ndarray) -> np.ndarray:
@@ -100,7 +101,7 @@ class Projector:
         if self.method_ == "pca":
             return self.pca_.transform(codes)
         if self.method_ == "umap":
-            return self.umap_.transform(codes).astype(np.float32)
+            return umapx.place(codes, self.fit_codes_, self.embedding_, self.n_neighbors)
         if self.n_features_in_ == 2:
             return codes
         return np.column_stack([codes[:, 0], np.zeros(len(codes), np.float32)])
