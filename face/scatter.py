@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from aecore import plots
+from aecore.plots.style import color
 from aecore.codes import MAX_POINTS, SplitCodes
 from aecore.data import Dataset
 from aecore.project import Projection
@@ -101,7 +101,7 @@ def atlas_draw_ui(view: AtlasView, data: Dataset, decoder, thumbs) -> dict | Non
     st.caption(caption(view, data))
     return atlas_ui(view.projection.coords, labels, names, thumbs=thumbs,
                     decoder=decoder if inverse is not None else None, inverse=inverse,
-                    colors=[plots.color(c) for c in range(len(names))] or None, key="latent_atlas")
+                    colors=[color(c) for c in range(len(names))] or None, key="latent_atlas")
 
 
 def positions(view: AtlasView, rows) -> np.ndarray:
