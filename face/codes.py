@@ -80,7 +80,7 @@ def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | s
                 st.session_state[f"latent_z{d}"] = round(float(start[d]), 2)
         code_ui(model, data, ranges, fp)
         return
-    dims = explore.rank_dims(kl, k, TOP_DIMS)
+    dims = sorted(explore.rank_dims(kl, k, TOP_DIMS))   # the most used, in their order: z1 above z2
     latent_sliders_ui(decoder, value=start, ranges=ranges, dims=dims, names=[dim_name(d, kl) for d in dims],
                       revision=f"{fp}:{pin[0] if pin else ''}", label_names=tuple(data.label_names),
                       key="latent_sliders")

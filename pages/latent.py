@@ -30,11 +30,13 @@ def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl, fp: str) -> None
     decoder = caches.browser_decoder(view.key[:3], model.model)
     thumbs = caches.thumbs(data_key(data), view.split, data)
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
-    picked_ui(model.model, data, view, pick)
+    picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
     pin = pick["pin"]
     code_panel_ui(model.model, data, decoder, view.points.codes, kl,
                   None if pin is None else (int(positions(view, [pin])[0]), pin), fp)
+    with picked:
+        picked_ui(model.model, data, view, pick)
 
 
 def page() -> None:

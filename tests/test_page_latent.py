@@ -130,7 +130,7 @@ def test_higher_dim_code_uses_pca(vae5):
     inverse = atlas(at)["inverse"]
     assert len(inverse["mean"]) == 5 and np.array(inverse["components"]).shape == (2, 5), "PCA decodes under the mouse"
     kl = explore.encode_split(run.model, data.x_test, data.y_test).kl
-    assert component(at, "latent_sliders")["dims"] == explore.rank_dims(kl, 5), "a slider per dimension, most used first"
+    assert component(at, "latent_sliders")["dims"] == sorted(explore.rank_dims(kl, 5)), "a slider per dimension"
     assert not at.slider, "no server sliders: the browser decodes"
 
 

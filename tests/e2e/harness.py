@@ -1,7 +1,7 @@
 """Drive the real app in a real browser: start `streamlit run app.py`, launch Debian's chromium through
 Playwright, and do what a person does (pick settings in the sidebar, press Train, open a page, move a slider).
 
-Shared by tests/e2e and scripts/bench_slider.py. Never runs `playwright install`: it uses /usr/bin/chromium.
+Shared by tests/e2e and the scripts/bench_*.py that drive a browser. Never runs `playwright install`: it uses /usr/bin/chromium.
 """
 from __future__ import annotations
 

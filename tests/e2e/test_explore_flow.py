@@ -77,9 +77,10 @@ def test_latent_space_atlas_hover_pin_and_lasso(trained):
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     ring = [(cx + 110 * c, cy + 90 * s) for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1))]
     drive.drag(page, ring)
-    page.get_by_text(re.compile(r"[\d,]+ selected")).wait_for(timeout=30_000)
+    heading = page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"[\d,]+ selected"))
+    heading.wait_for(timeout=30_000)
     harness.wait_idle(page)
-    text = page.get_by_text(re.compile(r"[\d,]+ selected")).inner_text()
+    text = heading.inner_text()
     assert int(re.search(r"([\d,]+) selected", text).group(1).replace(",", "")) > 1 and "%" in text, "count, label mix"
     assert page.get_by_test_id("stImage").filter(has_text="inputs, then their reconstruction").count() == 1
     harness.shot(page, "03b-latent-lasso")
