@@ -117,6 +117,22 @@ def test_the_split_toggle_draws_one_split(vae2):
     assert any("Pinned: **Test sample #0**" in m.value for m in at.markdown)
 
 
+def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypatch):
+    from aecore import codes as engine
+    from face import caches
+    monkeypatch.setattr(caches, "even_sample", lambda n: engine.even_sample(n, 100))   # MAX_POINTS, scaled down
+    caches._points.clear()
+    caches.thumbs.clear()
+    run, data = vae2
+    at = open_page(run, data)
+    assert not at.exception
+    assert len(coords(at)) == 100 and atlas(at)["thumbs"]["count"] == 100
+    n = len(data.x_train) + len(data.x_test)
+    assert any(f"100 of {n:,} samples (an even sample)" in c.value for c in at.caption)
+    caches._points.clear()
+    caches.thumbs.clear()
+
+
 @pytest.fixture(scope="module")
 def vae5():
     return trained_run("vae", latent_dim=5, epochs=1)
