@@ -183,18 +183,21 @@ def session_memory(data_dir: str) -> dict:
         first = browser.new_context(viewport=harness.VIEWPORT).new_page()
         harness.open_app(first, url)   # the Train page: the data is loaded (shared), numba warms up
         settle(pid)
-        rss = [rss_mb(pid)]
+        rss, drawn, hover = [rss_mb(pid)], [], None
         for lesson in LESSONS:
             page = browser.new_context(viewport=harness.VIEWPORT).new_page()
             harness.watch_messages(page)
             page.goto(f"{url}/?lesson={lesson}")
             frame = drive.wait_frame(page, 300_000)
             frame.wait_for_function("() => window.atlas.stats.thumbs === 70000", timeout=300_000)
+            drawn.append((drive.stats(frame)["firstDrawAt"] - page.evaluate("performance.timeOrigin")) / 1000)
             harness.wait_idle(page, 120_000)
             settle(pid)
             rss.append(rss_mb(pid))
+            hover = hover or drive.hover_latencies(page, frame, drive.spread_points(frame, 20))
     steps = [round(b - a) for a, b in zip(rss, rss[1:])]
-    return {"rss_mb": [round(r) for r in rss], "per_session_mb": steps, "max_session_mb": max(steps)}
+    return {"rss_mb": [round(r) for r in rss], "per_session_mb": steps, "max_session_mb": max(steps),
+            "app_drawn_s": [round(d, 2) for d in drawn], "app_hover_median_ms": round(hover["median_ms"], 1)}
 
 
 def main(argv: list[str] | None = None) -> dict:

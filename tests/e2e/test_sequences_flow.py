@@ -20,8 +20,8 @@ def test_sines_vae_latent_and_generate_draw_lines(browser, app_url):
 
         harness.open_section(page, "Latent space")
         frame = drive.wait_frame(page, 60_000)
-        frame.wait_for_function("() => window.atlas.stats.thumbs === 500", timeout=60_000)   # train + test
-        assert drive.stats(frame)["points"] == 500
+        frame.wait_for_function("() => window.atlas.stats.thumbs === 2500", timeout=60_000)   # train + test
+        assert drive.stats(frame)["points"] == 2500
         assert drive.hover_latencies(page, frame, drive.spread_points(frame, 3))["pictures"] == 3, "line plots"
         main = page.get_by_test_id("stMain")
         assert main.get_by_test_id("stImage").count() <= 1, "sequences are never drawn as images (the time-lapse is)"
