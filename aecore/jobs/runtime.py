@@ -31,7 +31,7 @@ from ..data.dataset import Dataset
 from ..timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
 from .preview import make_preview, preview_inputs
-from .protocol import ACTIVE, Preview, Progress, frames_of
+from .protocol import ACTIVE, Preview, Progress, frames_of, phase_at, phase_span
 
 if TYPE_CHECKING:
     from .pool import JobPool
@@ -132,6 +132,8 @@ class Job:
             tests, error, preview, frames = self._test_history, self._error, self._preview, self._frames
         position = self.pool.position(self) if status == "queued" else 0
         run = self.run
+        phase = last.phase if last else phase_at(run)
+        start, n = phase_span(run, phase)
         return Progress(
             status=status, queue_position=position,
             step=last.n if last else run.step,
@@ -141,7 +143,7 @@ class Job:
             samples_per_s=last.samples_per_s if last else None,
             history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
-            phase=last.phase if last else "train", frames=frames)
+            phase=phase, phase_start=start, phase_epochs=n, frames=frames)
 
     def stop(self) -> None:
         """Stop after the current step (or before starting, if queued). The model keeps what it learnt."""
