@@ -81,8 +81,8 @@ class Recorder:
     """Records `run.timelapse` while a job trains `run` on `data`: call `maybe_record` between steps and
     `finish` at the end. Starts a new time-lapse, or goes on with the run's own when it was resumed."""
 
-    def __init__(self, run, data: Dataset, frames: int = FRAMES, budget: float = BUDGET, clock=time.monotonic):
-        self.run, self.budget, self.clock = run, budget, clock
+    def __init__(self, run, data: Dataset, frames: int = FRAMES, budget: float | None = None, clock=time.monotonic):
+        self.run, self.budget, self.clock = run, BUDGET if budget is None else budget, clock
         tl = run.timelapse
         if tl is None or tl.n_test != len(data.x_test):
             index = probe_index(len(data.x_test))
