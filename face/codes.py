@@ -72,6 +72,8 @@ def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | s
     start = codes[pin[1]] if pin else ranges.mean(1)
     if isinstance(decoder, str):
         if k > 2:
+            st.caption(f"This model's decoder cannot run in your browser ({decoder}): the code sliders need it for "
+                       "codes of more than two numbers.")
             return
         fallback_note(decoder)
         if pin and st.session_state.get("latent_click") != pin[0]:   # once per pin: then the sliders are yours
