@@ -38,9 +38,13 @@ class AtlasView:
     split: str
 
 
+def split_sizes(data: Dataset) -> dict[str, int]:
+    return {"all": len(data.x_train) + len(data.x_test), "train": len(data.x_train), "test": len(data.x_test)}
+
+
 def split_ui(data: Dataset) -> str:
     """Which samples to draw: both splits (default), or one."""
-    n = {"all": len(data.x_train) + len(data.x_test), "train": len(data.x_train), "test": len(data.x_test)}
+    n = split_sizes(data)
     return st.radio("Samples", list(SPLITS), horizontal=True, key="latent_split",
                     format_func=lambda s: f"{SPLITS[s]} ({n[s]:,})",
                     help="Every sample the model has seen (training set) and has not (test set). If the test "
@@ -86,7 +90,7 @@ def umap_progress_ui(task: Task, n: int) -> None:
 
 def caption(view: AtlasView, data: Dataset) -> str:
     """How many points of how many samples, and the view's axes."""
-    n = {"all": len(data.x_train) + len(data.x_test), "train": len(data.x_train), "test": len(data.x_test)}[view.split]
+    n = split_sizes(data)[view.split]
     drawn = len(view.points)
     count = f"all {drawn:,} samples" if drawn == n else f"{drawn:,} of {n:,} samples (an even sample)"
     axes = " · ".join(a for a in view.projection.axis_labels if a)
