@@ -49,6 +49,19 @@ def draw_frame(pixels: np.ndarray, colours: np.ndarray, size: int, dot: int = 2,
     return image
 
 
+def frame_images(frames: list[np.ndarray], labels: np.ndarray | None = None, size: int = 320,
+                 captions: list[str] | None = None, dot: int = 2, margin: float = 0.05) -> list[Image.Image]:
+    """Palette images of 2-D frames (each (N, 2), the same N points) on one shared scale, coloured by label."""
+    if not frames or any(np.shape(f) != np.shape(frames[0]) or np.ndim(f) != 2 for f in frames):
+        raise ValueError("frames must be a non-empty list of (N, 2) arrays of the same shape")
+    n = len(frames[0])
+    colours = (np.full(n, UNLABELLED, np.uint8) if labels is None
+               else (FIRST_LABEL + np.asarray(labels) % len(PALETTE)).astype(np.uint8))
+    pixels = _pixels([np.asarray(f, np.float64)[:, :2] for f in frames], size, margin)
+    captions = captions or [""] * len(frames)
+    return [draw_frame(p, colours, size, dot, c) for p, c in zip(pixels, captions)]
+
+
 def frames_gif(frames: list[np.ndarray], labels: np.ndarray | None = None, size: int = 320,
                duration_ms: int = 200, captions: list[str] | None = None, dot: int = 2,
                margin: float = 0.05) -> bytes:
@@ -59,14 +72,7 @@ def frames_gif(frames: list[np.ndarray], labels: np.ndarray | None = None, size:
     captions : optional text per frame, top left (e.g. "epoch 3").
     duration_ms : how long each frame shows.
     """
-    if not frames or any(np.shape(f) != np.shape(frames[0]) or np.ndim(f) != 2 for f in frames):
-        raise ValueError("frames must be a non-empty list of (N, 2) arrays of the same shape")
-    n = len(frames[0])
-    colours = (np.full(n, UNLABELLED, np.uint8) if labels is None
-               else (FIRST_LABEL + np.asarray(labels) % len(PALETTE)).astype(np.uint8))
-    pixels = _pixels([np.asarray(f, np.float64)[:, :2] for f in frames], size, margin)
-    captions = captions or [""] * len(frames)
-    images = [draw_frame(p, colours, size, dot, c) for p, c in zip(pixels, captions)]
+    images = frame_images(frames, labels, size, captions, dot, margin)
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
     return buffer.getvalue()

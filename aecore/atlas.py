@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +80,36 @@ def sprite_sheet(tiles: np.ndarray, columns: int) -> np.ndarray:
 def image_atlas(x, value_range: tuple[float, float] = (0.0, 1.0), format: str = "zlib",
                 level: int = LEVEL) -> ImageAtlas:
     """Thumbnails of images x (N, C, H, W) whose values span value_range, packed for the browser."""
-    n, c, h, w = x.shape
-    if c not in MODES or format not in FORMATS:
-        raise ValueError(f"need 1, 3 or 4 channels and a format in {FORMATS}; got {c} channels, {format!r}")
-    tiles = image_tiles(x, value_range)
+    if x.shape[1] not in MODES or format not in FORMATS:
+        raise ValueError(f"need 1, 3 or 4 channels and a format in {FORMATS}; got {x.shape[1]} channels, {format!r}")
+    return pack_tiles(image_tiles(x, value_range), format, level)
+
+
+def rows_at(train: torch.Tensor, test: torch.Tensor, positions, chunk: int = CHUNK) -> Iterator[torch.Tensor]:
+    """Rows at positions in train-then-test (ascending, as `aecore.codes.SplitCodes.order`), `chunk` at a time:
+    70,000 MNIST images never become one float copy."""
+    n_train = len(train)
+    for start in range(0, len(positions), chunk):
+        p = torch.as_tensor(np.asarray(positions[start:start + chunk], np.int64))
+        yield torch.cat([train[p[p < n_train]], test[p[p >= n_train] - n_train]])
+
+
+def inputs_at(data, positions, chunk: int = CHUNK) -> Iterator[torch.Tensor]:
+    """A dataset's inputs at train-then-test positions, `chunk` at a time."""
+    return rows_at(data.x_train, data.x_test, positions, chunk)
+
+
+def dataset_atlas(data, positions: np.ndarray, format: str = "zlib") -> ImageAtlas | SeriesAtlas:
+    """Hover pictures of a dataset's samples at train-then-test `positions`: image tiles, or line values."""
+    if data.kind != "image":
+        return series_atlas(torch.cat(list(inputs_at(data, positions))), tuple(data.value_range))
+    tiles = np.concatenate([quantise(x, *data.value_range).transpose(0, 2, 3, 1) for x in inputs_at(data, positions)])
+    return pack_tiles(tiles, format)
+
+
+def pack_tiles(tiles: np.ndarray, format: str = "zlib", level: int = LEVEL) -> ImageAtlas:
+    """uint8 tiles (N, H, W, C) as a tile stream (zlib or raw) or a PNG sprite sheet."""
+    n, h, w, c = tiles.shape
     if format == "raw":
         return ImageAtlas(tiles.tobytes(), format, n, (h, w), c, 0)
     if format == "zlib":

@@ -16,6 +16,7 @@ from .infer import encode_all
 from .models import Autoencoder
 
 SPLITS = ("train", "test", "all")
+MAX_POINTS = 200_000   # the atlas draws this many smoothly (WebGL, measured in scripts/bench_atlas.py); beyond, a sample
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,27 @@ class SplitCodes:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    def take(self, rows: np.ndarray) -> "SplitCodes":
+        """The codes of some rows only (e.g. an `even_sample`), with their labels and positions."""
+        return SplitCodes(self.codes[rows], None if self.labels is None else self.labels[rows], self.order[rows],
+                          self.n_train, self.split)
+
+    def in_split(self, split: str) -> np.ndarray:
+        """Rows that belong to `split` ("train", "test" or "all"), in order."""
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+        if split == "all":
+            return np.arange(len(self.order))
+        return np.flatnonzero((self.order < self.n_train) == (split == "train"))
+
+
+def even_sample(n: int, cap: int = MAX_POINTS) -> np.ndarray:
+    """Rows to draw of n: all of them, or `cap` spread evenly over them (every class keeps its share, train before
+    test keeps its order)."""
+    if n <= cap:
+        return np.arange(n, dtype=np.int64)
+    return np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
 
 
 def split_parts(data: Dataset, split: str) -> list[tuple[torch.Tensor, torch.Tensor | None, int]]:

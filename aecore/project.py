@@ -21,6 +21,8 @@ class Projection:
     method: str
     n_fit: int                   # how many points the map was fit on (== N when not subsampled)
     axis_labels: tuple[str, str]
+    # the code at a spot (x, y) of the view is mean + x * components[0] + y * components[1]; None for UMAP
+    inverse: tuple[np.ndarray, np.ndarray] | None = None   # (mean (k,), components (2, k))
 
     @property
     def subsampled(self) -> bool:
@@ -38,6 +40,7 @@ class Projector:
     seed : picks the subsample, and seeds UMAP.
     n_neighbors : UMAP: larger values keep more global structure, smaller more local detail.
     min_dist : UMAP: how tightly points may pack in the embedding.
+    progress : UMAP: called with the fraction done (0..1) while it fits (see `aecore.umapx.umap_embed`).
 
     Attributes (set by `fit`)
     -------------------------
@@ -50,9 +53,10 @@ class Projector:
         among the fitted ones by `umapx.place`).
     """
 
-    def __init__(self, method: str = "pca", max_fit: int = 5000, seed: int = 0, n_neighbors: int = 15,
-                 min_dist: float = 0.1):
+    def __init__(self, method: str = "pca", max_fit: int = 5000, seed: int | None = 0, n_neighbors: int = 15,
+                 min_dist: float = 0.1, progress=None):
         self.method = method
+        self.progress = progress
         self.max_fit = max_fit
         self.seed = seed
         self.n_neighbors = n_neighbors
@@ -90,7 +94,7 @@ class Projector:
     def _fit_umap(self, codes: np.ndarray) -> None:
         self.fit_codes_ = codes
         self.embedding_ = umapx.umap_embed(codes, seed=self.seed, n_neighbors=self.n_neighbors,
-                                           min_dist=self.min_dist)
+                                           min_dist=self.min_dist, progress=self.progress)
         self.axis_labels_ = ("UMAP 1", "UMAP 2")
 
     def transform(self, codes: np.ndarray) -> np.ndarray:
@@ -119,6 +123,14 @@ class Projector:
             coords[rest] = self.transform(np.asarray(codes)[rest])
         return coords
 
+    def inverse_(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(mean (k,), components (2, k)) that map a spot of the view back to a code; None for UMAP."""
+        if self.method_ == "pca":
+            return self.mean_, self.components_
+        if self.method_ == "direct":
+            return np.zeros(self.n_features_in_, np.float32), np.eye(2, self.n_features_in_, dtype=np.float32)
+        return None
+
     def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
         """Codes (N, k) at 2-D coordinates (N, 2): exact for a direct view; for PCA the point of the fitted
         plane (the codes' mean plus the two components), so a view can decode the spot under the mouse."""
@@ -130,12 +142,13 @@ class Projector:
         return np.ascontiguousarray(coords[:, :self.n_features_in_])
 
 
-def project(codes: np.ndarray, method: str = "pca", max_fit: int = 5000, seed: int = 0,
-            n_neighbors: int = 15, min_dist: float = 0.1) -> Projection:
-    """Map (N, k) codes to 2-D in one call: a fitted `Projector`'s coordinates, method and axis labels."""
-    projector = Projector(method, max_fit=max_fit, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist)
+def project(codes: np.ndarray, method: str = "pca", max_fit: int = 5000, seed: int | None = 0,
+            n_neighbors: int = 15, min_dist: float = 0.1, progress=None) -> Projection:
+    """Map (N, k) codes to 2-D in one call: a fitted `Projector`'s coordinates, method, axis labels and inverse."""
+    projector = Projector(method, max_fit=max_fit, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist,
+                          progress=progress)
     coords = projector.fit_transform(codes)
-    return Projection(coords, projector.method_, projector.n_fit_, projector.axis_labels_)
+    return Projection(coords, projector.method_, projector.n_fit_, projector.axis_labels_, projector.inverse_())
 
 
 def _checked(codes: np.ndarray) -> np.ndarray:

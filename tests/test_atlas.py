@@ -58,3 +58,18 @@ def test_series_round_trip(dtype, tolerance):
 def test_vectors_are_one_line_each():
     atlas = series_atlas(torch.arange(12.0).reshape(3, 4), value_range=(0.0, 11.0))
     assert atlas.values.shape == (3, 4, 1) and atlas.values[2, 3, 0] == 255
+
+
+def test_dataset_atlas_follows_train_then_test_positions():
+    from aecore.atlas import dataset_atlas, inputs_at
+    from conftest import make_images, make_sequences
+    data = make_images()
+    n_train = len(data.x_train)
+    pos = np.array([1, 3, n_train, n_train + 4])
+    x = torch.cat(list(inputs_at(data, pos, chunk=3)))      # chunks cross the train/test boundary
+    assert torch.equal(x, torch.cat([data.x_train[[1, 3]], data.x_test[[0, 4]]]))
+    atlas = dataset_atlas(data, pos)
+    assert atlas.count == 4 and np.array_equal(atlas.tiles()[..., 0], quantise(x, 0, 1)[:, 0])
+    waves = make_sequences()
+    lines = dataset_atlas(waves, np.arange(5))
+    assert lines.values.shape == (5, *waves.shape) and lines.values.dtype == np.uint8

@@ -56,3 +56,21 @@ def test_unknown_split(model_and_data):
     model, data = model_and_data
     with pytest.raises(ValueError, match="split"):
         encode_dataset(model, data, "validation")
+
+
+def test_even_sample_spreads_over_every_row():
+    from aecore.codes import even_sample
+    assert even_sample(5, 10).tolist() == [0, 1, 2, 3, 4]
+    rows = even_sample(1000, 100)
+    assert len(rows) == 100 and rows[0] == 0 and rows[-1] == 999 and np.all(np.diff(rows) > 0)
+
+
+def test_take_and_in_split_keep_rows_together(model_and_data):
+    model, data = model_and_data
+    codes = encode_dataset(model, data, "all")
+    part = codes.take(np.array([0, 5, len(data.x_train) + 2]))
+    assert part.order.tolist() == [0, 5, len(data.x_train) + 2] and part.codes.shape == (3, codes.codes.shape[1])
+    assert part.in_split("train").tolist() == [0, 1] and part.in_split("test").tolist() == [2]
+    assert part.in_split("all").tolist() == [0, 1, 2]
+    with pytest.raises(ValueError):
+        part.in_split("validation")
