@@ -5,7 +5,9 @@ of drawing code serves a live job and a loaded model alike.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -91,3 +93,20 @@ def progress_of(run: Run, preview: Preview | None = None) -> Progress:
                     samples_per_s=last.samples_per_s if last else None, history=list(run.history),
                     history_end=len(run.history), test_history=list(run.test_history), error=None,
                     preview=preview, phase="train")
+
+
+class JobHandle(Protocol):
+    """What a page holds for a training job, whichever backend runs it (runtime.Job here, remote.RayJob on a
+    Ray cluster): the same calls, the same Progress, the same Run object (`job.run is run`)."""
+
+    run: Run
+    lock: AbstractContextManager   # hold it to read run.model / run.history: the model stays still meanwhile
+
+    def poll(self, since: int | None = 0) -> Progress: ...
+    def stop(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def wait_first_step(self, timeout: float) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def active(self) -> bool: ...

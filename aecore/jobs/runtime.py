@@ -133,7 +133,7 @@ class Job:
         return Progress(
             status=status, queue_position=position,
             step=last.n if last else run.step,
-            epoch=last.epoch if last else run.epoch + run.batch / max(_batches_per_epoch(run, self.data), 1),
+            epoch=last.epoch if last else run.epoch + run.batch / batches_per_epoch(run, self.data),
             total_epochs=run.total_epochs,
             eta_s=last.eta_s if last and status == "running" else None,
             samples_per_s=last.samples_per_s if last else None,
@@ -197,8 +197,7 @@ class Job:
                 if self._stop.is_set():
                     break
                 if self._abandoned():
-                    error = (f"Stopped on its own: no page asked about it for {self.heartbeat_s:g} s "
-                             "(the browser tab was probably closed). Resume to continue.")
+                    error = abandoned_message(self.heartbeat_s)
                     break
                 with self.lock:
                     step = next(steps, None)
@@ -267,6 +266,12 @@ def warm_up() -> threading.Thread:
     return thread
 
 
-def _batches_per_epoch(run: Run, data: Dataset) -> int:
-    n, bs = len(data.x_train), run.train_config.batch_size
-    return -(-n // bs)
+def batches_per_epoch(run: Run, data: Dataset) -> int:
+    """Steps in one epoch of `run` on `data` (at least 1)."""
+    return max(1, -(-len(data.x_train) // run.train_config.batch_size))
+
+
+def abandoned_message(heartbeat_s: float) -> str:
+    """Why a job stopped on its own (the page that started it stopped asking)."""
+    return (f"Stopped on its own: no page asked about it for {heartbeat_s:g} s "
+            "(the browser tab was probably closed). Resume to continue.")
