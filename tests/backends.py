@@ -7,6 +7,7 @@ Use in a test module: `from backends import make_pool, pool  # noqa: F401` (pyte
 from __future__ import annotations
 
 import os
+import secrets
 
 import pytest
 
@@ -14,11 +15,13 @@ from aecore import jobs
 
 RAY_CPUS = 2
 BACKENDS = ["thread", pytest.param("ray", marks=pytest.mark.slow)]
+TOKEN = secrets.token_hex(32)
 
 
 def loopback_env() -> dict[str, str]:
-    """Ray on one machine, on the loopback only (without it Ray binds to the machine's outside address)."""
-    return {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    """Ray on one machine and on the loopback only (without the first variable it binds to the machine's outside
+    address), with a token of this test run (without one, a new local cluster writes ~/.ray/auth_token)."""
+    return {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": TOKEN}
 
 
 @pytest.fixture(scope="session")

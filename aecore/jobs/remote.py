@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import ray
-from ray.exceptions import RayError, TaskCancelledError
+from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 
 from ..data.dataset import Dataset
 from ..train import Run
@@ -129,7 +129,9 @@ class RayJob:
             self._finish_from_worker()
         except TaskCancelledError:
             self._finish("stopped", None)
-        except RayError as err:
+        except RayTaskError as err:   # the task itself raised (a bug, or data the worker cannot load)
+            self._lose(err, f"Training failed on the cluster: {err.cause!r}"[:500])
+        except RayError as err:       # the worker, its machine or the connection went away
             self._lose(err)
 
     def _receive(self, frame: Frame) -> None:
@@ -165,7 +167,7 @@ class RayJob:
         self.run.model.eval()
         self._finish(progress.status if progress is not None else "stopped", self._why_stopped or error)
 
-    def _lose(self, err: Exception) -> None:
+    def _lose(self, err: Exception, error: str | None = None) -> None:
         """The worker died: back to the newest snapshot (or the state it started from), fresh optimizers."""
         self.lock.acquire()   # not `with self.lock`: that would ask the dead worker for fresh weights
         try:
@@ -183,7 +185,7 @@ class RayJob:
                 self._history_end, self._test_history, self._preview = len(run.history), list(run.test_history), preview
         finally:
             self.lock.release()
-        self._finish("failed", lost_message(err, run.step))
+        self._finish("failed", error or lost_message(err, run.step))
 
     def _finish(self, status: str, error: str | None) -> None:
         with self._state:
