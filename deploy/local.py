@@ -133,7 +133,8 @@ class LocalClass:
 
     def _start_ray(self) -> None:
         self.ray_dir = Path(tempfile.mkdtemp(prefix="ll-ray-", dir="/tmp"))
-        config = json.dumps({"preload_python_modules": ["torch"]})   # workers start with torch imported
+        # workers start with torch imported, and each replica (a Ray job of its own) keeps its idle ones
+        config = json.dumps({"preload_python_modules": ["torch"], "num_workers_soft_limit": self.cpus * self.replicas})
         self._spawn("ray-head", ["ray", "start", "--head", "--block", "--node-ip-address", HOST,
                                  "--port", str(self.ray_port), "--num-cpus", str(self.cpus),
                                  "--object-store-memory", str(10**9), "--include-dashboard=false",

@@ -29,6 +29,7 @@ import torch
 
 from ..data.dataset import Dataset
 from ..train import Diverged, Run, Step, adam, fit
+from . import backend
 from .preview import make_preview, preview_inputs
 from .protocol import ACTIVE, Preview, Progress
 
@@ -256,11 +257,13 @@ class Job:
 def warm_up() -> threading.Thread:
     """Pay torch's one-time costs in a background thread, so the first Train click does not wait for them:
     the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s on the busy 2-core
-    machine, then 4 ms). Returns the (daemon) thread; calling it again is harmless and cheap."""
+    machine, then 4 ms); with AECORE_RAY_ADDRESS set, joining the cluster too (2-5 s). Returns the (daemon)
+    thread; calling it again is harmless and cheap."""
     def work():
         model = torch.nn.Linear(2, 2)
         adam(model.parameters(), 1e-3)
         model(torch.zeros(1, 2)).sum().backward()
+        backend.ray_pool()   # None at once without the variable
     thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
     thread.start()
     return thread
