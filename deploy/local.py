@@ -133,8 +133,10 @@ class LocalClass:
 
     def _start_ray(self) -> None:
         self.ray_dir = Path(tempfile.mkdtemp(prefix="ll-ray-", dir="/tmp"))
-        # workers start with torch imported, and each replica (a Ray job of its own) keeps its idle ones
-        config = json.dumps({"preload_python_modules": ["torch"], "num_workers_soft_limit": self.cpus * self.replicas})
+        # workers start with torch imported, as soon as a replica joins (measured: the first job of a replica
+        # started 9-15 s after Train instead of 19-28 s, busy 2 cores), and each replica keeps its idle ones
+        config = json.dumps({"preload_python_modules": ["torch"], "enable_worker_prestart": True,
+                             "num_workers_soft_limit": self.cpus * self.replicas})
         self._spawn("ray-head", ["ray", "start", "--head", "--block", "--node-ip-address", HOST,
                                  "--port", str(self.ray_port), "--num-cpus", str(self.cpus),
                                  "--object-store-memory", str(10**9), "--include-dashboard=false",

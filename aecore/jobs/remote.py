@@ -59,8 +59,9 @@ class RayJob:
         self._last_poll = time.monotonic()
         self._mirror = Mirror(len(run.history))
         self._good: Snapshot | None = None      # the newest weights snapshot: what a lost worker leaves
-        self._launched = (run.step, run.epoch, run.batch, len(run.history), len(run.test_history))
-        self._gen = None if after is not None else pool.submit(self, pack(run))
+        self._refused: str | None = None        # why the cluster did not take the job
+        self._launched = _counters(run)   # what the Run goes back to if the worker dies before a snapshot
+        self._gen = None if after is not None else self._submit()
         self._thread = threading.Thread(target=self._follow, args=(after,), name=f"aecore-ray-{run.id}", daemon=True)
         self._thread.start()
 
@@ -115,11 +116,13 @@ class RayJob:
             after.wait()
             if self._stop.is_set():
                 return self._finish("stopped", None)
-            self._launched = (self.run.step, self.run.epoch, self.run.batch, len(self.run.history),
-                              len(self.run.test_history))
-            self._gen = self.pool.submit(self, pack(self.run))
-            if self._stop.is_set():   # stopped while it was being submitted
+            self._launched = _counters(self.run)
+            self._gen = self._submit()
+            if self._stop.is_set() and self._gen is not None:   # stopped while it was being submitted
                 ray.cancel(self._gen)
+        if self._gen is None:
+            return self._lose(None, f"The Ray cluster did not take this job ({self._refused}); press Train "
+                                    "again in a moment, or ask for the cluster to be checked.")
         try:
             for ref in self._gen:
                 self._receive(ray.get(ref))
@@ -133,6 +136,14 @@ class RayJob:
             self._lose(err, f"Training failed on the cluster: {err.cause!r}"[:500])
         except RayError as err:       # the worker, its machine or the connection went away
             self._lose(err)
+
+    def _submit(self):
+        """Queue the task on the cluster; None (and the reason kept) when the cluster refuses it."""
+        try:
+            return self.pool.submit(self, pack(self.run))
+        except RayError as err:   # the cluster went away after this server joined it
+            self._refused = f"{type(err).__name__}: {err}".splitlines()[0][:200]
+            return None
 
     def _receive(self, frame: Frame) -> None:
         with self._state:
@@ -167,7 +178,7 @@ class RayJob:
         self.run.model.eval()
         self._finish(progress.status if progress is not None else "stopped", self._why_stopped or error)
 
-    def _lose(self, err: Exception, error: str | None = None) -> None:
+    def _lose(self, err: Exception | None, error: str | None = None) -> None:
         """The worker died: back to the newest snapshot (or the state it started from), fresh optimizers."""
         self.lock.acquire()   # not `with self.lock`: that would ask the dead worker for fresh weights
         try:
@@ -210,6 +221,10 @@ class RayJob:
             with self._state:
                 self._state.wait_for(lambda: self._mirror.snapshots > asked or self._ended.is_set(), SNAPSHOT_WAIT_S)
         self.apply()
+
+
+def _counters(run: Run) -> tuple[int, int, int, int, int]:
+    return run.step, run.epoch, run.batch, len(run.history), len(run.test_history)
 
 
 class ReaderLock:
