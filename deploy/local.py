@@ -84,7 +84,10 @@ class LocalClass:
                "AECORE_RUNS_DIR": str(self.folder / "runs"),
                "STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret,   # one secret: XSRF cookies valid on every replica
                "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",   # a one-machine cluster: Ray stays on the loopback
-               "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.ray_token}
+               "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.ray_token,
+               # one machine, one checkout: Ray's workers import it from here, rather than each replica shipping
+               # a copy (a worker started for a copy serves that replica only; plain ones are prestarted for all)
+               "AECORE_RAY_SHIP_CODE": "0", "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         env.pop("AECORE_RAY_ADDRESS", None)
         if self.ray:
             env["AECORE_RAY_ADDRESS"] = f"{HOST}:{self.ray_port}"
@@ -133,9 +136,10 @@ class LocalClass:
 
     def _start_ray(self) -> None:
         self.ray_dir = Path(tempfile.mkdtemp(prefix="ll-ray-", dir="/tmp"))
-        # workers start with torch imported, as soon as a replica joins (measured: the first job of a replica
-        # started 9-15 s after Train instead of 19-28 s, busy 2 cores), and each replica keeps its idle ones
-        config = json.dumps({"preload_python_modules": ["torch"], "enable_worker_prestart": True,
+        # Workers start with the training code imported (torch and its first optimizer's torch._dynamo: ~6 s
+        # on the busy 2-core machine), some before any replica joins, and each replica keeps its idle ones.
+        preload = ["torch", "torch._dynamo", "aecore.jobs.worker"]
+        config = json.dumps({"preload_python_modules": preload, "enable_worker_prestart": True,
                              "num_workers_soft_limit": self.cpus * self.replicas})
         self._spawn("ray-head", ["ray", "start", "--head", "--block", "--node-ip-address", HOST,
                                  "--port", str(self.ray_port), "--num-cpus", str(self.cpus),

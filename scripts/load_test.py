@@ -323,15 +323,12 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
 def drive(target, sessions: int, deadline_s: float, interact_every: float, epochs: int, variant: str,
           ramp_s: float) -> dict:
     """The sessions against a started target, and what they saw."""
-    port = target.port
     monitor = RssMonitor(target.pids())
     monitor.start()
-    rss_idle = monitor.rss()
-    stop_all = threading.Event()
-    t0 = time.monotonic()
+    rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
-    clients = [Session(i, port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every, epochs,
-                       variant) for i in range(sessions)]
+    clients = [Session(i, target.port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
+                       epochs, variant) for i in range(sessions)]
     try:
         for c in clients:
             c.start()

@@ -5,7 +5,7 @@ Why a task per job and not an actor: Ray gives every actor a new process, and a 
 (measured: ~1.9 CPU-seconds here, 4-13 s of wall time on the busy 2-core machine) before its first step, more
 than a 1-epoch MNIST model takes to train. Tasks run in worker processes Ray keeps and reuses, so a job starts
 in milliseconds; Ray's scheduler queues them across every server of the class, one CPU each by default. What a
-task cannot do (take orders while it runs) goes through one small `Mailbox` actor per server.
+task cannot do (take orders while it runs) goes through one small `Mailbox` actor that every server shares.
 
 Only imported when AECORE_RAY_ADDRESS is set (backend.py); everything here may import ray.
 """
@@ -29,7 +29,7 @@ SHIP_CODE_ENV = "AECORE_RAY_SHIP_CODE"   # "0": the workers have this checkout o
 NAMESPACE = "latent-lab"
 TAKE_WAIT_S = 0.05      # a worker waits this long for its orders each frame, then looks again next frame
 
-_MAILBOX = None         # this server's mailbox actor, made when it joins the cluster (see the module docstring)
+_MAILBOX = None         # the class's mailbox actor, found or made when this server joins the cluster
 
 
 def cpus_per_job() -> float:
@@ -54,21 +54,10 @@ def connect(address: str, **options) -> None:
             runtime_env["py_modules"] = [str(Path(__file__).resolve().parents[1])]
         ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING, log_to_driver=False,
                  runtime_env=runtime_env or None, **options)
-    if _MAILBOX is None:   # started now, not at the first Stop: its process takes seconds to start here
-        _MAILBOX = ray.remote(worker.Mailbox).options(num_cpus=0, max_restarts=-1).remote()
-        warm = ray.remote(_warm).options(num_cpus=0)
-        for _ in range(int(ray.cluster_resources().get("CPU", 1))):   # not waited for
-            warm.remote()
-
-
-def _warm() -> None:
-    """A worker's one-time costs before the first job: this server's code onto its machine, the training code
-    imported, torch's first optimizer (measured 3.5-5.7 s on the busy 2-core machine, runtime.warm_up)."""
-    import time
-
-    from .runtime import prime_torch
-    prime_torch()
-    time.sleep(1.0)   # held a moment, so the next warm-up lands on another worker
+    if _MAILBOX is None:   # now, not at the first Stop: its process takes seconds to start on a busy machine
+        _MAILBOX = ray.remote(worker.Mailbox).options(
+            name="mailbox", lifetime="detached", get_if_exists=True,   # one for every server of the class
+            num_cpus=0, max_restarts=-1).remote()
 
 
 def train_task(files: dict[str, bytes], data: Dataset, mailbox, key: str, device: str, preview_every_s: float,

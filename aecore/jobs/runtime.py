@@ -260,18 +260,13 @@ def warm_up() -> threading.Thread:
     machine, then 4 ms); with AECORE_RAY_ADDRESS set, joining the cluster too (2-5 s). Returns the (daemon)
     thread; calling it again is harmless and cheap."""
     def work():
-        prime_torch()
+        model = torch.nn.Linear(2, 2)
+        adam(model.parameters(), 1e-3)
+        model(torch.zeros(1, 2)).sum().backward()
         backend.ray_pool()   # None at once without the variable
     thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def prime_torch() -> None:
-    """Build, run and back-propagate a tiny model with the app's optimizer: torch's one-time imports, done."""
-    model = torch.nn.Linear(2, 2)
-    adam(model.parameters(), 1e-3)
-    model(torch.zeros(1, 2)).sum().backward()
 
 
 def batches_per_epoch(run: Run, data: Dataset) -> int:

@@ -47,16 +47,17 @@ def frames(files: dict[str, bytes], data: Dataset, take: Callable[[], set], devi
     """Train the packed run on `data`, yielding a Frame every FRAME_S until it ends (see the module docstring)."""
     run = unpack(files, device)
     job = Job(run, data, JobPool(1), heartbeat_s=None, preview_every_s=preview_every_s, threads=threads)
+    reporter = _Reporter(job)   # before the job starts: it sends every step from the first
     job.pool.submit(job)
     try:
-        yield from _report(job, take)
+        yield from _report(reporter, take)
     finally:   # also when the task is cancelled or the server went away: never train on unobserved
         job.stop()
         job.wait()
 
 
-def _report(job: Job, take: Callable[[], set]) -> Iterator[Frame]:
-    reporter = _Reporter(job)
+def _report(reporter: "_Reporter", take: Callable[[], set]) -> Iterator[Frame]:
+    job = reporter.job
     job.wait_first_step(FIRST_STEP_S)
     yield reporter.frame(snapshot=False)
     next_checkpoint = time.monotonic() + CHECKPOINT_S
