@@ -136,6 +136,8 @@ class RayJob:
             self._lose(err, f"Training failed on the cluster: {err.cause!r}"[:500])
         except RayError as err:       # the worker, its machine or the connection went away
             self._lose(err)
+        except SystemExit:            # this process left the cluster (ray.shutdown) while following the job
+            self._finish("failed", "This server left the training cluster.")
 
     def _submit(self):
         """Queue the task on the cluster; None (and the reason kept) when the cluster refuses it."""
