@@ -18,6 +18,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
+from .data.dataset import Provenance
 from .models import Autoencoder
 from .train import DataInfo, Run, Step, make_optimizer, resolve_device
 
@@ -169,9 +170,7 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     try:
         model_cfg = from_dict(ModelConfig, config["model"])
         train_cfg = from_dict(TrainConfig, {**config["train"], "device": device})
-        info = DataInfo(**{**config["data"], "shape": tuple(config["data"]["shape"]),
-                           "label_names": tuple(config["data"]["label_names"]),
-                           "value_range": tuple(config["data"]["value_range"])})
+        info = _data_info(config["data"])
         input_shape, value_range = tuple(config["input_shape"]), tuple(config["value_range"])
         counters = {k: _count(config, k) for k in ("step", "epoch", "batch")}
         with torch.device("meta"):   # shapes only: a config can describe a model too big to allocate
@@ -188,6 +187,16 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"])
     return run
+
+
+def _data_info(data: dict) -> DataInfo:
+    """config.json's "data"; runs saved before provenance was recorded have none (None), and still load."""
+    if not isinstance(data, dict):
+        raise TypeError(f"'data' must be an object, got {type(data).__name__}")
+    record = data.get("provenance")
+    return DataInfo(**{**data, "shape": tuple(data["shape"]), "label_names": tuple(data["label_names"]),
+                       "value_range": tuple(data["value_range"]),
+                       "provenance": None if record is None else Provenance.from_dict(record).to_dict()})
 
 
 def _parse_config(blob: bytes) -> dict:

@@ -45,11 +45,13 @@ class DataInfo:
     shape: tuple[int, ...]
     label_names: tuple[str, ...]
     value_range: tuple[float, float]
+    # Dataset.provenance.to_dict(), so eval finds the SAME data again; None for runs saved before it was recorded
+    provenance: dict | None = field(default=None, hash=False)
 
     @classmethod
     def of(cls, data: Dataset) -> "DataInfo":
         return cls(data.name, data.title, data.kind, tuple(data.shape), tuple(data.label_names),
-                   tuple(float(v) for v in data.value_range))
+                   tuple(float(v) for v in data.value_range), data.provenance.to_dict())
 
 
 @dataclass(frozen=True)

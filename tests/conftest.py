@@ -1,16 +1,21 @@
-"""Shared fixtures: tiny synthetic data and runs, where the real datasets live when present, the CLI in this
-process or in a fresh one, and the app's sidebar upload handler."""
+"""Shared fixtures: tiny synthetic data and runs, where the real datasets live when present, data lookups kept off
+this machine's folders and the network (a loopback mirror instead), the CLI in this process or in a fresh one, and
+the app's sidebar upload handler."""
 from __future__ import annotations
 
 import ast
+import functools
+import http.server
 import io
 import os
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -21,6 +26,10 @@ from aecore.train import fit, new_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+# The app keeps students' workspaces in a store (face.persist, aecore.store): the tests' go to a folder of their own,
+# never the user's cache. Set before any app runs, since the store is built once per process.
+os.environ.setdefault("AECORE_STORE_DIR", str(Path(__import__("tempfile").mkdtemp(prefix="latentlab-store-"))))
+DEAD_URL = "http://127.0.0.1:9/"  # the discard port: refused at once, so a stray download can never leave the machine
 
 
 def shared_dataset(name: str) -> Path:
@@ -29,6 +38,35 @@ def shared_dataset(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real dataset {name} not present at {path}")
     return path
+
+
+def isolate_data(monkeypatch, tmp_path) -> None:
+    """No user data dir, no system folders (whatever packages this machine has), a fresh cache, and download URLs
+    that can only fail fast."""
+    monkeypatch.delenv("AECORE_DATA_DIR", raising=False)
+    monkeypatch.setenv("AECORE_SYSTEM_DATA_DIRS", "")
+    monkeypatch.delenv("AECORE_ECG5000_URL", raising=False)
+    monkeypatch.setenv("AECORE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AECORE_MNIST_URL", DEAD_URL)
+    monkeypatch.setenv("AECORE_FASHION_MNIST_URL", DEAD_URL)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@contextmanager
+def serve(folder: Path):
+    """An http.server on 127.0.0.1 serving `folder`, in a thread: a dataset mirror that never leaves the machine."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def make_images(n: int = 240, seed: int = 0, size: int = 8) -> Dataset:
@@ -60,6 +98,15 @@ def make_sequences(n: int = 120, steps: int = 24, seed: int = 0) -> Dataset:
     cut = n * 4 // 5
     return Dataset("waves", "Waves (synthetic)", x[:cut], y[:cut], x[cut:], y[cut:], "sequence",
                    ("slow", "fast"), (-1.0, 1.0), "generated")
+
+
+def write_bars(path: Path, n: int = 200, size: int = 8, labels: bool = True, seed: int = 0) -> Path:
+    """`make_images` as an .npz file (x: (N, size, size), y) that the CLI reads like any user's file."""
+    data = make_images(n=n, seed=seed, size=size)
+    x = torch.cat([data.x_train, data.x_test])[:, 0].numpy()         # (N, size, size) in [0, 1]
+    arrays = {"x": x, "y": torch.cat([data.y_train, data.y_test]).numpy()} if labels else {"x": x}
+    np.savez(path, **arrays)
+    return path
 
 
 @pytest.fixture
@@ -146,14 +193,9 @@ def run_module(*args, cwd: Path | str, timeout: float = 120) -> subprocess.Compl
 
 # --- the sidebar's data upload ---------------------------------------------------------------------------------
 def upload_handler_script() -> str:
-    """app.py's imports and its `upload_ui` function, verbatim, then a call to it and the model banner."""
-    source = (ROOT / "app.py").read_text()
-    tree = ast.parse(source)
-    imports = [ast.get_source_segment(source, n) for n in tree.body
-               if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", None) != "__future__"]
-    handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upload_ui")
-    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", *imports,
-                      ast.get_source_segment(source, handler), "upload_ui()", "ui.model_banner()"])
+    """The sidebar's upload handler (face.sidebar.upload_ui), then the model banner (what the page above it shows)."""
+    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", "from face.sidebar import upload_ui",
+                      "from face.widgets import model_banner", "upload_ui()", "model_banner()"])
 
 
 def sidebar(run=None):
@@ -161,8 +203,7 @@ def sidebar(run=None):
     from streamlit.testing.v1 import AppTest   # here, so tests that never draw a page never import streamlit
 
     at = AppTest.from_string(upload_handler_script(), default_timeout=30)
-    if run is not None:
-        at.session_state["run"] = run
+    seed_workspace(at, run)
     return at.run()
 
 
@@ -170,3 +211,16 @@ def upload_data(at, name: str, blob: bytes):
     """Upload `blob` as `name` through the sidebar's file uploader and rerun."""
     at.file_uploader(key="upload_file").set_value((name, blob, "application/octet-stream"))
     return at.run()
+
+
+# --- the Workspace: the one object pages take out of session state ----------------------------------------------
+def ws(at):
+    """The Workspace of an AppTest session."""
+    return at.session_state["workspace"]
+
+
+def seed_workspace(at, run=None, data=None, job=None):
+    """Give an AppTest session a Workspace before its first run: a model, its job, and `data` as the upload."""
+    from face.workspace import Upload, Workspace
+    at.session_state["workspace"] = workspace = Workspace(run=run, job=job, upload=Upload(data=data))
+    return workspace

@@ -1,4 +1,4 @@
-"""aecore.apps.anomaly: ROC maths against scikit-learn, thresholds, the one-class split, and every score."""
+"""aecore.apps.anomaly and .roc: ROC maths against scikit-learn, thresholds, the one-class split, and every score."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,16 +6,16 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score, roc_curve as sk_roc_curve
 
-from aecore.apps import anomaly
+from aecore.apps import anomaly, roc
 from conftest import make_images, make_sequences, trained_run
 
 
 def test_perfect_reversed_and_constant_scores():
     labels = np.array([0, 0, 1, 1, 0, 1], bool)
     perfect = labels.astype(float) + 0.1 * np.arange(6)
-    assert anomaly.roc_auc(perfect, labels) == 1.0 == roc_auc_score(labels, perfect)
-    assert anomaly.roc_auc(-perfect, labels) == 0.0
-    assert anomaly.roc_auc(np.ones(6), labels) == 0.5       # all tied: the diagonal
+    assert roc.roc_auc(perfect, labels) == 1.0 == roc_auc_score(labels, perfect)
+    assert roc.roc_auc(-perfect, labels) == 0.0
+    assert roc.roc_auc(np.ones(6), labels) == 0.5       # all tied: the diagonal
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -23,8 +23,8 @@ def test_auc_and_curve_match_sklearn_with_ties(seed):
     rng = np.random.default_rng(seed)
     labels = rng.random(300) < 0.3
     scores = np.round(rng.normal(size=300) + labels, 1)     # rounding makes many ties
-    assert anomaly.roc_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
-    fpr, tpr, thr = anomaly.roc_curve(scores, labels)
+    assert roc.roc_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
+    fpr, tpr, thr = roc.roc_curve(scores, labels)
     sk_fpr, sk_tpr, _ = sk_roc_curve(labels, scores, drop_intermediate=False)
     assert np.allclose(fpr, sk_fpr) and np.allclose(tpr, sk_tpr)
     assert thr[0] == np.inf and np.all(np.diff(thr) < 0)
@@ -32,20 +32,20 @@ def test_auc_and_curve_match_sklearn_with_ties(seed):
 
 def test_roc_needs_both_classes():
     with pytest.raises(ValueError, match="both normal and anomalous"):
-        anomaly.roc_auc(np.arange(4.0), np.zeros(4, bool))
+        roc.roc_auc(np.arange(4.0), np.zeros(4, bool))
 
 
 def test_precision_recall_at_threshold():
     scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     labels = np.array([0, 0, 1, 0, 1, 1], bool)
-    at = anomaly.at_threshold(scores, labels, 0.35)           # flags 0.4, 0.5, 0.6: two of three are anomalies
+    at = roc.at_threshold(scores, labels, 0.35)           # flags 0.4, 0.5, 0.6: two of three are anomalies
     assert (at.flagged, at.precision, at.recall, at.false_positive_rate) == (3, pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(1 / 3))
-    none = anomaly.at_threshold(scores, labels, 1.0)
+    none = roc.at_threshold(scores, labels, 1.0)
     assert none.flagged == 0 and np.isnan(none.precision) and none.recall == 0.0
 
 
 def test_most_anomalous_is_highest_first():
-    assert anomaly.most_anomalous(np.array([0.3, 0.9, 0.1, 0.5]), 3).tolist() == [1, 3, 0]
+    assert roc.most_anomalous(np.array([0.3, 0.9, 0.1, 0.5]), 3).tolist() == [1, 3, 0]
 
 
 def test_normal_only_keeps_normal_training_samples_and_the_whole_test_split():
@@ -93,7 +93,7 @@ def test_score_all_has_every_method_and_finite_aucs():
     run, data = trained_run("vae", latent_dim=2, epochs=1)
     scores = anomaly.score_all(run.model, data, [0])
     assert list(scores) == ["autoencoder", "VAE −ELBO", "PCA-2", "Isolation Forest"]
-    aucs = anomaly.auc_table(scores, anomaly.is_anomaly(data.y_test, [0]))
+    aucs = roc.auc_table(scores, anomaly.is_anomaly(data.y_test, [0]))
     assert all(0.0 <= a <= 1.0 for a in aucs.values())
 
 

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from aecore.apps import AnomalyDetection, Compression, Denoising, FeatureComparison, Schedule
+from aecore.cli import apps as commands
 from aecore.cli.apps import add_commands
 from conftest import make_images, run_cli
 
@@ -17,12 +19,21 @@ def run(argv: list[str]) -> tuple[int, str]:
     return result.returncode, result.stdout
 
 
-@pytest.fixture(scope="module")
-def bars(tmp_path_factory) -> str:
-    data = make_images()
-    path = tmp_path_factory.mktemp("data") / "bars.npz"
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The flags as the subcommand reads them (nothing runs)."""
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def save_npz(data, path) -> str:
     np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def bars(tmp_path_factory) -> str:
+    return save_npz(make_images(), tmp_path_factory.mktemp("data") / "bars.npz")
 
 
 def test_registers_the_four_subcommands():
@@ -75,3 +86,19 @@ def test_compress_json_has_exact_bytes(bars):
 def test_features_table(bars):
     code, out = run(["features", "--dataset", bars, "--latent-dim", "4", "--epochs", "1", "--labels", "30,all"])
     assert code == 0 and "autoencoder code (4-d)" in out and "raw values (64-d)" in out
+
+
+def test_flags_left_out_give_the_application_objects_defaults():
+    """The CLI builds the same objects the pages do, and its defaults are theirs, not literals of its own."""
+    assert commands.denoising(parse(["denoise", "--dataset", "x"])) == Denoising()
+    assert commands.compression(parse(["compress", "--dataset", "x"])) == Compression()
+    assert commands.feature_comparison(parse(["features", "--dataset", "x"])) == FeatureComparison()
+    assert commands.anomaly_detection(parse(["anomaly", "--dataset", "x"]), make_images()) == AnomalyDetection()
+
+
+def test_flags_given_land_in_the_object():
+    args = parse(["compress", "--dataset", "x", "--sizes", "2,4", "--latent-dim", "4", "--epochs", "1",
+                  "--lr", "0.01", "--seed", "3"])
+    assert commands.compression(args) == Compression((2, 4), 4, schedule=Schedule(1, None, 0.01, 3))
+    args = parse(["anomaly", "--dataset", "x", "--normal", "vertical,0", "--variant", "vae"])
+    assert commands.anomaly_detection(args, make_images()) == AnomalyDetection((1, 0), "vae")

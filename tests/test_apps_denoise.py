@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 
+from aecore import jobs
 from aecore.apps import denoise
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
-from aecore.jobs import ModelSpec, train_all
 from conftest import make_images
 
 
@@ -72,7 +72,7 @@ def test_denoiser_configs_differ_only_in_noise():
 def test_curve_has_every_method_at_every_level_and_noisy_input_is_the_floor():
     data = make_images(96)
     cfgs = denoise.denoiser_configs("gaussian", 0.3, latent_dim=8, hidden=(32,))
-    runs = train_all([ModelSpec(n, data, c, TrainConfig(epochs=1, batch_size=32)) for n, c in cfgs.items()])
+    runs = jobs.train_all([jobs.ModelSpec(n, data, c, TrainConfig(epochs=1, batch_size=32)) for n, c in cfgs.items()])
     fns = denoise.methods({n: r.model for n, r in runs.items()}, fit_pca(data.x_train, 8))
     assert list(fns) == ["noisy input", "median filter 3x3", "PCA-8", "denoising AE", "plain AE"]
     rows = denoise.psnr_curve(data.x_test, fns, "gaussian", [0.2, 0.5])

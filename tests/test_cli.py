@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from aecore.checkpoint import load_run, save_run
 from aecore.cli import build_parser
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import encode_all, evaluate
-from conftest import CliResult, ROOT, make_images, module_env, run_cli as cli, run_module, trained_run
+from conftest import CliResult, ROOT, module_env, run_cli as cli, run_module, trained_run, write_bars
 
 CORPUS = ROOT / "tests" / "corpus"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -33,14 +32,6 @@ def assert_user_error(result: CliResult | subprocess.CompletedProcess, message: 
     assert result.returncode == code, result.stderr
     assert "error:" in result.stderr and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-
-
-def write_bars(path: Path, n: int = 200, size: int = 8, labels: bool = True) -> Path:
-    data = make_images(n=n, size=size)
-    x = torch.cat([data.x_train, data.x_test])[:, 0].numpy()         # (N, size, size) in [0, 1]
-    arrays = {"x": x, "y": torch.cat([data.y_train, data.y_test]).numpy()} if labels else {"x": x}
-    np.savez(path, **arrays)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +69,7 @@ def test_eval_prints_one_json_object_with_the_metrics(work, data):
     result = cli("eval", "run", cwd=work)   # the dataset defaults to the run's own
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
-    assert set(metrics) == {"dataset", "n", "mse", "psnr", "bce", "elbo", "kl"}
+    assert set(metrics) == {"dataset", "n", "data", "mse", "psnr", "bce", "elbo", "kl"}
     assert metrics["dataset"] == "tiny.npz" and metrics["n"] == len(data.x_test)
     expected = evaluate(load_run(work / "run").model, data.x_test, data.y_test)
     for key, value in expected.items():
@@ -91,7 +82,7 @@ def test_eval_of_a_deterministic_model_has_no_elbo(tmp_path):
     save_run(run, tmp_path / "run")
     result = cli("eval", "run", "--dataset", "bars.npz", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"dataset", "n", "mse", "psnr", "bce"}
+    assert set(json.loads(result.stdout)) == {"dataset", "n", "data", "mse", "psnr", "bce"}
 
 
 def test_encode_writes_the_codes(work, data):

@@ -1,9 +1,7 @@
 """Built-in datasets, limits, sources and downloads (against a loopback server; no other network)."""
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import json
 import re
 import shutil
@@ -11,13 +9,13 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+
+from conftest import isolate_data, serve
 
 from aecore.data import (DATASETS, DataError, DataLimits, dataset_sources, default_cache_dir, load_dataset)
 from aecore.data import fetch
@@ -28,7 +26,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MNIST_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 ECG_NAMES = ("ECG5000_TRAIN.tsv", "ECG5000_TEST.tsv")
-DEAD_URL = "http://127.0.0.1:9/"  # the discard port: refused at once, so a stray download can never leave the machine
 
 
 def shared(name: str) -> Path:
@@ -40,32 +37,8 @@ def shared(name: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
-    """No user data dir, no system folders (whatever packages this machine has), a fresh cache, and download URLs
-    that can only fail fast."""
-    monkeypatch.delenv("AECORE_DATA_DIR", raising=False)
-    monkeypatch.setenv("AECORE_SYSTEM_DATA_DIRS", "")
-    monkeypatch.delenv("AECORE_ECG5000_URL", raising=False)
-    monkeypatch.setenv("AECORE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("AECORE_MNIST_URL", DEAD_URL)
-    monkeypatch.setenv("AECORE_FASHION_MNIST_URL", DEAD_URL)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
-@contextmanager
-def serve(folder: Path):
-    """An http.server on 127.0.0.1 serving `folder`, in a thread."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """No user data dir, no system folders, a fresh cache, and download URLs that can only fail fast."""
+    isolate_data(monkeypatch, tmp_path)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -8,26 +8,33 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import jobs
-from conftest import make_images, make_sequences, trained_run
+from aecore.apps import Compression, Schedule, compress
+from aecore.cli import apps as commands
+from conftest import make_images, make_sequences, run_cli, trained_run
+from test_apps_commands import parse, save_npz
+from face.workspace import Upload, Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def open_page(page: str, data, **state) -> AppTest:
+def open_page(page: str, data, run=None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = data
+    at.session_state["workspace"] = Workspace(run=run, upload=Upload(data=data))
     for k, v in state.items():
         at.session_state[k] = v
     at.switch_page(f"pages/{page}.py")
     return at.run()
 
 
+def group(at: AppTest, key: str):
+    """The page's models training or trained: the Workspace's group under the page's key."""
+    return at.session_state["workspace"].groups[key]
+
+
 def finish_training(at: AppTest, key: str) -> AppTest:
     """Wait for the page's background jobs, then rerun as the progress fragment would."""
-    group = at.session_state[key]
-    for job in group.jobs.values():
+    for job in group(at, key).jobs.values():
         assert job.wait(60), "training finished"
     return at.run()
 
@@ -48,7 +55,7 @@ def test_denoise_trains_two_models_and_plots_every_method():
     submit = [b for b in at.button if b.label == "Train both autoencoders"][0]
     at = submit.click().run()
     assert not at.exception
-    at = finish_training(at, "denoise_group")
+    at = finish_training(at, "denoise")
     assert not at.exception
     curve = [c for c in charts(at) if c["layout"].get("yaxis", {}).get("title", {}).get("text", "").startswith("PSNR")]
     assert len(curve) == 1
@@ -69,7 +76,7 @@ def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
     data = make_images()
     at = open_page("anomaly", data, anomaly_epochs=2, anomaly_k=4)
     assert not at.exception
-    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly")
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["method"]) == {"autoencoder", "PCA-4", "Isolation Forest"}
@@ -89,7 +96,7 @@ def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
 @pytest.mark.slow
 def test_anomaly_with_a_vae_offers_the_elbo_score():
     at = open_page("anomaly", make_images(), anomaly_epochs=1, anomaly_k=2, anomaly_variant="vae")
-    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly")
     assert not at.exception
     assert "VAE −ELBO" in set(at.dataframe[0].value["method"])
     assert at.radio(key="anomaly_score").options == ["autoencoder", "VAE −ELBO"]
@@ -101,9 +108,9 @@ def test_anomaly_with_a_vae_offers_the_elbo_score():
 def test_anomaly_on_sequences_with_the_lstm():
     at = open_page("anomaly", make_sequences(), anomaly_epochs=1, anomaly_variant="lstm")
     assert "lstm" in at.selectbox(key="anomaly_variant").options
-    at = finish_training(submit(at, "Train on normal samples"), "anomaly_group")
+    at = finish_training(submit(at, "Train on normal samples"), "anomaly")
     assert not at.exception
-    assert at.session_state["anomaly_group"].runs["autoencoder"].model_config.architecture == "lstm"
+    assert group(at, "anomaly").runs["autoencoder"].model_config.architecture == "lstm"
     assert "PCA-4" in set(at.dataframe[0].value["method"])
 
 
@@ -113,7 +120,7 @@ def test_compression_sweeps_sizes_and_counts_bytes_exactly():
     run, _ = trained_run("vanilla", latent_dim=2, epochs=1)   # the current model joins the bytes chart
     at = open_page("compression", data, run=run, compress_sizes=[2, 4], compress_k=4, compress_epochs=1)
     assert not at.exception
-    at = finish_training(submit(at, "Train the autoencoders"), "compress_group")
+    at = finish_training(submit(at, "Train the autoencoders"), "compression")
     assert not at.exception
     sweep = [c for c in charts(at) if c["layout"]["xaxis"]["title"]["text"].startswith("bottleneck")][0]
     assert {t["name"] for t in sweep["data"]} == {"autoencoder", "PCA"}
@@ -124,6 +131,27 @@ def test_compression_sweeps_sizes_and_counts_bytes_exactly():
     assert f"current model ({run.variant}, 2-d code)" in set(table["method"])
     assert (table["method"] == "JPEG").sum() == 7
     assert "closest JPEG" in texts(at)
+
+
+@pytest.mark.slow
+def test_compression_page_and_cli_use_one_object_and_give_identical_rows(tmp_path):
+    data = make_images()
+    at = open_page("compression", data, compress_sizes=[2, 4], compress_k=4, compress_epochs=1)
+    at = finish_training(submit(at, "Train the autoencoders"), "compression")
+    assert not at.exception
+    argv = ["compress", "--dataset", save_npz(data, tmp_path / "bars.npz"), "--sizes", "2,4", "--latent-dim", "4",
+            "--epochs", "1", "--json"]
+    page_exp = group(at, "compression").params["exp"]
+    assert page_exp == commands.compression(parse(argv)) == Compression((2, 4), 4, compress.QUALITIES, Schedule(1))
+    result = run_cli(*argv)
+    cli = json.loads(result.stdout)
+    table = at.dataframe[0].value
+    assert result.returncode == 0 and table.to_dict("records") == [
+        {"method": r["method"], "format": r["format"], "bytes/sample": r["bytes"], "PSNR (dB)": r["psnr"]}
+        for r in cli["rate_distortion"]]
+    sweep = [c for c in charts(at) if c["layout"]["xaxis"]["title"]["text"].startswith("bottleneck")][0]
+    assert [list(t["y"]) for t in sweep["data"]] == [[r["mse"] for r in cli["sweep"] if r["method"] == t["name"]]
+                                                     for t in sweep["data"]]
 
 
 @pytest.mark.slow
@@ -147,7 +175,7 @@ def test_features_with_the_current_model_needs_no_training():
 def test_features_trains_a_new_model_when_there_is_none():
     at = open_page("features", make_images(), features_k=4, features_epochs=1, features_budgets=["100"])
     assert at.radio(key="features_source").options == ["a new autoencoder trained here"]
-    at = finish_training(submit(at, "Compare features"), "features_group")
+    at = finish_training(submit(at, "Compare features"), "features")
     assert not at.exception
     assert "autoencoder code (4-d)" in set(at.dataframe[0].value["features"])
 
@@ -176,7 +204,7 @@ def test_imputation_beats_the_mean_and_reacts_to_the_mask():
 def test_imputation_trains_its_own_model_without_a_current_one():
     at = open_page("imputation", make_images(), impute_k=4, impute_epochs=1)
     assert at.radio(key="impute_source").options == ["an autoencoder trained here"]
-    at = finish_training(submit(at, "Train the autoencoder"), "impute_group")
+    at = finish_training(submit(at, "Train the autoencoder"), "imputation")
     assert not at.exception
     assert metric(at, "Hidden values") > 0
 
@@ -186,9 +214,9 @@ def test_sequences_trains_an_lstm_and_shows_each_class():
     data = make_sequences()
     at = open_page("sequences", data, seq_epochs=1)
     assert not at.exception
-    at = finish_training(submit(at, "Train the LSTM autoencoder"), "seq_group")
+    at = finish_training(submit(at, "Train the LSTM autoencoder"), "sequences")
     assert not at.exception
-    assert at.session_state["seq_group"].runs["LSTM autoencoder"].model_config.architecture == "lstm"
+    assert group(at, "sequences").runs["LSTM autoencoder"].model_config.architecture == "lstm"
     table = at.dataframe[0].value
     assert list(table["class"]) == ["slow", "fast"] and table["test sequences"].sum() == len(data.x_test)
     lines = charts(at)[0]
@@ -215,7 +243,7 @@ def test_page_opens_with_its_intro_and_trains_nothing_until_asked(page):
     assert at.title[0].value == title
     assert len(at.markdown[0].value.split(". ")) >= 2, "an introduction for a student"
     assert button in [b.label for b in at.button]
-    assert all(f"{p}_group" not in at.session_state for p in ("denoise", "anomaly", "compress", "features", "impute", "seq"))
+    assert at.session_state["workspace"].groups == {}
 
 
 def test_anomaly_explains_why_unlabelled_data_cannot_be_scored():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import trained_run
+from conftest import seed_workspace, trained_run, ws
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
 
@@ -14,8 +14,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
 def open_page(run, data) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = data
-    at.session_state["run"] = run
+    seed_workspace(at, run, data)
     return at.run()
 
 
@@ -127,15 +126,13 @@ def test_while_training_it_decodes_with_a_snapshot():
             time.sleep(0.01)
         at = AppTest.from_file(PAGE, default_timeout=30)
         at.session_state["dataset"] = "upload"
-        at.session_state["upload_data"] = data
-        at.session_state["run"] = run
-        at.session_state["job"] = job
+        seed_workspace(at, run, data, job)
         at.run()
         assert not at.exception
         assert any("snapshot of the model at step" in i.value for i in at.info)
         assert len(latent_sliders(at)) == 3
         assert job.active
-        assert at.session_state["explore_snapshot"][2] is not run.model, "the page decodes with a copy"
+        assert ws(at).view_model().model is not run.model, "the page decodes with a copy"
         job.stop()
 
 
@@ -144,8 +141,7 @@ def test_through_the_app_frame():
     run, data = trained_run("vae", latent_dim=3, epochs=1)
     at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = data
-    at.session_state["run"] = run
+    seed_workspace(at, run, data)
     at.run()
     at.switch_page("pages/generate.py").run()
     assert not at.exception
@@ -153,3 +149,23 @@ def test_through_the_app_frame():
     before = slider_image(at)
     latent_sliders(at)[1].set_value(-2.0).run()
     assert not at.exception and slider_image(at) != before
+
+
+def test_latent_space_and_generate_share_one_encoding_of_the_test_set(monkeypatch):
+    """Generate reads the codes (and KL) Latent space cached for the same model state: one encoder pass."""
+    from aecore import explore
+    from face import caches
+    run, data = trained_run("vae", latent_dim=3, epochs=1)
+    calls = []
+    real = explore.encode_split
+    monkeypatch.setattr(explore, "encode_split", lambda *args: calls.append(1) or real(*args))
+    caches._encoded.clear()
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    seed_workspace(at, run, data)
+    at.run()
+    at.switch_page("pages/latent.py").run()
+    assert not at.exception and len(calls) == 1
+    at.switch_page("pages/generate.py").run()
+    assert not at.exception and len(latent_sliders(at)) == 3
+    assert len(calls) == 1, "Generate encoded the test set again"

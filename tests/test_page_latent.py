@@ -10,16 +10,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import trained_run
+from conftest import seed_workspace, trained_run, ws
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
 
 
-def open_page(run, data, **state) -> AppTest:
+def open_page(run, data, job=None, **state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = data
-    at.session_state["run"] = run
+    seed_workspace(at, run, data, job)
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -113,7 +112,7 @@ def test_no_run_and_missing_data_explain_themselves(vae2):
     assert not at.exception and "Train a model" in at.info[0].value
     run, _ = vae2
     at = AppTest.from_file(PAGE, default_timeout=30)
-    at.session_state["run"] = run
+    seed_workspace(at, run)
     at.session_state["dataset"] = "upload"
     at.run()
     assert not at.exception and "not loaded" in at.warning[0].value
@@ -121,10 +120,10 @@ def test_no_run_and_missing_data_explain_themselves(vae2):
 
 def test_selection_helper_reads_customdata():
     from types import SimpleNamespace
-    namespace: dict = {}
-    exec(compile(Path(PAGE).read_text().replace("\npage()\n", "\n"), PAGE, "exec"), namespace)   # the helpers, not the page
+
+    from face.scatter import selected_indices
     points = [{"customdata": 7}, {"customdata": [3]}, {"customdata": 7}, {}]
-    assert namespace["selected_indices"](SimpleNamespace(selection=SimpleNamespace(points=points))) == [7, 3]
+    assert selected_indices(SimpleNamespace(selection=SimpleNamespace(points=points))) == [7, 3]
 
 
 def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
@@ -146,8 +145,10 @@ def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
         assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
         step = run.step
         assert job.active
-        assert at.session_state["explore_snapshot"][2] is not run.model, "the page decodes with a copy"
-        time.sleep(0.3)
+        assert ws(at).view_model().model is not run.model, "the page decodes with a copy"
+        deadline = time.monotonic() + 10   # an epoch's end (test loss, preview) can take a while on a busy machine
+        while run.step <= step and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert run.step > step, "training went on"
         job.stop()
 
@@ -157,8 +158,7 @@ def test_through_the_app_frame(vae2):
     run, data = vae2
     at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = data
-    at.session_state["run"] = run
+    seed_workspace(at, run, data)
     at.run()
     at.switch_page("pages/latent.py").run()
     assert not at.exception

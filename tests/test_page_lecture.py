@@ -21,6 +21,7 @@ from aecore.config import TrainConfig
 from aecore.models import variant_config
 from aecore.presets import apply_preset, bundled_demos, load_presets
 from aecore.train import fit, new_run
+from conftest import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in conftest (not imported: tests/e2e has one too)
@@ -90,7 +91,7 @@ def test_a_lesson_with_a_demo_loads_it_and_opens_the_latent_page():
     apply_lesson(at, "vae-vs-ae-1-autoencoder")
     assert not at.exception
     assert at.title[0].value == "Latent space"
-    run = at.session_state["run"]
+    run = ws(at).run
     assert run.id == "demo-ae-mnist-2d" and run.variant == "vanilla"
     assert sidebar_values(at)["variant"] == "vanilla"
     assert at.session_state["lesson"] == "vae-vs-ae-1-autoencoder"   # kept across the page switch
@@ -192,9 +193,10 @@ def test_latent_and_generate_pages_get_the_demo_once():
     def script():
         import streamlit as st
 
-        import ui
-        ui.offer_demo(st.session_state.page)
-        st.write(st.session_state.run.id if st.session_state.get("run") is not None else "none")
+        from face.lecture import offer_demo
+        from face.session import workspace
+        offer_demo(st.session_state.page)
+        st.write(workspace().run.id if workspace().run is not None else "none")
 
     at = AppTest.from_function(script, default_timeout=30)
     at.session_state["page"] = ""   # the Train page: no demo there
@@ -203,7 +205,7 @@ def test_latent_and_generate_pages_get_the_demo_once():
     at.session_state["page"] = "latent"
     at.run()
     assert at.markdown[0].value == "demo-vae-mnist-2d"
-    at.session_state["run"] = None   # Reset on the Train page: the demo is not forced back
+    ws(at).reset()   # Reset on the Train page: the demo is not forced back
     at.run()
     assert at.markdown[0].value == "none"
 
@@ -212,9 +214,10 @@ def test_every_session_gets_its_own_copy_of_the_demo():
     def script():
         import streamlit as st
 
-        import ui
-        ui.offer_demo("generate")
-        run = st.session_state.run
+        from face.lecture import offer_demo
+        from face.session import workspace
+        offer_demo("generate")
+        run = workspace().run
         st.write(f"{id(run)} {id(run.model)} {float(run.model.head.bias.detach().sum()):.6f}")
 
     first = AppTest.from_function(script, default_timeout=30).run()
@@ -248,17 +251,15 @@ def downloads(at: AppTest, stores: list[MemoryMediaFileStorage]) -> dict[str, tu
 
 
 def export_script():
-    import streamlit as st
-
-    import ui
-    ui.export_ui(st.session_state.run, st.session_state.data)
+    from face.export import export_ui
+    export_ui()
 
 
 @pytest.mark.parametrize("variant", ["vae", "vanilla"])
 def test_export_downloads_parse_back(media, variant, trained_run):
     run, data = trained_run(variant, latent_dim=2, epochs=2)
     at = AppTest.from_function(export_script, default_timeout=30)
-    at.session_state["run"], at.session_state["data"] = run, data
+    seed_workspace(at, run, data)
     at.run()
     assert not at.exception
     files = downloads(at, media)
@@ -282,7 +283,7 @@ def test_no_exports_while_the_model_trains(trained_run):
     job = Training()
     job.run = run
     at = AppTest.from_function(export_script, default_timeout=30)
-    at.session_state["run"], at.session_state["data"], at.session_state["job"] = run, data, job
+    seed_workspace(at, run, data, job)
     at.run()
     assert not at.exception and not at.get("download_button")
 

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import one_thread, trained_run
+from conftest import one_thread, seed_workspace, trained_run, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.checkpoint import load_run_bytes, run_zip, save_run
@@ -20,8 +20,9 @@ def vae():
         return trained_run("vae", epochs=2)
 
 
-def open_page(**state) -> AppTest:
+def open_page(run=None, data=None, **state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
+    seed_workspace(at, run, data)
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -43,7 +44,7 @@ def test_without_a_model():
 def test_current_model_is_described_and_downloadable(vae):
     run, data = vae
     run.variant = "vae"
-    at = open_page(run=run, upload_data=data)
+    at = open_page(run, data)
     assert not at.exception
     assert len(at.get("download_button")) == 1
     assert f"Saved as `vae-bars-z{run.model_config.latent_dim}.zip`" in at.caption[1].value
@@ -58,10 +59,10 @@ def test_uploading_a_zip_replaces_the_model(vae):
     run, data = vae
     with one_thread():
         other, _ = trained_run("vanilla", latent_dim=3, epochs=1)
-    at = open_page(run=run, upload_data=data)
+    at = open_page(run, data)
     upload(at, "other.zip", run_zip(other))
     assert not at.exception
-    new = at.session_state["run"]
+    new = ws(at).run
     assert new is not run and new.id == other.id and new.model_config.latent_dim == 3
     assert "Loaded other.zip" in at.success[0].value
     assert "bottleneck 3" in at.caption[0].value   # the banner already shows the new model
@@ -69,7 +70,6 @@ def test_uploading_a_zip_replaces_the_model(vae):
 
 @pytest.mark.parametrize("name, blob, says", [
     ("notes.zip", b"this is not a zip", "not a zip archive"),
-    ("model.pt", b"\x80\x04pickle", "pickled checkpoints are not accepted"),
     ("empty.zip", None, "config.json is missing"),
 ])
 def test_a_bad_upload_shows_why_and_keeps_the_model(vae, name, blob, says):
@@ -79,11 +79,18 @@ def test_a_bad_upload_shows_why_and_keeps_the_model(vae, name, blob, says):
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr("readme.txt", "nothing here")
         blob = buf.getvalue()
-    at = open_page(run=run, upload_data=data)
+    at = open_page(run, data)
     upload(at, name, blob)
     assert not at.exception
     assert says in at.error[0].value
-    assert at.session_state["run"] is run
+    assert ws(at).run is run
+
+
+def test_the_uploader_offers_only_what_loads(vae):
+    """Issue 12: it offered .pt, .pth and .ckpt, then refused them (pickles are never loaded)."""
+    run, data = vae
+    at = open_page(run, data)
+    assert at.get("file_uploader")[0].proto.type == [".zip"]
 
 
 def test_a_damaged_weights_file_is_refused(vae):
@@ -93,27 +100,52 @@ def test_a_damaged_weights_file_is_refused(vae):
         for info in src.infolist():
             blob = src.read(info)
             dst.writestr(info.filename, blob[:len(blob) // 2] if info.filename == "model.safetensors" else blob)
-    at = open_page(run=run, upload_data=data)
+    at = open_page(run, data)
     upload(at, "cut.zip", buf.getvalue())
     assert "damaged or truncated" in at.error[0].value
-    assert at.session_state["run"] is run
+    assert ws(at).run is run
 
 
-def test_loading_a_run_folder(vae, tmp_path):
+def test_loading_a_run_folder(vae, tmp_path, monkeypatch):
     run, data = vae
-    folder = save_run(run, tmp_path / "my-run")
-    at = open_page(upload_data=data)
-    at.text_input(key="model_path").input(str(folder)).run()
+    save_run(run, tmp_path / "my-run")
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(tmp_path))
+    at = open_page(data=data)
+    at.text_input(key="model_path").input("my-run").run()
     at.button(key="model_load_folder").click().run()
     assert not at.exception
-    assert at.session_state["run"].id == run.id
+    assert ws(at).run.id == run.id
     assert "Loaded" in at.success[0].value
 
 
-def test_a_missing_folder_shows_why(vae, tmp_path):
+def test_a_missing_folder_shows_why(vae, tmp_path, monkeypatch):
     run, data = vae
-    at = open_page(run=run, upload_data=data)
-    at.text_input(key="model_path").input(str(tmp_path / "nope")).run()
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(tmp_path))
+    at = open_page(run, data)
+    at.text_input(key="model_path").input("nope").run()
     at.button(key="model_load_folder").click().run()
-    assert "is not a folder" in at.error[0].value
-    assert at.session_state["run"] is run
+    assert "not a run folder under the runs folder" in at.error[0].value
+    assert ws(at).run is run
+
+
+# Issue 12: the folder box loaded any path on the server (`/etc` answered "config.json is missing").
+HOSTILE = ["/etc", "/etc/passwd", "/", "..", "../..", "../../etc/shadow", "~", "/proc/self/environ", "link-out",
+           "link-out/secret", "ok/../../outside/secret", "/tmp", "%2e%2e/etc"]
+
+
+def test_hostile_paths_are_refused_alike_and_lose_nothing(vae, tmp_path, monkeypatch):
+    run, data = vae
+    root = tmp_path / "runs"
+    save_run(run, root / "ok")
+    save_run(run, tmp_path / "outside" / "secret")
+    (root / "link-out").symlink_to(tmp_path / "outside")
+    monkeypatch.setenv("AECORE_RUNS_DIR", str(root))
+    at = open_page(run, data)
+    answers = set()
+    for text in HOSTILE:
+        at.text_input(key="model_path").input(text).run()
+        at.button(key="model_load_folder").click().run()
+        assert not at.exception and ws(at).run is run, text
+        answers.add(at.error[0].value.replace(repr(text), "PATH").replace(f"load {text}:", "load PATH:"))
+    assert len(answers) == 1 and "not a run folder under the runs folder" in answers.pop()
+    assert str(tmp_path) not in " ".join(e.value for e in at.error)

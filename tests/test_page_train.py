@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_images, one_thread, trained_run
+from conftest import make_images, one_thread, seed_workspace, trained_run, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
@@ -34,14 +34,15 @@ def stop_jobs_after(monkeypatch):
 def app(**state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = make_images()
+    seed_workspace(at, data=make_images())
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
 
 
-def page(**state) -> AppTest:
+def page(run=None, data=None, job=None, **state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
+    seed_workspace(at, run, data, job)
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -78,12 +79,12 @@ def test_train_runs_to_the_end_and_shows_aecore_numbers():
     at = app(epochs=3, batch_size=32)
     at.button(key="train_go").click().run()
     assert not at.exception
-    job = at.session_state["job"]
-    assert job.run is at.session_state["run"]   # (on tiny data it may be done already: Stop is tested below)
-    rerun_until(at, lambda a: not a.session_state["job"].active)
+    job = ws(at).job
+    assert job.run is ws(at).run   # (on tiny data it may be done already: Stop is tested below)
+    rerun_until(at, lambda a: not ws(a).job.active)
     at.run()   # the full rerun that follows the end of training
     assert not at.exception
-    run = at.session_state["run"]
+    run = ws(at).run
     assert job.poll().status == "done" and run.epoch == 3
     assert metric(at, "Test loss") == f"{run.test_loss:.2f}"
     assert f"test loss {run.test_loss:.2f}" in at.caption[0].value   # the banner
@@ -98,19 +99,19 @@ def test_train_runs_to_the_end_and_shows_aecore_numbers():
 def test_stop_then_resume():
     at = app(epochs=200, batch_size=16, variant="vanilla")
     at.button(key="train_go").click().run()
-    rerun_until(at, lambda a: a.session_state["run"].step > 0)
+    rerun_until(at, lambda a: ws(a).run.step > 0)
     at.button(key="train_stop").click().run()
     assert not at.exception
-    run, job = at.session_state["run"], at.session_state["job"]
+    run, job = ws(at).run, ws(at).job
     assert job.poll().status == "stopped" and not run.done
     assert buttons(at) == {"Train": True, "Stop": False, "Resume": True, "Reset": True}
     assert "stopped" in at.get("progress")[-1].proto.text
     step = run.step
     at.button(key="train_resume").click().run()
-    resumed = at.session_state["job"]
+    resumed = ws(at).job
     assert resumed is not job and resumed.run is run and resumed.active
-    rerun_until(at, lambda a: a.session_state["run"].step > step)
-    assert at.session_state["run"] is run   # the same model continued, not a new one
+    rerun_until(at, lambda a: ws(a).run.step > step)
+    assert ws(at).run is run   # the same model continued, not a new one
     at.button(key="train_stop").click().run()
 
 
@@ -127,10 +128,10 @@ def test_resume_needs_the_same_settings():
 def test_reset_forgets_the_run():
     at = app(epochs=200, batch_size=16)
     at.button(key="train_go").click().run()
-    job = at.session_state["job"]
+    job = ws(at).job
     at.button(key="train_reset").click().run()
     assert not at.exception
-    assert "run" not in at.session_state and "job" not in at.session_state
+    assert ws(at).run is None and ws(at).job is None
     assert job.poll().status == "stopped"
     assert buttons(at)["Train"] and not buttons(at)["Reset"]
 
@@ -140,9 +141,9 @@ def status_line_script():
 
     import streamlit as st
     sys.path.insert(0, st.session_state["root"])
-    import ui
+    from face.sidebar import training_status_ui
     with st.sidebar:
-        ui.training_status_ui()
+        training_status_ui()
 
 
 def test_sidebar_status_line_polls_the_job():
@@ -150,10 +151,11 @@ def test_sidebar_status_line_polls_the_job():
     own: in AppTest 1.67, reruns of an app with a pages/ folder drop the entrypoint's sidebar.)"""
     data = make_images()
     run = new_run(data, variant_config("vanilla"), TrainConfig(epochs=500, batch_size=16))
-    job = jobs.start(run, data, heartbeat_s=1.0)
     at = AppTest.from_function(status_line_script, default_timeout=30)
     at.session_state["root"] = str(ROOT)
-    at.session_state["job"] = job
+    workspace = seed_workspace(at)
+    at.run()   # a process's first AppTest run scans the installed components: >1 s on a busy machine, so before the job
+    job = workspace.job = jobs.start(run, data, heartbeat_s=1.0)
     for _ in range(4):   # 2 s: without these polls the job would stop itself after 1 s
         at.run()
         assert not at.exception
@@ -168,7 +170,7 @@ def test_divergence_is_shown_as_an_error():
     run = new_run(data, variant_config("vanilla", latent_dim=2), TrainConfig(epochs=50, batch_size=32, lr=1e8))
     job = jobs.start(run, data)
     assert job.wait(30)
-    at = page(dataset="upload", upload_data=data, run=run, job=job)
+    at = page(run, data, job, dataset="upload")
     assert not at.exception
     assert "loss became" in at.error[0].value
     assert len(at.get("image")) == 1, "what the last good weights reconstruct"
@@ -184,11 +186,11 @@ def test_queue_position_is_shown(monkeypatch):
         at = app(epochs=1, batch_size=32)
         at.button(key="train_go").click().run()
         assert not at.exception
-        assert at.session_state["job"].status == "queued"
+        assert ws(at).job.status == "queued"
         assert "number 1 in the queue" in at.info[0].value
         blocker.stop()
-        rerun_until(at, lambda a: not a.session_state["job"].active)
-        assert at.session_state["job"].poll().status == "done"
+        rerun_until(at, lambda a: not ws(a).job.active)
+        assert ws(at).job.poll().status == "done"
     finally:
         for job in pool._running + pool._queue:
             job.stop()
@@ -197,7 +199,7 @@ def test_queue_position_is_shown(monkeypatch):
 def test_a_loaded_run_shows_its_history_and_reconstructions():
     with one_thread():
         run, data = trained_run("vae")
-    at = page(dataset="upload", upload_data=data, run=run)
+    at = page(run, data, dataset="upload")
     assert not at.exception
     assert metric(at, "Test loss") == f"{run.test_loss:.2f}"
     assert len(at.get("image")) == 1
@@ -206,9 +208,9 @@ def test_a_loaded_run_shows_its_history_and_reconstructions():
 
 def test_settings_that_cannot_build_a_model_show_why():
     at = app(variant="cvae")
-    at.session_state["upload_data"] = replace(make_images(), y_train=None, y_test=None, label_names=())
+    ws(at).upload.data = replace(make_images(), y_train=None, y_test=None, label_names=())
     at.run()
     at.button(key="train_go").click().run()
     assert not at.exception
     assert any("conditional" in e.value for e in at.error)
-    assert "job" not in at.session_state
+    assert ws(at).job is None

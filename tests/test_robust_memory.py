@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
-from conftest import SHARED_DATASETS
+from conftest import SHARED_DATASETS, ws
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +33,13 @@ def rss_mb() -> float:
 def one_cycle(at: AppTest) -> int:
     """Train, Stop, Reset; returns the steps the job trained."""
     at.button(key="train_go").click().run()
-    job = at.session_state["job"]
+    job = ws(at).job
     assert job.wait_first_step(30), "no step within 30 s"
     at.button(key="train_stop").click().run()
-    steps = at.session_state["run"].step
+    steps = ws(at).run.step
     at.button(key="train_reset").click().run()
     assert job.wait(10) and not at.exception
-    assert "run" not in at.session_state and "job" not in at.session_state
+    assert ws(at).run is None and ws(at).job is None
     return steps
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import sidebar, trained_run, upload_data
+from conftest import seed_workspace, sidebar, trained_run, upload_data, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import cli
@@ -167,12 +167,12 @@ def test_an_upload_name_is_never_used_as_a_path(name, tmp_path, monkeypatch, fil
 
 @pytest.mark.parametrize("name", ["../../etc/passwd.csv", "/abs/x.csv", "a/../../b.csv"])
 def test_the_pages_show_only_the_base_name(name, tmp_path, monkeypatch):
-    """The sidebar handler (app.py's own, see test_robust_uploads) with a path-like name: loaded, named by
+    """The sidebar handler (the app's own, see test_robust_uploads) with a path-like name: loaded, named by
     its last part, and nothing written."""
     monkeypatch.chdir(tmp_path)
     at = upload_data(sidebar(), name, (CORPUS / "good.csv").read_bytes())
     assert not at.exception and not at.sidebar.error
-    assert at.session_state["upload_data"].name == Path(name).name
+    assert ws(at).upload.data.name == Path(name).name
     assert list(tmp_path.iterdir()) == []
 
 
@@ -224,10 +224,10 @@ def test_nothing_in_the_repository_turns_xsrf_off():
 def test_a_pickled_checkpoint_on_the_models_page_is_explained_not_loaded(no_unpickling):
     run, data = trained_run("vae", epochs=1)
     at = AppTest.from_file(str(ROOT / "pages" / "models.py"), default_timeout=30)
-    at.session_state["run"] = run
+    seed_workspace(at, run)
     at.run()
     name = "model.pt" if ".pt" in at.file_uploader(key="model_upload").proto.type else "model.pt.zip"
     at.file_uploader(key="model_upload").set_value((name, (CHECKPOINTS / "pickled.pt").read_bytes(), "x"))
     at.run()
-    assert not at.exception and at.session_state["run"] is run
+    assert not at.exception and ws(at).run is run
     assert "Could not load" in at.error[0].value

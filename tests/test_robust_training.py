@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_images, make_sequences
+from conftest import make_images, make_sequences, seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs, resume
@@ -51,7 +51,7 @@ def app(**state) -> AppTest:
     """The whole app on tiny uploaded images, with these widget values; opens on the Train page."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["upload_data"] = state.pop("data", None) or make_images()
+    seed_workspace(at, data=state.pop("data", None) or make_images())
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
@@ -91,10 +91,10 @@ def replay(run, data, steps: int) -> dict[str, torch.Tensor]:
 def test_lr_10_on_the_train_page_stops_with_a_message_and_keeps_the_last_good_weights(variant):
     at = app(variant=variant, lr=10.0, epochs=20, batch_size=32)
     at.button(key="train_go").click().run()
-    rerun_until(at, lambda a: not a.session_state["job"].active)
+    rerun_until(at, lambda a: not ws(a).job.active)
     at.run()
     assert not at.exception
-    run, job, data = at.session_state["run"], at.session_state["job"], at.session_state["upload_data"]
+    run, job, data = ws(at).run, ws(at).job, ws(at).upload.data
     progress = job.poll()
     assert progress.status == "failed", f"{variant} at lr=10 trained to the end: {run.history[-1].losses}"
     shown = [e.value for e in at.error]
@@ -110,9 +110,9 @@ def test_after_a_divergence_a_smaller_learning_rate_resumes_the_same_model():
     learning rate: resume.prepare_resume + jobs.start) continues the same model to the end."""
     at = app(variant="vae", lr=10.0, epochs=3, batch_size=32)
     at.button(key="train_go").click().run()
-    rerun_until(at, lambda a: not a.session_state["job"].active)
+    rerun_until(at, lambda a: not ws(a).job.active)
     at.run()   # the job may have ended after the last run drew the page: draw it once more, as the page does
-    run, data = at.session_state["run"], at.session_state["upload_data"]
+    run, data = ws(at).run, ws(at).upload.data
     assert not at.button(key="train_resume").disabled
     resume.prepare_resume(run, replace(run.train_config, lr=1e-3))
     job = jobs.start(run, data)
@@ -149,16 +149,16 @@ def stopped_mid_epoch():
     """A VAE stopped by the Train page's Stop button part-way through an epoch."""
     at = app(variant="vae", epochs=50, batch_size=16, lr=1e-3)
     at.button(key="train_go").click().run()
-    run = at.session_state["run"]
+    run = ws(at).run
     for _ in range(10):   # a Stop lands on an epoch boundary 1 time in 12: then resume and stop again
         step = run.step
         rerun_until(at, lambda a: run.step >= step + 3)
         at.button(key="train_stop").click().run()
-        assert not at.exception and at.session_state["job"].poll().status == "stopped"
+        assert not at.exception and ws(at).job.poll().status == "stopped"
         if run.batch > 0:
             break
         at.button(key="train_resume").click().run()
-    return at, run, at.session_state["upload_data"]
+    return at, run, ws(at).upload.data
 
 
 def test_a_run_stopped_mid_epoch_is_complete_and_finite(stopped_mid_epoch):
@@ -177,7 +177,7 @@ def test_a_run_stopped_mid_epoch_is_complete_and_finite(stopped_mid_epoch):
 def test_a_run_stopped_mid_epoch_can_be_explored(stopped_mid_epoch, page):
     _, run, data = stopped_mid_epoch
     at = AppTest.from_file(page, default_timeout=60)
-    at.session_state["run"], at.session_state["upload_data"] = run, data
+    seed_workspace(at, run, data)
     at.session_state["dataset"] = "upload"
     at.run()
     assert not at.exception
@@ -212,11 +212,11 @@ def test_a_closed_tab_ends_its_job_and_frees_its_run(own_pool):
     and once the session is dropped nothing holds the Run any more."""
     at = app(variant="vanilla", **long_training())
     at.button(key="train_go").click().run()
-    job = at.session_state["job"]
-    rerun_until(at, lambda a: a.session_state["run"].step > 0)
+    job = ws(at).job
+    rerun_until(at, lambda a: ws(a).run.step > 0)
     assert job.heartbeat_s == 120.0   # the page's: two minutes without a poll
     job.heartbeat_s = 0.5             # the same path, without waiting two minutes
-    ref = weakref.ref(at.session_state["run"])
+    ref = weakref.ref(ws(at).run)
     del at                            # the tab is gone: no more reruns, no more polls
     assert job.wait(30), "the job kept training with nobody watching"
     progress = job.poll()
@@ -233,7 +233,7 @@ def test_polling_from_any_page_keeps_the_job_alive(own_pool):
     job = jobs.start(run, data, heartbeat_s=0.5)
     for _ in range(10):
         time.sleep(0.2)
-        job.poll(since=None)   # what ui.training_status_ui does
+        job.poll(since=None)   # what face.sidebar.training_status_ui does
     assert job.poll(since=None).status == "running"
     job.stop()
 
@@ -241,8 +241,8 @@ def test_polling_from_any_page_keeps_the_job_alive(own_pool):
 def test_reset_frees_the_run():
     at = app(variant="vanilla", **long_training())
     at.button(key="train_go").click().run()
-    rerun_until(at, lambda a: a.session_state["run"].step > 0)
-    ref, job = weakref.ref(at.session_state["run"]), at.session_state["job"]
+    rerun_until(at, lambda a: ws(a).run.step > 0)
+    ref, job = weakref.ref(ws(at).run), ws(at).job
     at.button(key="train_reset").click().run()
     assert not at.exception and job.poll().status == "stopped"
     assert job.wait(10)
@@ -251,10 +251,13 @@ def test_reset_frees_the_run():
 
 
 # --- many sessions, one server --------------------------------------------------------------------------------
+STREAMLIT_SIDE = [ROOT / "app.py", *sorted((ROOT / "face").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
+
+
 def cached_functions() -> dict[str, list[str]]:
-    """`module:function` for every st.cache_resource / st.cache_data function in app.py, ui.py and pages/."""
+    """`module:function` for every st.cache_resource / st.cache_data function in app.py, face/ and pages/."""
     found: dict[str, list[str]] = {"cache_resource": [], "cache_data": []}
-    for path in [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in STREAMLIT_SIDE:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef):
                 for dec in node.decorator_list:
@@ -266,11 +269,11 @@ def cached_functions() -> dict[str, list[str]]:
 
 # Everything st.cache_resource may hold: one object shared by every session, so read-only things only.
 SHARED_READ_ONLY = {
-    "ui:load_builtin": "built-in datasets; pages never write into their tensors",
-    "ui:lesson_presets": "the lesson presets, parsed JSON",
-    "ui:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
-    "denoise:pca_for": "a PCA fitted to one dataset (keyed by its data_key, content digest included)",
-    "train:warm_up": "a finished warm-up thread (no model)",
+    "datasets:load_builtin": "built-in datasets; pages never write into their tensors",
+    "lecture:lesson_presets": "the lesson presets, parsed JSON",
+    "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
+    "caches:warm_up": "a finished warm-up thread (no model)",
+    "persist:store": "a handle on the workspace store's folder (no state in memory)",
 }
 
 
@@ -280,7 +283,7 @@ def test_cache_resource_holds_only_read_only_things():
 
 def test_no_model_or_run_is_a_cache_key():
     """st.cache_data hashes its arguments: a model, a Run or a tensor must be passed `_underscored`."""
-    for path in [ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in STREAMLIT_SIDE:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef) and any(
                     "cache_" in ast.unparse(d) for d in node.decorator_list):
@@ -309,14 +312,14 @@ def test_two_sessions_train_their_own_models_through_one_pool(own_pool):
     b = app(variant="vae", latent_dim=5, seed=2, **long_training())
     for at in (a, b):
         at.button(key="train_go").click().run()
-    run_a, run_b = a.session_state["run"], b.session_state["run"]
+    run_a, run_b = ws(a).run, ws(b).run
     assert run_a is not run_b and run_a.model is not run_b.model
     assert (run_a.model_config.latent_dim, run_b.model_config.latent_dim) == (2, 5)
     assert own_pool.counts == (2, 0)
     a.button(key="train_stop").click().run()
     step_b = run_b.step
-    rerun_until(b, lambda at: at.session_state["run"].step > step_b)   # b trains on while a is stopped
-    assert a.session_state["job"].poll().status == "stopped" and b.session_state["job"].active
+    rerun_until(b, lambda at: ws(at).run.step > step_b)   # b trains on while a is stopped
+    assert ws(a).job.poll().status == "stopped" and ws(b).job.active
     b.button(key="train_stop").click().run()
 
 
@@ -329,18 +332,18 @@ def test_the_pool_size_comes_from_the_environment_and_the_rest_queue(monkeypatch
     pool = jobs.default_pool()
     try:
         assert pool.max_jobs == 1 and pool.counts == (1, 2)
-        assert [at.session_state["job"].status for at in sessions] == ["running", "queued", "queued"]
+        assert [ws(at).job.status for at in sessions] == ["running", "queued", "queued"]
         assert "number 1 in the queue" in sessions[1].info[0].value
         assert "number 2 in the queue" in sessions[2].info[0].value
         sessions[0].button(key="train_stop").click().run()
-        rerun_until(sessions[1], lambda at: at.session_state["job"].status == "running")
+        rerun_until(sessions[1], lambda at: ws(at).job.status == "running")
         sessions[2].run()
         assert "number 1 in the queue" in sessions[2].info[0].value
     finally:
         for at in sessions:
-            at.session_state["job"].stop()
+            ws(at).job.stop()
         for at in sessions:
-            at.session_state["job"].wait(10)
+            ws(at).job.wait(10)
 
 
 def test_an_exploding_finite_loss_restores_the_latest_snapshot(monkeypatch):

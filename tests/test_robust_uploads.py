@@ -3,9 +3,9 @@
 Each refused file must show its message, raise nothing, and leave the session's current model untouched (the
 same object, with the same weights). The data corpus is tests/corpus/, the checkpoints tests/corpus/checkpoints/.
 
-The sidebar handler is app.py's own `upload_ui`, lifted out of app.py with `ast` and run alone: AppTest (1.67)
-reruns only the page of an `st.navigation` app, never the frame around it, so the sidebar cannot be driven
-through app.py itself after the first run.
+The sidebar handler is the app's own `face.sidebar.upload_ui`, run alone: AppTest (1.67) reruns only the page of
+an `st.navigation` app, never the frame around it, so the sidebar cannot be driven through app.py itself after
+the first run.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import sidebar, trained_run, upload_data, upload_handler_script
+from conftest import seed_workspace, sidebar, trained_run, upload_data, upload_handler_script, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.checkpoint import run_zip
@@ -53,7 +53,7 @@ def weights(run) -> dict[str, torch.Tensor]:
 
 def assert_untouched(at: AppTest, run, before: dict[str, torch.Tensor]) -> None:
     """The session still has this very Run, with exactly the weights it had."""
-    assert at.session_state["run"] is run
+    assert ws(at).run is run
     after = run.model.state_dict()
     assert after.keys() == before.keys() and all(torch.equal(after[k], before[k]) for k in before)
 
@@ -77,9 +77,14 @@ def test_streamlit_itself_refuses_extensions_the_uploader_does_not_list(key, nam
     assert "Invalid file extension" in at.exception[0].message
 
 
-def test_the_handler_is_app_pys_own():
-    script = upload_handler_script()
-    assert "def upload_ui" in script and "load_file(" in script and "file_uploader(" in script
+def test_the_handler_is_the_apps_own():
+    import inspect
+
+    import face.sidebar
+    source = inspect.getsource(face.sidebar.upload_ui)
+    assert "from face.sidebar import upload_ui" in upload_handler_script()
+    assert "load_file(" in source and "file_uploader(" in source
+    assert "upload_ui()" in inspect.getsource(face.sidebar.model_settings_ui)   # the one the sidebar draws
 
 
 @pytest.mark.parametrize("name", sorted(DATA_EXPECTED))
@@ -94,7 +99,7 @@ def test_a_bad_data_file_in_the_sidebar_shows_why_and_keeps_the_model(model, nam
     errors = [e.value for e in at.sidebar.error]
     assert len(errors) == 1, errors
     assert DATA_EXPECTED[name] in errors[0] if as_is else upload_name in errors[0], errors
-    assert at.session_state["upload_data"] is None
+    assert ws(at).upload.data is None
     assert at.caption[0].value == banner   # the banner still names the same model
     assert_untouched(at, run, before)
 
@@ -106,7 +111,7 @@ def test_a_good_data_file_is_accepted_and_also_keeps_the_model(model, name):
     at = upload_data(sidebar(run), name, (CORPUS / name).read_bytes())
     assert not at.exception and not at.sidebar.error
     assert "train /" in at.sidebar.success[0].value
-    assert at.session_state["upload_data"].name == name
+    assert ws(at).upload.data.name == name
     assert_untouched(at, run, before)
 
 
@@ -115,7 +120,7 @@ def test_a_good_upload_after_a_bad_one_is_used():
     assert at.sidebar.error
     upload_data(at, "good.csv", (CORPUS / "good.csv").read_bytes())
     assert not at.exception and not at.sidebar.error
-    assert at.session_state["upload_data"] is not None
+    assert ws(at).upload.data is not None
 
 
 # --- limits: each configurable, each message naming its variable --------------------------------------------
@@ -142,7 +147,7 @@ def test_a_raised_limit_lets_a_large_file_through(monkeypatch):
     monkeypatch.setenv("AECORE_MAX_FEATURES", "30000")
     at = upload_data(sidebar(), "wide.csv", b"\n".join([b",".join([b"1"] * 25_000)] * 12) + b"\n")
     assert not at.exception and not at.sidebar.error
-    assert at.session_state["upload_data"].shape == (25_000,)
+    assert ws(at).upload.data.shape == (25_000,)
 
 
 def effective_streamlit_config(*options: str) -> list:
@@ -164,7 +169,7 @@ def test_streamlits_upload_limit_matches_aecores():
 # --- the Models page's checkpoint upload --------------------------------------------------------------------
 def models_page(run, data) -> AppTest:
     at = AppTest.from_file(MODELS_PAGE, default_timeout=30)
-    at.session_state["run"], at.session_state["upload_data"] = run, data
+    seed_workspace(at, run, data)
     return at.run()
 
 
@@ -231,7 +236,7 @@ def test_a_checkpoint_bomb_under_the_size_limit_is_not_unpacked(model):
             f.write(b" " * 2**24)
     at = upload_checkpoint(models_page(run, data), "bomb.zip", buf.getvalue())
     assert not at.exception and "limit for a zip member" in at.error[0].value
-    assert at.session_state["run"] is run
+    assert ws(at).run is run
 
 
 def test_a_good_checkpoint_after_bad_ones_replaces_the_model(model):
@@ -240,10 +245,10 @@ def test_a_good_checkpoint_after_bad_ones_replaces_the_model(model):
     at = models_page(run, data)
     for name in ("random_bytes.zip", "truncated_safetensors.zip"):
         upload_checkpoint(at, name, (CHECKPOINTS / name).read_bytes())
-        assert at.session_state["run"] is run
+        assert ws(at).run is run
     upload_checkpoint(at, "other.zip", run_zip(other))
     assert not at.exception and not at.error
-    assert at.session_state["run"].id == other.id
+    assert ws(at).run.id == other.id
 
 
 # --- uploads of different sessions never share cached results ----------------------------------------------
@@ -256,9 +261,9 @@ def csv_bytes(seed: int, rows: int = 40) -> bytes:
 def test_two_uploads_with_the_same_name_and_size_get_different_cache_keys():
     """Pages key st.cache_data / st.cache_resource (shared by every session) by (name, source, sizes): two
     students' different files called data.csv must not share a cached encoding or PCA."""
-    a = upload_data(sidebar(), "data.csv", csv_bytes(1)).session_state["upload_data"]
-    b = upload_data(sidebar(), "data.csv", csv_bytes(2)).session_state["upload_data"]
-    again = upload_data(sidebar(), "data.csv", csv_bytes(1)).session_state["upload_data"]
+    a = ws(upload_data(sidebar(), "data.csv", csv_bytes(1))).upload.data
+    b = ws(upload_data(sidebar(), "data.csv", csv_bytes(2))).upload.data
+    again = ws(upload_data(sidebar(), "data.csv", csv_bytes(1))).upload.data
     assert not torch.equal(a.x_test, b.x_test)
     key = lambda d: (d.name, d.source, len(d.x_train), len(d.x_test))  # noqa: E731  (the pages' data_key)
     assert key(a) != key(b)

@@ -71,9 +71,10 @@ HOSTILE = ["/etc", "/etc/passwd", "..", "../..", "../../etc", "/", "~", "~root",
            "/proc/self", "link-out", "link-out/sub", "nope\0", "x" * 5000, "", "/tmp"]
 
 
-@pytest.fixture
-def runs_root(tmp_path):
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory):
     from aecore.checkpoint import save_run
+    tmp_path = tmp_path_factory.mktemp("root")
     run, _ = trained_run("vanilla", epochs=1)
     root = tmp_path / "runs"
     save_run(run, root / "vae-mnist")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from aecore.apps import anomaly, denoise
+from aecore.apps import anomaly, denoise, roc
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
@@ -68,8 +68,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
 
 def test_mnist_one_class_mean_auc_beats_pca16(mnist):
     t0 = time.perf_counter()
-    variant, model, train = anomaly.recipe("image")
-    rows = anomaly.one_class_aucs(mnist, model, train, variant=variant)
+    rows = anomaly.AnomalyDetection().one_class(mnist)   # the image recipe, as `python -m aecore anomaly --one-class`
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: float(np.mean([r[m] for r in rows])) for m in methods}
     print(f"\nOne-class MNIST ROC-AUC by normal digit ({time.perf_counter() - t0:.0f} s):")
@@ -102,7 +101,7 @@ def test_ecg5000_lstm_is_measured_too():
     data = real("ecg5000")
     variant, model, train = anomaly.recipe("sequence", variant="lstm")
     run = train_all([ModelSpec("lstm", anomaly.normal_only(data, [0]), model, train, variant)])["lstm"]
-    auc = anomaly.roc_auc(anomaly.recon_scores(run.model, data.x_test), anomaly.is_anomaly(data.y_test, [0]))
+    auc = roc.roc_auc(anomaly.recon_scores(run.model, data.x_test), anomaly.is_anomaly(data.y_test, [0]))
     print(f"\nECG5000 ROC-AUC of the LSTM autoencoder ({model.latent_dim}-d code, {train.epochs} epochs, "
           f"{time.perf_counter() - t0:.0f} s): {auc:.4f}")
     assert auc >= 0.97

@@ -5,20 +5,24 @@ Baselines on the same split: PCA reconstruction error at the same bottleneck siz
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
+import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .. import infer
+from .. import infer, jobs, plots
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
-from ..jobs import ModelSpec, train_all
-from ..models import Autoencoder, variant_config
+from ..models import MODELS, Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
+from .experiment import Schedule, run
+from .roc import auc_table, roc_curve
+
+AE = "autoencoder"   # the one model's name: in the specs, the score tables and the CLI's CSV
 
 BATCH = 2048
 
@@ -62,6 +66,12 @@ def recipe(kind: str, latent_dim: int | None = None, variant: str | None = None)
         overrides = {"latent_dim": overrides["latent_dim"]}
     name = variant or r.variant
     return name, variant_config(name, **overrides), r.train
+
+
+def variants(kind: str) -> list[str]:
+    """The variants that can detect anomalies in this kind of data: not conditional ones, which would need the
+    label the detector is asked about."""
+    return [v for v in sorted(MODELS) if kind in MODELS[v].kinds and not variant_config(v).conditional]
 
 
 def normal_only(data: Dataset, normal: list[int]) -> Dataset:
@@ -140,53 +150,6 @@ def pca_scores(x_fit: Tensor, x: Tensor, k: int) -> np.ndarray:
     return (x.flatten(1) - pca.reconstruct(x).flatten(1)).square().mean(1).double().numpy()
 
 
-def roc_curve(scores: np.ndarray, anomalous: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(false positive rate, true positive rate, threshold) as the threshold falls through every distinct score.
-
-    A sample is flagged when score >= threshold; tied scores enter together, so ties give a diagonal segment.
-    """
-    scores, anomalous = np.asarray(scores, float), np.asarray(anomalous, bool)
-    n_pos, n_neg = int(anomalous.sum()), int((~anomalous).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("ROC needs both normal and anomalous samples in the test split")
-    order = np.argsort(-scores, kind="mergesort")
-    s, a = scores[order], anomalous[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tp = np.cumsum(a)[last_of_tie]
-    fp = (last_of_tie + 1) - tp
-    return (np.r_[0.0, fp / n_neg], np.r_[0.0, tp / n_pos], np.r_[np.inf, s[last_of_tie]])
-
-
-def roc_auc(scores: np.ndarray, anomalous: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a random anomaly scores above a random normal sample."""
-    fpr, tpr, _ = roc_curve(scores, anomalous)
-    return float(np.trapezoid(tpr, fpr))
-
-
-@dataclass(frozen=True)
-class AtThreshold:
-    threshold: float
-    flagged: int               # samples with score >= threshold
-    precision: float           # of the flagged, the fraction that are anomalies (nan when none is flagged)
-    recall: float              # of the anomalies, the fraction flagged
-    false_positive_rate: float  # of the normal samples, the fraction flagged
-
-
-def at_threshold(scores: np.ndarray, anomalous: np.ndarray, threshold: float) -> AtThreshold:
-    """Precision, recall and false-positive rate when every score >= threshold is called an anomaly."""
-    flagged = np.asarray(scores) >= threshold
-    anomalous = np.asarray(anomalous, bool)
-    tp = int((flagged & anomalous).sum())
-    n_flagged = int(flagged.sum())
-    return AtThreshold(float(threshold), n_flagged, tp / n_flagged if n_flagged else float("nan"),
-                       tp / max(int(anomalous.sum()), 1), int((flagged & ~anomalous).sum()) / max(int((~anomalous).sum()), 1))
-
-
-def most_anomalous(scores: np.ndarray, n: int = 16) -> np.ndarray:
-    """Indices of the n highest scores, highest first."""
-    return np.argsort(-np.asarray(scores), kind="mergesort")[:n]
-
-
 def score_all(model: Autoencoder, data: Dataset, normal: list[int], seed: int = 0) -> dict[str, np.ndarray]:
     """Every method's test scores on the same split: the autoencoder (and its ELBO for a VAE), PCA at the same
     bottleneck size fit on the normal training samples, and Isolation Forest fit on them."""
@@ -194,7 +157,7 @@ def score_all(model: Autoencoder, data: Dataset, normal: list[int], seed: int = 
     data = data.restandardise(keep)  # tables: every method sees features scaled by the normal rows only
     x_fit = data.x_train[keep]
     k = model.config.latent_dim
-    scores = {"autoencoder": recon_scores(model, data.x_test)}
+    scores = {AE: recon_scores(model, data.x_test)}
     if model.config.variational:
         scores["VAE −ELBO"] = elbo_scores(model, data.x_test, seed=seed)
     scores[f"PCA-{k}"] = pca_scores(x_fit, data.x_test, k)
@@ -202,21 +165,67 @@ def score_all(model: Autoencoder, data: Dataset, normal: list[int], seed: int = 
     return scores
 
 
-def auc_table(scores: dict[str, np.ndarray], anomalous: np.ndarray) -> dict[str, float]:
-    """ROC-AUC of each method."""
-    return {name: roc_auc(s, anomalous) for name, s in scores.items()}
+@dataclass(frozen=True)
+class AnomalyResult:
+    scores: dict[str, np.ndarray]   # method -> every test sample's score (higher: more anomalous)
+    train_scores: np.ndarray        # the autoencoder's scores of its own (normal) training samples
+    anomalous: np.ndarray           # True where a test sample is not of a normal class
+    aucs: dict[str, float]          # method -> ROC-AUC; empty when the test split holds one kind of sample only
+
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """method -> (false positive rate, true positive rate)."""
+        return {m: roc_curve(self.scores[m], self.anomalous)[:2] for m in self.aucs}
+
+    def default_threshold(self, score: str) -> float:
+        """Where 5% of the normal training samples would be flagged (for the reconstruction error; other scores:
+        where 10% of the test samples would be), inside the score's range."""
+        s = self.scores[score]
+        ref = np.quantile(self.train_scores, 0.95) if score == AE else np.quantile(s, 0.9)
+        return float(np.clip(ref, s.min(), s.max()))
 
 
-def one_class_aucs(data: Dataset, model: ModelConfig, train: TrainConfig, classes: list[int] | None = None,
-                   variant: str = "custom", on_class: Callable[[int], None] | None = None) -> list[dict]:
-    """The one-class benchmark: each class in turn is normal, a fresh model trains on it alone, and every test
-    sample is scored. Rows {normal, <method>: ROC-AUC, ...}, one per class, methods as in `score_all`."""
-    rows = []
-    for c in (range(data.n_classes) if classes is None else classes):
-        if on_class is not None:
-            on_class(c)
-        spec = ModelSpec(label_name(data, c), normal_only(data, [c]), model, train, variant)
-        run = train_all([spec])[spec.name]
-        aucs = auc_table(score_all(run.model, data, [c], seed=train.seed), is_anomaly(data.y_test, [c]))
-        rows.append({"normal": label_name(data, c), **aucs})
-    return rows
+@dataclass(frozen=True)
+class AnomalyDetection:
+    """An autoencoder trained on the normal classes only, its reconstruction error (and a VAE's -ELBO) as the
+    score, against PCA and Isolation Forest on the same split: `python -m aecore anomaly` and the page."""
+
+    normal: tuple[int, ...] | None = None   # None: the most frequent training class (see default_normal)
+    variant: str | None = None              # None: the recipe's for the data's kind (see RECIPES)
+    latent_dim: int | None = None           # None: the recipe's; the PCA baseline keeps as many components
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def normal_classes(self, data: Dataset) -> list[int]:
+        return default_normal(data) if self.normal is None else list(self.normal)
+
+    def recipe(self, data: Dataset) -> tuple[str, ModelConfig, TrainConfig]:
+        """(variant, model config, train config): the recipe for this kind of data with this object's changes."""
+        variant, model, train = recipe(data.kind, self.latent_dim, self.variant)
+        return variant, model, self.schedule.apply(train)
+
+    def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
+        variant, model, train = self.recipe(data)
+        return [jobs.ModelSpec(AE, normal_only(data, self.normal_classes(data)), model, train, variant)]
+
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> AnomalyResult:
+        normal = self.normal_classes(data)
+        model = models[AE]
+        scores = score_all(model, data, normal, seed=self.schedule.seed)
+        anomalous = is_anomaly(data.y_test, normal)
+        aucs = auc_table(scores, anomalous) if anomalous.any() and not anomalous.all() else {}
+        return AnomalyResult(scores, recon_scores(model, normal_only(data, normal).x_train), anomalous, aucs)
+
+    def one_class(self, data: Dataset, on_class: Callable[[int], None] | None = None) -> list[dict]:
+        """The one-class benchmark: each class in turn is normal, a fresh model trains on it alone, and every
+        test sample is scored. Rows {normal, <method>: ROC-AUC, ...}, one per class."""
+        rows = []
+        for c in range(data.n_classes):
+            if on_class is not None:
+                on_class(c)
+            rows.append({"normal": label_name(data, c), **run(replace(self, normal=(c,)), data).aucs})
+        return rows
+
+    def figures(self, result: AnomalyResult, data: Dataset, score: str, threshold: float,
+                point: tuple[float, float] | None) -> tuple[go.Figure, go.Figure]:
+        """(the score's histogram per true class with the threshold, every method's ROC curve with the point)."""
+        hist = plots.score_histogram(result.scores[score], data.y_test.numpy(), data.label_names, threshold, score)
+        return hist, plots.roc(result.curves(), result.aucs, point)

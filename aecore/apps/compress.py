@@ -8,20 +8,26 @@ JPEG sizes are whole files divided by the number of images (see `jpeg_rows`), so
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 import numpy as np
+import plotly.graph_objects as go
 import torch
 from PIL import Image
 from torch import Tensor
 
-from .. import infer
-from ..models import Autoencoder
-from .baselines import PCA
+from .. import infer, jobs, plots
+from ..config import TrainConfig
+from ..data.dataset import Dataset
+from ..models import Autoencoder, variant_config
+from .baselines import PCA, fit_pca
 from .denoise import psnr
+from .experiment import Schedule
 
 FORMATS = {"float32": 4, "float16": 2, "8-bit": 1}   # bytes per code value
 QUALITIES = (5, 10, 20, 30, 50, 70, 90)               # JPEG qualities for the reference curve
 SIZES = (2, 4, 8, 16, 32, 64)                          # bottleneck sizes for the sweep
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule for one small vanilla model per size
 LATENT_DIM = 16                                        # the code size the bytes-per-sample comparison uses
 
 
@@ -93,6 +99,12 @@ def jpeg_rows(x: Tensor, qualities: tuple[int, ...] = QUALITIES) -> list[dict]:
     return rows
 
 
+def jpeg_applies(data: Dataset) -> bool:
+    """JPEG is the reference only for what it codes: grey or RGB images in [0, 1] (2 or 4 channels, or other
+    value ranges, have no JPEG to compare with, so the chart leaves it out rather than failing)."""
+    return data.kind == "image" and data.in_unit_range and data.shape[0] in (1, 3)
+
+
 def _mosaic(x: Tensor) -> tuple[np.ndarray, tuple]:
     n, c, h, w = x.shape
     if c not in (1, 3):
@@ -133,3 +145,59 @@ def sweep_rows(models: dict[int, Autoencoder], pcas: dict[int, PCA], x: Tensor,
                 rows.append({"method": method, "size": size, "mse": (x - x_hat).square().mean().item(),
                              "psnr": psnr(x, x_hat, value_range)})
     return rows
+
+
+@dataclass(frozen=True)
+class CompressionResult:
+    sweep: list[dict]    # {method, size, mse, psnr}: error against bottleneck size, autoencoder and PCA
+    rate: list[dict]     # {method, format, bytes, psnr}: bytes per sample against quality (JPEG included)
+
+    def jpeg_match(self) -> tuple[dict, dict] | None:
+        """(the autoencoder's 8-bit row, the JPEG row closest to its size), or None without JPEG rows."""
+        jpeg = [r for r in self.rate if r["method"] == "JPEG"]
+        if not jpeg:
+            return None
+        ae8 = next(r for r in self.rate if r["method"].startswith("autoencoder") and r["format"] == "8-bit")
+        return ae8, nearest_jpeg(jpeg, ae8["bytes"])
+
+
+@dataclass(frozen=True)
+class Compression:
+    """Reconstruction error against bottleneck size (a vanilla autoencoder per size, PCA alike), and bytes per
+    sample against PSNR for one code size, with JPEG for reference: `python -m aecore compress` and the page."""
+
+    sizes: tuple[int, ...] = SIZES          # the sweep: one model per size
+    latent_dim: int = LATENT_DIM            # the bytes chart's code size (trained as well if not a sweep size)
+    qualities: tuple[int, ...] = QUALITIES  # JPEG's reference curve
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def __post_init__(self):
+        if min((*self.sizes, self.latent_dim)) < 1:
+            raise ValueError("bottleneck sizes must be at least 1")
+
+    @property
+    def all_sizes(self) -> list[int]:
+        return sorted(set(self.sizes) | {self.latent_dim})
+
+    def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
+        train = self.schedule.apply(TRAIN)
+        return [jobs.ModelSpec(str(s), data, variant_config("vanilla", latent_dim=s), train, "vanilla")
+                for s in self.all_sizes]
+
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> CompressionResult:
+        """The sweep and the bytes rows. Models besides the ones `specs` names (a page's current model) join
+        the bytes rows under their own name."""
+        trained = {s: models[str(s)] for s in self.all_sizes}
+        pcas = {s: fit_pca(data.x_train, s) for s in self.all_sizes}
+        x, vr, k = data.x_test, data.value_range, self.latent_dim
+        rate = code_rows(trained[k], x, vr, data.x_train) + pca_rows(pcas[k], x, vr, data.x_train)
+        for name, model in models.items():
+            if name not in {str(s) for s in trained}:
+                rate += [{**r, "method": name} for r in code_rows(model, x, vr, data.x_train)]
+        if jpeg_applies(data):
+            rate += jpeg_rows(x, self.qualities)
+        return CompressionResult(sweep_rows(trained, pcas, x, vr), rate)
+
+    def figures(self, result: CompressionResult) -> tuple[go.Figure, go.Figure]:
+        """(error against size, PSNR against bytes)."""
+        return plots.sweep(result.sweep), plots.rate_distortion(result.rate)

@@ -5,17 +5,24 @@ using the codes, PCA codes of the same size, or the raw values, and scored on th
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
-import torch
+import plotly.graph_objects as go
 from torch import Tensor
 
-from .. import infer
-from ..models import Autoencoder
+from .. import infer, jobs, plots
+from ..config import TrainConfig
+from ..data.dataset import Dataset
+from ..models import Autoencoder, variant_config
 from .baselines import fit_pca
+from .experiment import Schedule
 
 BUDGETS = (100, 1000, None)        # labelled training samples; None = all of them
 CLASSIFIERS = ("logistic regression", "k-NN (k=5)")
 LATENT_DIM = 16                    # the code size compared with PCA codes of the same size
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule; the code, not the test loss, is what is compared
+AE = "autoencoder"
 
 
 def labelled_subset(y: Tensor, n: int | None, seed: int = 0) -> np.ndarray:
@@ -69,3 +76,51 @@ def accuracy_rows(features: dict[str, tuple[np.ndarray, np.ndarray]], y_train: T
                 rows.append({"features": name, "classifier": clf, "labels": len(idx),
                              "accuracy": accuracy(train[idx], y_tr[idx], test, y_te, clf)})
     return rows
+
+
+def accuracy_table(rows: list[dict]) -> list[dict]:
+    """One row per (features, classifier) with a column per label budget ("1,000 labels"): the table a page
+    shows and the CLI prints."""
+    table: dict[tuple, dict] = {}
+    for r in sorted(rows, key=lambda r: r["labels"]):   # columns from the fewest labels to the most
+        key = (r["features"], r["classifier"])
+        table.setdefault(key, {"features": key[0], "classifier": key[1]})[f"{r['labels']:,} labels"] = r["accuracy"]
+    return list(table.values())
+
+
+@dataclass(frozen=True)
+class FeatureComparison:
+    """Classifiers on an autoencoder's code with few labels, against PCA of the same size and the raw values:
+    `python -m aecore features` and the Features page."""
+
+    latent_dim: int = LATENT_DIM                   # the code's size; PCA keeps as many components
+    budgets: tuple[int | None, ...] = BUDGETS      # labelled training samples per classifier; None = all
+    classifiers: tuple[str, ...] = CLASSIFIERS
+    max_test: int | None = None                    # test samples scored (None: all; k-NN on 10,000 is slow)
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def __post_init__(self):
+        if not self.budgets:
+            raise ValueError("choose at least one label budget")
+        unknown = sorted(set(self.classifiers) - set(CLASSIFIERS))
+        if unknown:
+            raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}; got {', '.join(unknown)}")
+
+    def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
+        return [jobs.ModelSpec(AE, data, variant_config("vanilla", latent_dim=self.latent_dim),
+                               self.schedule.apply(TRAIN), "vanilla")]
+
+    def n_test(self, data: Dataset) -> int:
+        return len(data.x_test) if self.max_test is None else min(self.max_test, len(data.x_test))
+
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> list[dict]:
+        """Rows {features, classifier, labels, accuracy} on the first `n_test` test samples."""
+        if data.y_train is None or data.y_test is None:
+            raise ValueError(f"{data.title} has no labels to classify")
+        n = self.n_test(data)
+        sets = feature_sets(models[AE], data.x_train, data.x_test[:n])
+        return accuracy_rows(sets, data.y_train, data.y_test[:n], self.budgets, self.classifiers, self.schedule.seed)
+
+    def figures(self, rows: list[dict]) -> dict[str, go.Figure]:
+        """classifier -> accuracy against labels, one line per feature set."""
+        return {clf: plots.accuracy(rows, clf) for clf in self.classifiers}

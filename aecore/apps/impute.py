@@ -7,14 +7,21 @@ values are never changed, and errors are measured on the hidden values only.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
+import plotly.graph_objects as go
 import torch
 from torch import Tensor
 
-from .. import infer
-from ..models import Autoencoder
+from .. import infer, jobs, plots
+from ..config import TrainConfig
+from ..data.dataset import Dataset
+from ..models import Autoencoder, variant_config
+from .experiment import Schedule
 
 MASKS = ("block", "random")   # a contiguous region (square for images, a span for sequences), or scattered values
+TRAIN = TrainConfig(eval_every_epoch=False)   # the default schedule, for a vanilla autoencoder of whole samples
+AE = "autoencoder"
 
 
 def make_mask(shape: tuple[int, ...], kind: str, fraction: float, seed: int = 0) -> Tensor:
@@ -76,3 +83,44 @@ def hidden_mse(x: Tensor, filled: Tensor, mask: Tensor) -> float:
 def error_curve(x: Tensor, filled: list[Tensor], mask: Tensor) -> list[dict]:
     """Rows {iteration, hidden_mse}; iteration 0 is the mean fill, the baseline."""
     return [{"iteration": i, "hidden_mse": hidden_mse(x, f, mask)} for i, f in enumerate(filled)]
+
+
+@dataclass(frozen=True)
+class Filled:
+    x: Tensor              # the test samples measured
+    mask: Tensor           # True = hidden
+    filled: list[Tensor]   # after 0 (mean fill), 1, ... iterations
+    rows: list[dict]       # {iteration, hidden_mse}
+
+
+@dataclass(frozen=True)
+class Imputation:
+    """Hide part of every test sample and fill it in by iterated reconstruction, against the training mean:
+    the Imputation page. The model fields decide what trains; the mask fields only what `evaluate` hides."""
+
+    latent_dim: int = 32       # bigger codes copy more detail; smaller ones guess more from the overall shape
+    mask: str = "block"        # see MASKS
+    fraction: float = 0.25     # of each sample hidden
+    iterations: int = 5        # rounds of reconstruct-and-replace: the first already beats the mean on structure
+    max_test: int = 2000       # test samples measured: a stable mean error, fast to redo as a slider moves
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def __post_init__(self):
+        if self.mask not in MASKS:
+            raise ValueError(f"mask must be one of {', '.join(MASKS)}; got {self.mask!r}")
+        if not 0 < self.fraction < 1:
+            raise ValueError(f"fraction must be between 0 and 1, got {self.fraction}")
+
+    def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
+        return [jobs.ModelSpec(AE, data, variant_config("vanilla", latent_dim=self.latent_dim),
+                               self.schedule.apply(TRAIN), "vanilla")]
+
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> Filled:
+        """The mask (seed 0: the same holes on every call), every iteration's fill, and the hidden values' error."""
+        x = data.x_test[:self.max_test]
+        mask = make_mask(tuple(x.shape), self.mask, self.fraction, seed=0)
+        filled = impute(models[AE], x, mask, data.x_train.mean(0), self.iterations)
+        return Filled(x, mask, filled, error_curve(x, filled, mask))
+
+    def figure(self, result: Filled) -> go.Figure:
+        return plots.impute_curve(result.rows)

@@ -4,8 +4,9 @@ Thin on purpose: argument parsing and printing only; the work happens in aecore'
 person can fix (a bad file, a bad option, a damaged run folder) print `error: ...` and exit 2, never a
 traceback; a diverged run saves its last good weights and exits 1; Ctrl-C during training saves and exits 130.
 
-Modules: `options` (the flags subcommands share), `core` (datasets, eval, encode, reconstruct, sample, bench),
-`training` (train), `apps` (denoise, anomaly, compress, features), `files` (run folders in, results out).
+Modules: `options` (the flags subcommands share), `datasets` (list, --fetch), `core` (eval, encode, reconstruct,
+sample, bench), `training` (train), `apps` (denoise, anomaly, compress, features), `files` (run folders and the data
+they were trained on in, results out).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (ValueError, OSError) as err:   # DataError and CheckpointError are ValueErrors: all fixable input
         print(f"error: {err}", file=sys.stderr)
+        if getattr(err, "details", "") and getattr(args, "verbose", False):   # DataError: folders searched, ...
+            print(err.details, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -30,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree of every subcommand, in the order --help lists them."""
-    from . import apps, core, training
+    from . import apps, core, datasets, training
 
     p = argparse.ArgumentParser(prog="python -m aecore", description="Latent Lab's engine from the shell.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    core.add_datasets(sub)
+    datasets.add_datasets(sub)
     training.add_commands(sub)
     core.add_commands(sub)
     apps.add_commands(sub)

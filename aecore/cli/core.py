@@ -1,4 +1,4 @@
-"""The engine's subcommands besides `train`: datasets, eval, encode, reconstruct, sample, bench.
+"""The engine's subcommands that use a run, and bench: eval, encode, reconstruct, sample, bench.
 
 Each prints one JSON object (or a table) on stdout, so a shell script or numpy can read the result.
 """
@@ -9,18 +9,10 @@ import math
 from pathlib import Path
 
 from ..config import TrainConfig
-from .files import label_index, load_run, run_and_data, save_npy, save_png
-from .options import data_options, positive, run_options
+from .files import data_json, label_index, load_run, run_and_data, save_npy, save_png
+from .options import positive, run_options
 
 GRID = 64   # samples for reconstruct and sample: an 8x8 picture
-
-
-def add_datasets(sub) -> None:
-    """Register `datasets` (first in --help: where a newcomer starts)."""
-    s = sub.add_parser("datasets", help="list the built-in datasets and where each would be loaded from")
-    data_options(s, dataset=None)
-    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    s.set_defaults(func=cmd_datasets)
 
 
 def add_commands(sub) -> None:
@@ -62,27 +54,13 @@ def add_commands(sub) -> None:
     s.set_defaults(func=cmd_bench)
 
 
-def cmd_datasets(args) -> int:
-    from ..data import dataset_sources
-
-    rows = dataset_sources(args.data_dir, args.cache_dir)
-    if args.json:
-        print(json.dumps(rows))
-        return 0
-    widths = [max(len(str(r[k])) for r in rows + [{k: k}]) for k in ("name", "kind", "title")]
-    print(f"{'name':<{widths[0]}}  {'kind':<{widths[1]}}  {'title':<{widths[2]}}  will use")
-    for r in rows:
-        where = r["will_use"] + (f"  ({r['hint']})" if r.get("hint") else "")
-        print(f"{r['name']:<{widths[0]}}  {r['kind']:<{widths[1]}}  {r['title']:<{widths[2]}}  {where}")
-    return 0
-
-
 def cmd_eval(args) -> int:
     from ..infer import evaluate
 
-    run, data = run_and_data(args)
+    run, data, same = run_and_data(args)
     metrics = evaluate(run.model, data.x_test, data.y_test)
     out = {"dataset": data.name, "n": len(data.x_test),
+           "data": data_json(data, len(data.x_test), split="test", same_as_training=same),
            **{k: (v if math.isfinite(v) else None) for k, v in metrics.items()}}   # JSON has no Infinity
     print(json.dumps(out))
     return 0
@@ -91,11 +69,12 @@ def cmd_eval(args) -> int:
 def cmd_encode(args) -> int:
     from ..infer import encode_all
 
-    run, data = run_and_data(args)
+    run, data, same = run_and_data(args)
     x, y = (data.x_test, data.y_test) if args.split == "test" else (data.x_train, data.y_train)
     codes = encode_all(run.model, x, y)
     save_npy(args.out, codes)
-    print(json.dumps({"out": str(args.out), "shape": list(codes.shape), "split": args.split, "dataset": data.name}))
+    print(json.dumps({"out": str(args.out), "shape": list(codes.shape), "split": args.split, "dataset": data.name,
+                      "data": data_json(data, len(x), split=args.split, same_as_training=same)}))
     return 0
 
 
@@ -105,7 +84,7 @@ def cmd_reconstruct(args) -> int:
     from ..infer import reconstruct
 
     positive("--n", args.n)
-    run, data = run_and_data(args)
+    run, data, same = run_and_data(args)
     x = data.x_test[:args.n]
     y = None if data.y_test is None else data.y_test[:args.n]
     x_hat = reconstruct(run.model, x, y)
@@ -113,7 +92,8 @@ def cmd_reconstruct(args) -> int:
     # each original beside its reconstruction, so the picture reads without the .npy
     pairs = torch.stack([x, x_hat], dim=1).flatten(0, 1)
     png = save_png(args.out, pairs, run, ncols=2 * math.ceil(math.sqrt(len(x))))
-    print(json.dumps({"out": str(args.out), "shape": list(x_hat.shape), "png": png, "dataset": data.name}))
+    print(json.dumps({"out": str(args.out), "shape": list(x_hat.shape), "png": png, "dataset": data.name,
+                      "data": data_json(data, len(x), split="test", same_as_training=same)}))
     return 0
 
 

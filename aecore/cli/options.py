@@ -21,6 +21,8 @@ def data_options(p: argparse.ArgumentParser, dataset: str | None = DATASET_HELP,
     p.add_argument("--data-dir", help="folder holding dataset folders (e.g. mnist/ with the IDX files)")
     p.add_argument("--cache-dir", help="where downloads are kept")
     p.add_argument("--offline", action="store_true", help="never download; use local files or the embedded subset")
+    p.add_argument("--verbose", action="store_true", help="with a data error, also print its details "
+                                                          "(the folders searched, download errors)")
 
 
 def run_options(p: argparse.ArgumentParser) -> None:

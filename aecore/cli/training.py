@@ -60,7 +60,7 @@ def cmd_train(args) -> int:
         print(message, file=sys.stderr)
         return code
     test = f"; test loss {run.test_loss:.4g}" if run.test_loss is not None else ""
-    print(f"saved {args.out} ({run.step} steps{test})")
+    print(f"saved {args.out} ({run.step} steps{test}; trained on {data.provenance.describe()})")
     return 0
 
 

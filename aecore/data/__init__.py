@@ -53,9 +53,16 @@ def reload_dataset(record: Provenance | dict, *, data_dir: str | None = None, ca
         tried.append(f"found {data.provenance.describe()}, test digest {data.provenance.test_digest}, "
                      f"source {data.source}")
     now = f"only {found.describe()} is here" if found else "it is not on this computer"
-    fix = (f"; fetch it with `{FETCH_COMMAND.format(name=rec.name)}`" if rec.name in DATASETS and rec.origin != "file"
-           else "; open or upload that same file again")
-    raise DataError(f"this run was trained on {rec.describe()}, but {now}{fix}", "\n".join(tried))
+    raise DataError(f"this run was trained on {rec.describe()}, but {now}; {_fix(rec)}", "\n".join(tried))
+
+
+def _fix(rec: Provenance) -> str:
+    """What brings a run's data back: the fetch command for downloadable built-ins, the same file for a user's."""
+    if rec.name not in DATASETS or rec.origin == "file":
+        return "open or upload that same file again"
+    if rec.origin in ("embedded", "generated"):  # nothing to fetch: a package or the code made it differently
+        return "install the package versions in requirements.txt, which made that data"
+    return f"fetch it with `{FETCH_COMMAND.format(name=rec.name)}`"
 
 
 def _attempts(rec: Provenance, data_dir: str | None, cache_dir: str | None) -> list:

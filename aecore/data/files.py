@@ -51,7 +51,7 @@ def load_path(path: str | Path, limits: DataLimits | None = None) -> Dataset:
             parsed = parse_bytes(_read(p, name, lim), name, lim)
         else:
             raise DataError(f"{path}: no such file or folder")
-        return build_dataset(parsed, name, f"file:{p}", lim)
+        return build_dataset(parsed, name, f"file:{p.absolute()}", lim)  # absolute: a run finds it from anywhere
 
     return _guarded(name, load, limits)
 

@@ -32,15 +32,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its URL once /_stcore/health answers, stops it after."""
+def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None,
+                     script: str = "app.py") -> Iterator[str]:
+    """`streamlit run <script>` on a free port; yields its URL once /_stcore/health answers, stops it after."""
     port = port or free_port()
     log_path = log_path or ARTIFACTS / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
@@ -82,14 +83,36 @@ def shot(page, name: str) -> Path:
     return path
 
 
+QUIET_S = 0.6   # longer than the 500 ms a script runs before Streamlit shows its status widget
+
+
+def watch_messages(page) -> None:
+    """Note when the page last received a message from the server (wait_idle's other half)."""
+    page._last_message = time.monotonic()
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda _: setattr(page, "_last_message", time.monotonic()))
+    page.on("websocket", on_socket)
+
+
 def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    """Until the app is not running a script (Streamlit's status widget gone)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    """Until the app runs no script: the status widget gone and no message from the server for QUIET_S.
+
+    The status widget alone is not enough: Streamlit shows it only once a script has run for 500 ms, so a
+    shorter quiet spell can fall inside a run (and a short run never shows it)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        page.wait_for_timeout(QUIET_S * 1000 / 3)
+        busy = page.evaluate("() => !!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        quiet = time.monotonic() - getattr(page, "_last_message", 0.0)
+        if not busy and quiet >= QUIET_S:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the app did not go idle within {timeout_ms / 1000:.0f} s")
 
 
 def open_app(page, url: str) -> None:
+    watch_messages(page)
     page.goto(url)
     page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
     page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
@@ -180,7 +203,7 @@ def scatter_points(page) -> dict:
     }""")
 
 
-SLIDER_CAPTION = "your code, decoded"   # pages/generate.py's caption under the slider image
+SLIDER_CAPTION = "your code, decoded"   # face.codes.SLIDER_CAPTION: the Generate page's caption under the slider image
 # JavaScript expression for that <img> (Playwright's :has-text selectors do not work inside the page)
 SLIDER_IMG_JS = ("[...document.querySelectorAll('[data-testid=\"stImage\"]')]"
                  f".find(e => e.innerText.includes('{SLIDER_CAPTION}'))?.querySelector('img')")

@@ -50,6 +50,7 @@ def served_once(browser, app_url):
 
 
 def open_link(page, url: str) -> None:
+    harness.watch_messages(page)
     page.goto(url)
     page.get_by_role("heading", name="Latent space").first.wait_for(timeout=60_000)
     harness.wait_idle(page)
@@ -75,7 +76,7 @@ def test_a_shared_link_opens_the_same_setup(fresh, served_once):
 
 
 def test_a_shared_link_as_the_servers_first_request(browser):
-    """Streamlit would run it in its old pages/-folder mode, the bare page without the sidebar: ui.ensure_frame."""
+    """Streamlit would run it in its old pages/-folder mode, the bare page without the sidebar: face.session.ensure_frame."""
     with harness.streamlit_server() as url:
         page = browser.new_page(viewport=harness.VIEWPORT)
         try:

@@ -4,6 +4,9 @@ Run `python tests/corpus/checkpoints/make_checkpoints.py` from the repository ro
 deterministic (fixed seed, fixed zip timestamps), so rerunning leaves git clean. The files are committed, so
 the page, CLI and security tests use them without running this. Every file starts from one real, tiny run
 (an MLP with 8 hidden units on 8x8 images: a 5 KB safetensors file) and breaks one thing.
+
+It also writes tests/corpus/runs/: runs that load, but whose training data cannot be found again, so `eval`
+must refuse them (exit 2) rather than use other data; its EXPECTED.json holds the message substrings.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from safetensors.torch import save as save_safetensors  # noqa: E402
 
 from aecore.checkpoint import run_files  # noqa: E402
 from aecore.config import TrainConfig  # noqa: E402
-from aecore.data.dataset import Dataset  # noqa: E402
+from aecore.data.dataset import Dataset, Provenance  # noqa: E402
 from aecore.models import variant_config  # noqa: E402
 from aecore.train import fit, new_run  # noqa: E402
 
@@ -47,6 +50,15 @@ EXPECTED = {
     "bad_history.zip": "history.json is damaged",                 # losses that are not numbers
     "bomb.zip": "limit",                                          # config.json declares 1 GiB from 1 KB
 }
+
+
+RUNS = HERE.parent / "runs"
+# Each run whose data is gone -> a substring of the one-line message `eval` exits 2 with.
+RUNS_EXPECTED = {
+    "data_missing.zip": "is not on this computer",     # trained on a file that is no longer where it was
+    "data_changed.zip": "but only Sine waves",         # the same name, other samples (another generator version)
+}
+GONE = "/nonexistent/latent-lab-corpus/bars.npz"
 
 
 def tiny_data() -> Dataset:
@@ -139,6 +151,18 @@ def build() -> dict[str, bytes]:
     return out
 
 
+def build_runs() -> dict[str, bytes]:
+    """Good runs whose recorded data (config.json's data.provenance) cannot be found again."""
+    files = tiny_files()
+    gone = replace(tiny_data().provenance, name="bars.npz", title="bars.npz", origin="file", path=GONE)
+    sines = Provenance("sines", "generated", "Sine waves (synthetic, 5% anomalies)", "", 2000, 500, "0123456789abcdef")
+    out = {"data_missing.zip": zipped(with_config(files, data={"name": gone.name, "title": gone.title,
+                                                               "provenance": gone.to_dict()})),
+           "data_changed.zip": zipped(with_config(files, data={"provenance": sines.to_dict()}))}
+    assert set(out) == set(RUNS_EXPECTED)
+    return out
+
+
 def _load(blob: bytes) -> dict[str, torch.Tensor]:
     from safetensors.torch import load
     return load(blob)
@@ -148,6 +172,10 @@ def main() -> None:
     for name, blob in build().items():
         (HERE / name).write_bytes(blob)
     (HERE / "EXPECTED.json").write_text(json.dumps(EXPECTED, indent=2) + "\n")
+    RUNS.mkdir(exist_ok=True)
+    for name, blob in build_runs().items():
+        (RUNS / name).write_bytes(blob)
+    (RUNS / "EXPECTED.json").write_text(json.dumps(RUNS_EXPECTED, indent=2) + "\n")
 
 
 if __name__ == "__main__":

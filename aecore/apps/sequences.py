@@ -1,0 +1,65 @@
+"""Sequences: an LSTM autoencoder reads a whole sequence (a heartbeat) into a few numbers and writes it back
+(Srivastava et al. 2015); how well it does so, class by class."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from torch import Tensor
+
+from .. import infer, jobs, plots
+from ..data.dataset import Dataset
+from ..models import Autoencoder
+from .anomaly import LSTM_RECIPE, recipe, recon_scores
+from .experiment import Schedule
+
+LSTM = "LSTM autoencoder"
+SHOWN_CLASSES = 8      # one example per class in the picture, for at most this many classes
+UNLABELLED_SHOWN = 4   # examples in the picture when there are no labels
+
+
+def class_errors(errors: np.ndarray, y: np.ndarray, label_names: tuple[str, ...]) -> list[dict]:
+    """Rows {class, test sequences, mean error}: where the model rebuilds well and where it does not."""
+    classes = np.unique(y)
+    return [{"class": label_names[c], "test sequences": int((y == c).sum()), "mean error": float(errors[y == c].mean())}
+            for c in classes]
+
+
+@dataclass(frozen=True)
+class Reconstructed:
+    errors: np.ndarray          # MSE per value of every test sequence
+    per_class: list[dict]       # class_errors rows; empty without labels
+    picks: list[int]            # test sequences drawn: the first of each class, or the first few
+    titles: list[str]           # their titles
+    x_hat: Tensor               # their reconstructions
+
+
+@dataclass(frozen=True)
+class SequenceReconstruction:
+    """An LSTM autoencoder trained on sequences, and its reconstruction error per test sequence and class: the
+    Sequences page."""
+
+    latent_dim: int = LSTM_RECIPE.overrides["latent_dim"]   # 4 numbers are enough for a heartbeat's shape
+    schedule: Schedule = field(default_factory=Schedule)     # None keeps the LSTM recipe's (100 epochs, lr 1e-2)
+
+    def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
+        variant, model, train = recipe("sequence", self.latent_dim, "lstm")
+        return [jobs.ModelSpec(LSTM, data, model, self.schedule.apply(train), variant)]
+
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> Reconstructed:
+        model = models[LSTM]
+        errors = recon_scores(model, data.x_test)
+        if data.y_test is not None:
+            y = data.y_test.numpy()
+            per_class = class_errors(errors, y, data.label_names)
+            picks = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)][:SHOWN_CLASSES]
+            titles = [f"{data.label_names[int(y[i])]} (#{i})" for i in picks]
+        else:
+            per_class, picks = [], list(range(min(UNLABELLED_SHOWN, len(data.x_test))))
+            titles = [f"#{i}" for i in picks]
+        return Reconstructed(errors, per_class, picks, titles, infer.reconstruct(model, data.x_test[picks]))
+
+    def figure(self, result: Reconstructed, data: Dataset) -> go.Figure:
+        """Each picked test sequence (grey) with its reconstruction."""
+        return plots.recon_lines(data.x_test[result.picks].numpy(), result.x_hat.numpy(), result.titles)

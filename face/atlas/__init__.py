@@ -1,0 +1,87 @@
+"""The latent-space atlas: a Streamlit component that draws every point, shows a point's input on hover, decodes
+the spot under the mouse in the browser, and a sliders variant that redraws a decoded sample while dragging.
+
+The bundle in frontend/dist is committed (built from frontend/src by frontend/build.sh), so the app needs no
+Node. Arrays travel as bytes, and big ones only once per content hash (see wire.py): keep the component inside
+an `st.fragment`, so a click or a selection reruns that fragment and resends nothing heavy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import streamlit.components.v1 as components
+
+from aecore.decoder_export import BrowserDecoder
+
+from .wire import Channel, Payload, Thumbs, coords_bytes, inverse_args, labels_bytes
+
+__all__ = ["atlas_ui", "latent_sliders_ui", "Thumbs", "BrowserDecoder"]
+
+_component = components.declare_component("atlas", path=str(Path(__file__).parent / "frontend" / "dist"))
+
+
+def _channel(key: str) -> Channel:
+    return st.session_state.setdefault(f"_atlas_channel_{key}", Channel())
+
+
+def _call(key: str, payloads: list[Payload], **args) -> dict | None:
+    """Run the component once: take its newest event, then render it with this run's acknowledgement."""
+    channel = _channel(key)
+    event = channel.receive(st.session_state.get(key))   # read before rendering: the render must acknowledge it
+    meta, data = channel.args(payloads)
+    _component(key=key, default=None, **args, **meta, **data)
+    return event
+
+
+def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: tuple[str, ...] = (), *,
+             thumbs: Thumbs | None = None, decoder: BrowserDecoder | None = None, inverse=None,
+             colors: list[str] | None = None, height: int = 520, key: str) -> dict | None:
+    """Every point of a 2-D view; returns the user's newest action, once, or None.
+
+    Events: `{"clicked": i}` (a point was pinned), `{"selected": [i, ...], "how": "box" | "lasso" | "clear"}`,
+    each with a `"nonce"`. Every click reaches Python exactly once, even when clicks come faster than reruns.
+
+    Parameters
+    ----------
+    coords : (N, 2) floats, the view (codes, PCA, UMAP). Up to ~200,000 points stay fluid.
+    labels : (N,) ints in 0..255 (colours and legend), or None.
+    thumbs : pictures shown on hover, `Thumbs.from_images(uint8 images)` or `Thumbs.from_lines(...)`.
+    decoder, inverse : with both, the spot under the mouse is decoded in the browser. `decoder` is
+        `aecore.decoder_export.export_decoder(model)`; `inverse` is "identity" when the view is a 2-D code, or a
+        fitted PCA (`mean_`, `components_`). Leave it None for views that cannot be inverted (UMAP).
+    key : required; it keeps the frame (and what it has cached) across reruns.
+    """
+    xy = coords_bytes(coords)
+    n = len(xy) // 8
+    payloads = [Payload("coords", xy, eager=True)]
+    if labels is not None:
+        payloads.append(Payload("labels", labels_bytes(labels, n), eager=True))
+    if thumbs is not None:
+        if thumbs.count != n:
+            raise ValueError(f"thumbs has {thumbs.count} pictures for {n} points")
+        payloads.append(Payload("thumbs", thumbs.data, eager=False, digest=thumbs.digest))
+    if decoder is not None:
+        payloads.append(Payload("weights", decoder.weights, eager=False))
+    inv = inverse_args(inverse, decoder.spec["latent_dim"]) if decoder is not None else None
+    return _call(key, payloads, mode="scatter", label_names=[str(s) for s in label_names], colors=colors,
+                 thumbs=thumbs.meta() if thumbs else None, decoder=decoder.spec if decoder else None,
+                 inverse=inv, height=int(height))
+
+
+def latent_sliders_ui(decoder: BrowserDecoder, *, value=None, ranges=None, label: int | None = None,
+                      label_names: tuple[str, ...] = (), height: int = 260, key: str) -> dict | None:
+    """One slider per latent dimension; the browser redraws the decoded sample while a slider moves.
+
+    Returns `{"code": [z...], "label": int | None, "nonce": ...}` when a slider is let go (or the class changes for
+    a conditional model), else None. `value` sets the sliders (e.g. a pinned point's code); `ranges` gives
+    (low, high) per dimension, default (-3, 3): three standard deviations of a VAE's prior.
+    """
+    k = decoder.spec["latent_dim"]
+    ranges = [[-3.0, 3.0]] * k if ranges is None else [[float(lo), float(hi)] for lo, hi in ranges]
+    if len(ranges) != k:
+        raise ValueError(f"ranges has {len(ranges)} entries for {k} latent dimensions")
+    z = None if value is None else [float(v) for v in np.asarray(value, dtype=float).ravel()]
+    return _call(key, [Payload("weights", decoder.weights, eager=True)], mode="sliders", decoder=decoder.spec,
+                 ranges=ranges, value=z, label=label, label_names=[str(s) for s in label_names], height=int(height))

@@ -1,0 +1,74 @@
+"""Saving and loading the session's model from the browser: the download's name and bytes, and the loaders
+behind the Models page's uploader and folder box (a load replaces the current model, or says why it cannot).
+
+Session-state keys: "model_upload" (the uploader), "model_path" (the folder box), "model_message" ((kind, text)
+of the last load, shown until the next one).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from aecore import jobs
+from aecore.checkpoint import CheckpointError, list_run_folders, load_run, load_run_bytes, run_folder_under, run_zip
+from aecore.train import Run
+
+from .progress import forget
+from .session import workspace
+
+
+def runs_root() -> Path:
+    """The one folder whose run folders a visitor may load: AECORE_RUNS_DIR, default runs/ beside app.py."""
+    return Path(os.environ.get("AECORE_RUNS_DIR") or Path(__file__).resolve().parent.parent / "runs")
+
+
+def run_folders() -> list[str]:
+    """The run folders a visitor can pick from (names inside the runs root)."""
+    return list_run_folders(runs_root())
+
+
+def download_name(run: Run) -> str:
+    """`<variant>-<dataset>-z<latent>.zip`, with characters a file name should not have replaced."""
+    data = re.sub(r"[^A-Za-z0-9_.-]+", "-", run.data_info.name).strip("-.") or "data"
+    return f"{run.variant}-{data}-z{run.model_config.latent_dim}.zip"
+
+
+def zip_of(run: Run) -> bytes:
+    """The run's zip, taken between two training steps when it is training."""
+    with jobs.lock_for(run):
+        return run_zip(run)
+
+
+def _load(load, source: str) -> None:
+    """Make the run `load()` returns the current model; on CheckpointError keep the current one untouched."""
+    try:
+        run = load()
+    except CheckpointError as err:
+        st.session_state.model_message = ("error", f"Could not load {source}: {err}")
+        return
+    workspace().adopt(run)   # stops the job that trained the model it replaces
+    forget()
+    st.session_state.model_message = ("success", f"Loaded {source}: a {run.variant} trained on "
+                                                 f"{run.data_info.title} for {run.epoch} epoch(s).")
+
+
+def upload_changed() -> None:
+    """Uploader callback (runs before the page, so the banner already shows the new model)."""
+    file = st.session_state.get("model_upload")
+    if file is not None:
+        _load(lambda: load_run_bytes(file.getvalue(), file.name), file.name)
+
+
+def folder_clicked() -> None:
+    name = st.session_state.get("model_path", "").strip()
+    _load(lambda: load_run(run_folder_under(runs_root(), name)), name)
+
+
+def message_ui() -> None:
+    """The outcome of the last load."""
+    message = st.session_state.get("model_message")
+    if message:
+        (st.error if message[0] == "error" else st.success)(message[1])

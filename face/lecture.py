@@ -1,0 +1,186 @@
+"""Lecture mode: lesson presets, shareable links, presenter view and the bundled demos.
+
+Session-state keys (besides the sidebar's widgets "lesson" and "presenter"): "lesson_page" (the page a
+just-applied lesson opens; set by its callback, consumed by `lesson_page_ui`), "link_read" (True once this
+session has read its settings from the URL), "demo_offered" (True once this session was given the default demo,
+so Reset really forgets it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from aecore import share
+from aecore.checkpoint import FILES, runs_from_files
+from aecore.data import DataError
+from aecore.presets import Preset, apply_preset, bundled_demos, load_presets
+from aecore.train import Run
+
+from .datasets import UPLOAD, load_builtin, sidebar_settings
+from .session import workspace
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_DEMO = "vae-mnist-2d"          # a VAE with a 2-D code: Latent space and Generate have something to show
+DEMO_PAGES = ("latent", "generate")    # url paths of the pages that give a session without a model the demo
+NO_LESSON = ""
+# Streamlit sizes text in rem, so one root font size scales the whole page for a projector. Images keep their
+# pixels square when the browser enlarges them. Plotly sets its text sizes inline, in px: the rules below
+# enlarge axis and legend text only, which fits in the margins plotly already left.
+PRESENTER_CSS = """<style>
+html { font-size: 22px; }
+[data-testid="stSidebar"] { min-width: 20rem; }
+.st-key-sidebar_advanced { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
+[data-testid="stImage"] img { image-rendering: pixelated; }
+.js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-size: 15px !important; }
+.js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text, .js-plotly-plot .legendtext { font-size: 17px !important; }
+</style>"""
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def lesson_presets() -> dict[str, Preset]:
+    """The lesson presets in assets/presets, checked once per server (read-only, shared by every session)."""
+    return load_presets(ASSETS / "presets", bundled_demos(ASSETS / "demos"))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def demo_files(name: str) -> dict[str, bytes]:
+    """A bundled demo's files as bytes: immutable, so shared by every session; each session builds its own Run."""
+    folder = ASSETS / "demos" / name
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.name in FILES}
+
+
+def load_demo(name: str) -> Run:
+    """A fresh Run of a bundled demo, this session's own (milliseconds: the demos are tiny)."""
+    return runs_from_files(demo_files(name))
+
+
+def offer_demo(page_url_path: str) -> None:
+    """On Latent space or Generate, give a session that has no model the default demo, once per session."""
+    if page_url_path in DEMO_PAGES and not st.session_state.get("demo_offered"):
+        st.session_state.demo_offered = True
+        if workspace().run is None:
+            workspace().adopt(load_demo(DEFAULT_DEMO))
+
+
+def use_demo(name: str) -> None:
+    """Make a bundled demo the current model (a lesson that needs one), stopping this session's training."""
+    workspace().adopt(load_demo(name))
+    st.session_state.demo_offered = True
+
+
+def current_lesson() -> Preset | None:
+    return lesson_presets().get(st.session_state.get("lesson", NO_LESSON))
+
+
+def read_link() -> None:
+    """Once per session, before the sidebar is drawn: the URL's lesson and settings become widget state.
+
+    A link's settings are applied over its lesson's (so `?lesson=denoising` alone sets the lesson up); bad
+    or unknown values are ignored by aecore.share, and the widgets keep their defaults.
+    """
+    if st.session_state.get("link_read"):
+        return
+    st.session_state.link_read = True
+    params = st.query_params.to_dict()
+    presets = lesson_presets()
+    state = {}
+    lesson = share.lesson_from_query(params)
+    if lesson in presets:
+        st.session_state.lesson = lesson
+        state = apply_preset(presets[lesson])
+        if presets[lesson].demo and workspace().run is None:
+            use_demo(presets[lesson].demo)
+    state.update(share.from_query(params))
+    for key, value in state.items():
+        st.session_state[key] = value
+
+
+def write_link() -> dict[str, str]:
+    """Keep the URL's query string in step with the sidebar, so the address bar is always a shareable link."""
+    preset = current_lesson()
+    params = share.to_query(sidebar_settings(), preset and preset.name, preset and preset.settings)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    return params
+
+
+def share_link_ui(params: dict[str, str]) -> None:
+    """The link to this page with these settings, in a code box (it has a copy button)."""
+    st.sidebar.caption("Link to this setup (copy it with the icon on the right)")
+    st.sidebar.code((st.context.url or "") + share.query_string(params), language=None, wrap_lines=True)
+
+
+def apply_lesson() -> None:
+    """Callback of the lesson picker (it runs before the widgets are drawn, so it may set their values)."""
+    preset = current_lesson()
+    if preset is None:
+        return
+    for key, value in apply_preset(preset).items():
+        st.session_state[key] = value
+    st.session_state.lesson = preset.name   # set through the API too, so switching page keeps it
+    if preset.demo:
+        use_demo(preset.demo)
+    st.session_state.lesson_page = preset.page
+
+
+def lesson_ui() -> None:
+    """The sidebar's lesson picker: choosing a lesson applies it; the button re-applies it after changes."""
+    presets = lesson_presets()
+    if st.session_state.get("lesson") not in (NO_LESSON, *presets):
+        st.session_state.lesson = NO_LESSON
+    st.sidebar.selectbox(
+        "Lesson preset", [NO_LESSON, *presets], key="lesson", on_change=apply_lesson,
+        format_func=lambda n: "None: explore freely" if n == NO_LESSON else presets[n].title,
+        help="One click sets up a teaching scenario: the sidebar's settings, the page to open, and a pretrained "
+             "model where the lesson needs one. Its explanation appears above the page.")
+    if st.session_state.get("lesson"):
+        st.sidebar.button("Reset the lesson's settings", key="lesson_reapply", on_click=apply_lesson,
+                          icon=":material/restart_alt:", help="Undo the changes made to the sidebar since the lesson was applied.")
+
+
+def lesson_page_ui() -> None:
+    """After st.navigation: open the page a just-applied lesson names (once)."""
+    page = st.session_state.pop("lesson_page", None)
+    if page is None:
+        return
+    try:
+        st.switch_page(page, query_params=write_link())
+    except StreamlitAPIException:   # a lesson naming a page this app does not list: stay here
+        st.sidebar.warning(f"This lesson opens {page}, which this version of the app does not have.")
+
+
+def lesson_card_ui() -> None:
+    """The applied lesson's title and explanation, above the page, where the class looks."""
+    preset = current_lesson()
+    if preset is None:
+        return
+    st.info(f"**Lesson: {preset.title}.** {preset.explanation}", icon=":material/school:")
+    missing = missing_data(preset)
+    if missing:
+        st.warning(f"This lesson cannot run here: it needs the **{preset.settings['dataset']}** dataset, which is not "
+                   f"on this server. {missing}", icon=":material/cloud_off:")
+
+
+def missing_data(preset: Preset) -> str:
+    """Why the lesson's dataset cannot be loaded here (one line), or "" when it can."""
+    name = preset.settings.get("dataset")
+    if name is None or name == UPLOAD:
+        return ""
+    try:
+        load_builtin(name)
+    except DataError as err:
+        return str(err).splitlines()[0]
+    return ""
+
+
+def presenter_ui() -> bool:
+    """The presenter-view toggle; when on, injects the projector CSS. Returns whether it is on."""
+    on = st.sidebar.toggle("Presenter view", key="presenter",
+                           help="For a projector: larger text and images, and the advanced settings hidden "
+                                "(they keep their values).")
+    if on:
+        st.html(PRESENTER_CSS)
+    return on

@@ -1,0 +1,98 @@
+"""A student's model and settings survive a reload or a closed tab.
+
+The browser keeps a random token in a cookie. On a session's first run the Workspace is restored: from this
+server's live workspaces when the old session's run is still here (its training job goes on, the page re-attaches),
+else from the shared WorkspaceStore (aecore.store: any replica that sees the same AECORE_STORE_DIR). After each run,
+and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token.
+Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)).
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+import weakref
+
+import streamlit as st
+
+from aecore import jobs, share
+from aecore.store import TTL_S, WorkspaceStore
+
+from .datasets import sidebar_settings
+from .session import workspace
+from .workspace import Workspace, is_demo
+
+COOKIE = "latentlab_ws"
+SAVE_EVERY_S = 10.0    # while training: at most one save (~10 ms for a 0.5 MB model) this often
+_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> WorkspaceStore:
+    return WorkspaceStore()
+
+
+# Token -> the Workspace of that browser's latest session on this server. Weak: it keeps nothing alive, so a
+# closed tab's run is freed as before; a reload finds the old session while Streamlit still holds it
+# (server.disconnectedSessionTTL, 120 s), and the store after that.
+_LIVE: weakref.WeakValueDictionary[str, Workspace] = weakref.WeakValueDictionary()
+
+
+def cookie() -> str:
+    """The token the browser sent, or "" (none, or not ours; AppTest has no browser and no cookies)."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and _HEX.fullmatch(value) else ""
+
+
+def token() -> str:
+    """This browser's token: from its cookie, or a new one that a one-line script stores in the cookie."""
+    if "ws_token" not in st.session_state:
+        st.session_state.ws_token = cookie() or uuid.uuid4().hex
+    tok = st.session_state.ws_token
+    if cookie() != tok:
+        st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; max-age={int(TTL_S)}; SameSite=Lax";</script>',
+                unsafe_allow_javascript=True)
+    return tok
+
+
+def restore() -> None:
+    """Once per session, before the sidebar: bring back this browser's model and settings, if any."""
+    if st.session_state.get("ws_restored"):
+        return
+    st.session_state.ws_restored = True
+    tok, ws = token(), workspace()
+    saved = store().load(tok)
+    old = _LIVE.get(tok)
+    if old is not None and old is not ws and old.run is not None:
+        ws.run, ws.job = old.run, old.job   # the same run: its training goes on and this page follows it
+    elif saved is not None and saved.run is not None:
+        ws.adopt(saved.run)
+    if ws.run is not None:
+        st.session_state.demo_offered = True   # a restored model is not replaced by the demo
+    remember_live(tok, ws)
+    checked, _ = share.check_settings(saved.settings if saved is not None else {})
+    for key, value in checked.items():
+        st.session_state[key] = value
+
+
+def remember_live(tok: str, ws: Workspace) -> None:
+    _LIVE[tok] = ws
+
+
+def save() -> None:
+    """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S)."""
+    tok, ws = token(), workspace()
+    remember_live(tok, ws)
+    run, settings = ws.run, sidebar_settings()
+    state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())))
+    last = st.session_state.get("ws_saved")
+    if last is not None and last[:3] == state:
+        return
+    if last is not None and ws.training and time.monotonic() - last[3] < SAVE_EVERY_S:
+        return
+    if run is None or is_demo(run):   # a bundled demo comes back by itself: keep only the settings
+        store().save(tok, None, settings)
+    else:
+        with jobs.lock_for(run):   # weights between two steps
+            store().save(tok, run, settings)
+    st.session_state.ws_saved = (*state, time.monotonic())

@@ -1,0 +1,114 @@
+"""The settings every page shares (dataset, variant, bottleneck, advanced training settings), the user's upload,
+and the line that shows this session's training on every page. Values live in session state under the widget keys
+listed in aecore.share.SETTINGS."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import streamlit as st
+
+from aecore import share
+from aecore.config import LOSSES
+from aecore.data import DATASETS, DataError, load_file
+from aecore.models import MODELS
+
+from . import lecture
+from .datasets import UPLOAD, current_data
+from .session import workspace
+
+STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
+
+
+def upload_ui() -> None:
+    """A file of the user's own: validated by aecore, with the reason shown when it is refused."""
+    file = st.sidebar.file_uploader(
+        "Your data file", type=["npy", "npz", "csv", "zip", "gz", "idx", "ubyte"], key="upload_file",
+        help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, or a .zip of PNG/JPEG images.")
+    if file is None:
+        return
+    upload = workspace().upload
+    if upload.file_id != file.file_id:   # parse each upload once, not on every rerun
+        upload.file_id = file.file_id
+        try:
+            blob = file.getvalue()
+            data = load_file(blob, file.name)
+            # Pages key shared caches by (name, source, sizes): tell apart two files of the same name and size.
+            digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
+            upload.data, upload.error = replace(data, source=f"{data.source}#{digest}"), None
+        except DataError as err:
+            upload.data, upload.error = None, str(err)
+    if upload.error:
+        st.sidebar.error(upload.error)
+    elif upload.data is not None:
+        d = upload.data
+        st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
+
+
+def model_settings_ui(default: dict) -> None:
+    """Dataset, variant and bottleneck size."""
+    sb = st.sidebar
+    choices = [*sorted(DATASETS), UPLOAD]
+    sb.selectbox("Dataset", choices, key="dataset", index=choices.index(default["dataset"]),
+                 format_func=lambda n: "Upload your own…" if n == UPLOAD else DATASETS[n].title,
+                 help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
+    if st.session_state.get("dataset") == UPLOAD:
+        upload_ui()
+    data = current_data(show=False)   # the page says why it cannot be loaded, once
+    kind = data.kind if data is not None else "image"
+    variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
+    if st.session_state.get("variant") not in variants:
+        st.session_state.variant = "vae" if "vae" in variants else variants[0]
+    sb.selectbox("Variant", variants, key="variant", help="Which autoencoder: hover each for what it teaches.",
+                 format_func=lambda v: v)
+    sb.caption(MODELS[st.session_state.variant].summary)
+    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim",
+                    help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
+
+
+def advanced_ui(default: dict) -> None:
+    """Training settings, in an expander that presenter view hides (they keep their values)."""
+    with st.sidebar.container(key="sidebar_advanced"), st.expander("Advanced"):
+        st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", help="Passes over the training set.")
+        st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size",
+                         help="Samples per step. Larger is faster per sample, smaller updates more often.")
+        st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr",
+                         format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
+        st.selectbox("Loss", LOSSES, key="loss",
+                     help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
+        st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta",
+                  help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
+        st.selectbox("Input noise", share.NOISE_CHOICES, key="noise",
+                     help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
+        st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level",
+                  help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
+        st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight", format="%.3f",
+                        help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
+        st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", help="Same seed, same settings: the same model.")
+
+
+@st.fragment(run_every=STATUS_EVERY_S)
+def training_status_ui() -> None:
+    """A line in the sidebar while this session's job trains: progress on every page, and the poll that
+    tells the job someone is still watching (it stops itself when nobody polls, e.g. a closed tab).
+    `sidebar_ui` calls it only while a job is active, so no timer runs otherwise."""
+    job = workspace().job
+    if job is None:
+        return
+    progress = job.poll(since=None)
+    label = "Training" if progress.active else f"Training {progress.status}"
+    st.progress(progress.fraction, text=f"{label}: {progress.summary}")
+
+
+def sidebar_ui(page_title: str) -> None:
+    """The sidebar of every page: title, lecture mode, training line, settings, and the link to this setup."""
+    st.sidebar.title("Latent Lab")
+    lecture.lesson_ui()
+    lecture.presenter_ui()
+    if workspace().training and page_title != "Train":   # Train shows (and polls) it every second
+        with st.sidebar:
+            training_status_ui()
+    default = share.defaults()   # one source of defaults: the link leaves them out
+    model_settings_ui(default)
+    advanced_ui(default)
+    lecture.share_link_ui(lecture.write_link())

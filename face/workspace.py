@@ -1,0 +1,121 @@
+"""The Workspace: everything one browser session owns (its model, its training job, its application groups, its
+upload), and the answers every page needs about them.
+
+It is the only object pages take out of `st.session_state` (key "workspace", see `face.session.workspace()`), the
+way TF Playground's state.ts is the only place its UI reads from. It holds no Streamlit code, so it is tested like
+any other object.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aecore import jobs
+from aecore.data import Dataset
+from aecore.explore import snapshot
+from aecore.models import Autoencoder
+from aecore.resume import prepare_resume
+from aecore.train import Run, new_run
+
+STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
+FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
+
+
+DEMO_PREFIX = "demo-"       # run ids of the bundled demos (aecore.presets.bundled_demos)
+
+
+def is_demo(run: Run) -> bool:
+    return run.id.startswith(DEMO_PREFIX)
+
+
+@dataclass
+class Upload:
+    """The user's own data file: parsed once per upload (file_id), or the reason it was refused."""
+
+    data: Dataset | None = None
+    error: str | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewModel:
+    """The model the explore pages draw: the run's own, or a copy taken between two steps while it trains."""
+
+    model: Autoencoder
+    step: int
+    training: bool
+
+
+@dataclass
+class Workspace:
+    """One session's model, job, application groups and upload."""
+
+    run: Run | None = None
+    job: jobs.Job | None = None
+    groups: dict[str, jobs.Group] = field(default_factory=dict)   # an application page's models, by page key
+    upload: Upload = field(default_factory=Upload)
+    _snapshot: tuple[str, int, Autoencoder] | None = None          # (run id, step, model copy) while training
+
+    @property
+    def training(self) -> bool:
+        """Whether this session's current model is being trained (queued or running) right now."""
+        return self.job is not None and self.job.run is self.run and self.job.active
+
+    def view_model(self) -> ViewModel:
+        """The model the views use. While a job trains the run: a copy taken between two steps and kept until
+        `refresh_snapshot` (a slow view such as UMAP is not redone on every rerun)."""
+        run = self.run
+        if not self.training:
+            self._snapshot = None
+            return ViewModel(run.model.eval(), run.step, False)
+        if self._snapshot is None or self._snapshot[0] != run.id:
+            model, step = snapshot(run, self.job.lock)
+            self._snapshot = (run.id, step, model)
+        return ViewModel(self._snapshot[2], self._snapshot[1], True)
+
+    def refresh_snapshot(self) -> None:
+        self._snapshot = None
+
+    def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
+        """Start a background job: a new run from `settings` (fresh) or the current run continued.
+        Raises ValueError for settings that cannot build this model on this data."""
+        if fresh:
+            self.stop()
+            self.run = new_run(data, settings.model, settings.train, settings.variant)
+        else:
+            prepare_resume(self.run, settings.train)
+        self.job = jobs.start(self.run, data)
+        self.job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
+        return self.job
+
+    def stop(self) -> None:
+        """Stop this session's training, if any (the model keeps what it has learnt)."""
+        if self.job is not None and self.job.active:
+            self.job.stop()
+            self.job.wait(STOP_WAIT_S)
+
+    def reset(self) -> None:
+        """Forget the current model and its job."""
+        self.stop()
+        self.run, self.job, self._snapshot = None, None, None
+
+    def adopt(self, run: Run) -> None:
+        """Make a loaded (or demo) model the current one, stopping the job that trained the one it replaces."""
+        if self.job is not None and self.job.active:
+            self.job.stop()
+        self.run, self.job, self._snapshot = run, None, None
+
+    def start_group(self, key: str, specs: list[jobs.ModelSpec], params: dict) -> jobs.Group:
+        """An application page's models, trained together in the background; replaces (and stops) the old ones."""
+        self.stop_group(key)
+        self.groups[key] = group = jobs.Group.start(specs, params)
+        return group
+
+    def stop_group(self, key: str) -> None:
+        old = self.groups.get(key)
+        if old is not None:
+            old.stop()
+
+    def active_jobs(self) -> list[jobs.Job]:
+        """Every job of this session still queued or running (the sidebar's status line polls them)."""
+        group_jobs = [j for g in self.groups.values() for j in g.jobs.values()]
+        return [j for j in ([self.job] if self.job else []) + group_jobs if j.active]
