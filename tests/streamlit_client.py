@@ -17,8 +17,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 class Tab:
     """One tab of one browser: `cookies` persist across reloads, as a browser's do."""
 
-    def __init__(self, url: str, cookies: dict[str, str] | None = None):
-        self.url, self.cookies = url, dict(cookies or {})
+    def __init__(self, url: str, cookies: dict[str, str] | None = None, query: str = ""):
+        self.url, self.cookies, self.query = url, dict(cookies or {}), query
         self.ws = None
         self.widgets: dict[str, str] = {}
 
@@ -26,7 +26,7 @@ class Tab:
         """Load the page (the proxy may set its route cookie), open the websocket, run the script once."""
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        request = urllib.request.Request(self.url + "/", headers={"Cookie": self.cookie_header()})
+        request = urllib.request.Request(f"{self.url}/?{self.query}", headers={"Cookie": self.cookie_header()})
         opener.open(request, timeout=30).read()
         self.cookies.update({c.name: c.value for c in jar if c.name != "_streamlit_xsrf"})
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
@@ -36,7 +36,7 @@ class Tab:
 
     def rerun(self, *widgets: WidgetState, timeout: float = 180) -> list[str]:
         msg = BackMsg()
-        msg.rerun_script.query_string = ""
+        msg.rerun_script.query_string = self.query
         for w in widgets:
             msg.rerun_script.widget_states.widgets.append(w)
         self.ws.send_binary(msg.SerializeToString())
@@ -59,8 +59,10 @@ class Tab:
                 body = getattr(el, el.WhichOneof("type"))
                 if getattr(body, "id", ""):
                     self.widgets[body.id.rsplit("-", 1)[-1]] = body.id
-                if el.WhichOneof("type") in ("markdown", "exception"):
+                if el.WhichOneof("type") in ("markdown", "exception", "alert"):
                     texts.append(getattr(body, "body", "") or getattr(body, "message", ""))
+            elif kind == "page_info_changed":
+                self.query = msg.page_info_changed.query_string
             elif kind == "script_finished":
                 return texts
         raise TimeoutError("the script run did not finish")
