@@ -67,8 +67,13 @@ def replica_of(stack: LocalClass, route: str) -> str:
     probe = uuid.uuid4().hex[:8]
     request = urllib.request.Request(f"{stack.url}/?route-probe-{probe}", headers={"Cookie": f"latent_lab_route={route}"})
     urllib.request.urlopen(request, timeout=30).read()
-    log = (stack.folder / "nginx" / "access.log").read_text()
-    return next(m[2] for m in UPSTREAM.finditer(log) if m[1] == probe)
+    for _ in range(100):   # nginx logs a request just after answering it
+        log = (stack.folder / "nginx" / "access.log").read_text()
+        found = [m[2] for m in UPSTREAM.finditer(log) if m[1] == probe]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("nginx did not log the probe")
 
 
 def test_the_site_renders_with_this_runs_ports():
