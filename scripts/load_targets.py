@@ -9,14 +9,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "deploy"))
-from local import HOST, LocalClass, free_port, stop_group  # noqa: E402
+from local import HOST, LocalClass, free_port, stop_group, wait_healthy  # noqa: E402
 
 
 class SingleServer:
@@ -38,7 +37,7 @@ class SingleServer:
         self.proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
                                       str(self.port), "--server.address", HOST, "--server.headless", "true"],
                                      cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        wait_health(self.port, lambda: self.proc.poll() is None, self.log_path)
+        wait_healthy(self.port, [(f"the server (log: {self.log_path})", self.proc)])
         return self
 
     def __exit__(self, *exc) -> None:
@@ -75,22 +74,6 @@ class ProxiedClass:
 
     def logs(self) -> list[Path]:
         return [p for p in self.stack.logs() if p.name.startswith("replica")]
-
-
-def wait_health(port: int, alive, log_path: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if not alive():
-            raise RuntimeError(f"the server exited; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer within {timeout:g} s; see {log_path}")
-        time.sleep(0.3)
 
 
 class RssMonitor(threading.Thread):

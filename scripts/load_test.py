@@ -25,9 +25,8 @@ Loopback only, bounded: every session gives up at --deadline seconds, and every 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import http.cookiejar
+import json
 import os
 import queue
 import random

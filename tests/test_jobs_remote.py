@@ -14,7 +14,7 @@ import time
 import pytest
 import torch
 from safetensors.torch import load as load_safetensors
-from backends import loopback_env, make_pool, pool, ray_cluster  # noqa: F401  (fixtures)
+from backends import ray_cluster  # noqa: F401  (a fixture)
 from conftest import ROOT, make_images
 
 from aecore import explore, jobs

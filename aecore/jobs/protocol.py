@@ -95,6 +95,19 @@ def progress_of(run: Run, preview: Preview | None = None) -> Progress:
                     preview=preview, phase="train")
 
 
+class JobStatus:
+    """`status` and `active` for a job handle that keeps `_status` under its `_state` lock (both backends)."""
+
+    @property
+    def status(self) -> str:
+        with self._state:
+            return self._status
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
 class JobHandle(Protocol):
     """What a page holds for a training job, whichever backend runs it (runtime.Job here, remote.RayJob on a
     Ray cluster): the same calls, the same Progress, the same Run object (`job.run is run`)."""

@@ -22,7 +22,7 @@ from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 from ..data.dataset import Dataset
 from ..train import Run
 from .preview import preview_for
-from .protocol import ACTIVE, Progress
+from .protocol import JobStatus, Progress
 from .runtime import abandoned_message, batches_per_epoch
 from .transfer import Snapshot, fresh_optimizers, pack, restore
 from .worker import Frame
@@ -40,7 +40,7 @@ def lost_message(err: Exception, good_step: int) -> str:
             "continue from there.")
 
 
-class RayJob:
+class RayJob(JobStatus):
     """One Run training on the Ray cluster. Created by `RayPool.start_job`; read like the in-process Job."""
 
     def __init__(self, run: Run, data: Dataset, pool: "RayPool", heartbeat_s: float | None, preview_every_s: float,
@@ -100,15 +100,6 @@ class RayJob:
         if self.status == "queued" and self.pool.waiting_for_cpus(self):
             return False
         return self._stepped.wait(timeout)
-
-    @property
-    def status(self) -> str:
-        with self._state:
-            return self._status
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
 
     # --- the follower thread -------------------------------------------------------------------------------
     def _follow(self, after: "RayJob | None") -> None:

@@ -31,7 +31,7 @@ from ..data.dataset import Dataset
 from ..train import Diverged, Run, Step, adam, fit
 from . import backend
 from .preview import make_preview, preview_inputs
-from .protocol import ACTIVE, Preview, Progress
+from .protocol import ACTIVE, JobStatus, Preview, Progress
 
 if TYPE_CHECKING:
     from .pool import JobPool
@@ -97,7 +97,7 @@ class ModelLock:
             time.sleep(0.0005)
 
 
-class Job:
+class Job(JobStatus):
     """One Run training in the background. Create with `start`; read with `poll`; end with `stop`."""
 
     def __init__(self, run: Run, data: Dataset, pool: "JobPool", heartbeat_s: float | None = HEARTBEAT_S,
@@ -168,15 +168,6 @@ class Job:
         if self.status == "queued":
             return False
         return self._stepped.wait(timeout)
-
-    @property
-    def status(self) -> str:
-        with self._state:
-            return self._status
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
 
     # --- the worker ----------------------------------------------------------------------------------------
     def _launch(self) -> None:
