@@ -84,6 +84,8 @@ class RayJob(JobStatus):
     def stop(self) -> None:
         """Stop after the current step (a queued job never starts). The model keeps what it learnt."""
         self._stop.set()
+        if self._ended.is_set():
+            return
         if self.status == "queued":
             if self._gen is not None:
                 ray.cancel(self._gen)
