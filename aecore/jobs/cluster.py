@@ -62,7 +62,7 @@ def connect(address: str, **options) -> None:
 
 def train_task(files: dict[str, bytes], data: Dataset, mailbox, key: str, device: str, preview_every_s: float,
                threads: int):
-    """The Ray task of one job: worker.frames, with orders from this server's mailbox."""
+    """The Ray task of one job: worker.frames, with its orders from the mailbox."""
     yield from worker.frames(files, data, Orders(mailbox, key), device, preview_every_s, threads)
 
 
