@@ -46,6 +46,9 @@ class SingleServer:
     def pids(self) -> list[int]:
         return [self.proc.pid]
 
+    def parts(self) -> dict[str, list[int]]:
+        return {"server": [self.proc.pid]}
+
     def logs(self) -> list[Path]:
         return [self.log_path]
 
@@ -72,8 +75,36 @@ class ProxiedClass:
     def pids(self) -> list[int]:
         return self.stack.pids()
 
+    def parts(self) -> dict[str, list[int]]:
+        """Process groups by role, for the CPU each used: the replicas, Ray (head and workers), nginx."""
+        roles: dict[str, list[int]] = {}
+        for name, proc in self.stack.parts:
+            roles.setdefault(name.split("-")[0], []).append(proc.pid)
+        return roles
+
     def logs(self) -> list[Path]:
         return [p for p in self.stack.logs() if p.name.startswith("replica")]
+
+
+def cpu_seconds(parts: dict[str, list[int]]) -> dict[str, float]:
+    """CPU time (user + system) each role's processes and their descendants have used so far."""
+    out = {}
+    for role, pids in parts.items():
+        total = 0.0
+        for pid in pids:
+            try:
+                top = psutil.Process(pid)
+                family = [top, *top.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for p in family:
+                try:
+                    t = p.cpu_times()
+                    total += t.user + t.system + t.children_user + t.children_system
+                except psutil.Error:
+                    pass
+        out[role] = total
+    return out
 
 
 class RssMonitor(threading.Thread):

@@ -40,7 +40,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import websocket
-from load_targets import REPO, ProxiedClass, RssMonitor, SingleServer
+from load_targets import REPO, ProxiedClass, RssMonitor, SingleServer, cpu_seconds
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -324,6 +324,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     """The sessions against a started target, and what they saw."""
     monitor = RssMonitor(target.pids())
     monitor.start()
+    cpu_before = cpu_seconds(target.parts())
     rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
     clients = [Session(i, target.port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
@@ -341,6 +342,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
         stop_all.set()
         monitor.stop.set()
         monitor.join(5)
+    cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(target.parts()).items()}
     results = [c.result for c in clients]
     lat = [x for r in results for x in r.latencies_s]
     paint = [x for r in results for x in r.first_paint_s]
@@ -357,7 +359,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
         "trained_p50_s": _r(percentile([r.trained_s for r in results if r.trained_s], 50)),
         "trained_max_s": _r(max((r.trained_s for r in results if r.trained_s), default=None)),
         "max_queue_position_seen": max((r.max_queue_position for r in results), default=0),
-        "rss_idle_mb": round(rss_idle / 2**20), "rss_peak_mb": round(peak / 2**20),
+        "rss_idle_mb": round(rss_idle / 2**20), "rss_peak_mb": round(peak / 2**20), "cpu_s": cpu,
         "all_own_model": all(r.own_model for r in results),
         "sessions_with_own_model": sum(r.own_model for r in results),
         "distinct_test_losses": len(losses),
@@ -388,7 +390,7 @@ def print_table(summary: dict) -> None:
 
 KEYS = ["target", "sessions", "max_jobs", "all_trained_s", "interactions", "latency_p50_s", "latency_p95_s",
         "latency_max_s", "first_paint_p50_s", "first_paint_p95_s", "trained_p50_s", "trained_max_s",
-        "max_queue_position_seen", "rss_idle_mb", "rss_peak_mb", "sessions_with_own_model",
+        "max_queue_position_seen", "rss_idle_mb", "rss_peak_mb", "cpu_s", "sessions_with_own_model",
         "distinct_test_losses", "session_errors", "timeouts", "server_tracebacks"]
 
 
