@@ -2,7 +2,8 @@
 
 A preset file holds
     {"title": "...", "explanation": "2-3 sentences for students", "settings": {sidebar key: value, ...},
-     "page": "pages/latent.py", "order": 10, "demo": "vae-mnist-2d" (optional)}
+     "page": "pages/latent.py", "order": 10, "demo": "vae-mnist-2d" (optional),
+     "claim": {"runs": ..., "checks": [...], "notes": "..."} (optional; see aecore.claims)}
 Its name is the file's stem, which is also what a link's `?lesson=` names. Loading is strict: an unknown
 key, a bad value, a setting combination no model accepts, or a missing demo is a PresetError naming the file.
 """
@@ -15,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import share
+from .claims import Claim, ClaimError, parse_claim
 from .data import DATASETS
 
 REQUIRED = ("title", "explanation", "settings", "page")
-OPTIONAL = ("order", "demo")
+OPTIONAL = ("order", "demo", "claim")
 PAGE_PATTERN = re.compile(r"^[a-z_]+/[a-z0-9_]+\.py$")   # a page file beside app.py: "pages/latent.py"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")   # it goes in URLs
 
@@ -38,6 +40,7 @@ class Preset:
     page: str = "pages/train.py"
     order: int = 0               # position in the picker; ties sort by name
     demo: str | None = None      # a bundled run folder (assets/demos/<demo>) to load as the current model
+    claim: Claim | None = None   # what the lesson promises, as data `aecore.lessons.check_lesson` measures
 
 
 def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
@@ -76,7 +79,26 @@ def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
     demo = data.get("demo")
     if demo is not None and (not isinstance(demo, str) or (demos is not None and demo not in demos)):
         raise PresetError(f"{where}: demo {demo!r} is not a bundled demo ({', '.join(sorted(demos or ())) or 'none'})")
-    return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order, demo)
+    claim = _claim(where, data.get("claim"), settings, kind)
+    return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order, demo,
+                  claim)
+
+
+def _claim(where: str, data: Any, settings: dict[str, Any], kind: str) -> Claim | None:
+    """The preset's claim, checked, with each run's settings making a valid model (None when it has none)."""
+    if data is None:
+        return None
+    try:
+        claim = parse_claim(data)
+        for overrides in claim.runs.values():
+            share.configs({**settings, **overrides}, kind)
+    except (ClaimError, ValueError) as err:
+        raise PresetError(f"{where}: claim: {err}") from None
+    hidden = [k for k in claim.changed if k not in share.SHOWN]
+    if hidden:   # presenter view hides them: the lecturer could not make the comparison in front of the class
+        raise PresetError(f"{where}: claim: its runs change {', '.join(hidden)}, which presenter view hides; "
+                          f"compare with {', '.join(share.SHOWN)} only")
+    return claim
 
 
 def load_presets(folder: str | Path, demos: set[str] | None = None) -> dict[str, Preset]:

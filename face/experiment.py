@@ -156,10 +156,3 @@ def usable_current(data: Dataset) -> Run | None:
     return run if own is not None and data_key(own) == data_key(data) else None
 
 
-def default_epochs(data: Dataset, large: int) -> int:
-    """An application page's default epochs: `large` on a full dataset, 20 on a small one (<= 10,000 samples,
-    such as the embedded 5k digits). Measured there: with 3 epochs the denoising AE lost to the median filter
-    (12.1 dB vs 14.1) and the compression AE to PCA at every size; with 20 it wins (16.2 dB; at 2 and 8 numbers)
-    and trains in about 10 s."""
-    return 20 if len(data.x_train) <= 10_000 else large
-

@@ -10,7 +10,8 @@ import streamlit as st
 
 from aecore.apps import Compression, Schedule, compress
 from face.datasets import current_data, seed
-from face.experiment import default_epochs, experiment_ui, usable_current
+from aecore.apps.experiment import default_epochs
+from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, model_banner
 

@@ -10,7 +10,8 @@ import streamlit as st
 from aecore import plots
 from aecore.apps import Denoising, Schedule, denoise
 from face.datasets import current_data, seed
-from face.experiment import Outcome, default_epochs, experiment_ui
+from aecore.apps.experiment import default_epochs
+from face.experiment import Outcome, experiment_ui
 from face.session import page_setup
 from face.widgets import chart_config, model_banner, show_images
 

@@ -11,7 +11,8 @@ import streamlit as st
 
 from aecore.apps import FeatureComparison, Schedule, features
 from face.datasets import current_data, seed
-from face.experiment import default_epochs, experiment_ui, usable_current
+from aecore.apps.experiment import default_epochs
+from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, model_banner
 
@@ -52,6 +53,7 @@ def results_ui(data, exp: FeatureComparison, rows: list[dict]) -> None:
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[2:]})
     for col, (clf, fig) in zip(st.columns(len(exp.classifiers)), exp.figures(rows).items()):
         col.plotly_chart(fig, width="stretch", key=f"features_{clf}", config=chart_config(f"features-{clf}"))
+    st.markdown(exp.verdict(rows))
 
 
 page_setup()

@@ -13,7 +13,8 @@ import streamlit as st
 from aecore import plots
 from aecore.apps import Imputation, Schedule, impute
 from face.datasets import current_data, seed
-from face.experiment import Outcome, current_outcome, default_epochs, experiment_ui, usable_current
+from aecore.apps.experiment import default_epochs
+from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, model_banner, show_images
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aecore.apps import Schedule, SequenceReconstruction
+from aecore.apps import Schedule, SequenceReconstruction, sequences
 from aecore.data import DataError
 from face.datasets import current_data, load_builtin, seed
 from face.experiment import Outcome, current_outcome, evaluated, experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import model_banner
 
-QUICK_EPOCHS = 20     # LSTMs learn slowly: 20 epochs show the shape, ~100 (the recipe's) get the details
 BUTTON = "Train the LSTM autoencoder"
 INTRO = """Some data arrive in order: a heartbeat is 140 readings in time. An **LSTM autoencoder** reads the
 sequence step by step, keeps a summary in its memory, squeezes it into a short code, and a second LSTM unrolls the
@@ -43,7 +42,7 @@ def form_ui() -> SequenceReconstruction:
     c1, c2 = st.columns(2)
     k = c1.number_input("Bottleneck size", 1, 64, SequenceReconstruction().latent_dim, key="seq_k",
                         help="4 numbers are enough for a heartbeat's shape; fewer blur it.")
-    epochs = c2.number_input("Epochs", 1, 300, QUICK_EPOCHS, key="seq_epochs",
+    epochs = c2.number_input("Epochs", 1, 300, sequences.TRAIN.epochs, key="seq_epochs",
                              help="LSTMs learn slowly: 20 epochs show the shape, ~100 get the details.")
     return SequenceReconstruction(int(k), Schedule(int(epochs), seed=seed()))
 

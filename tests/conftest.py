@@ -146,6 +146,26 @@ def one_thread():
         torch.set_num_threads(before)
 
 
+@pytest.fixture(scope="session")
+def embedded_mnist() -> Dataset:
+    """The 5k offline digits: what `mnist` is on a machine without the full files (whatever this one has)."""
+    from aecore.data import load_dataset
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("AECORE_DATA_DIR", raising=False)
+        data = load_dataset("mnist", allow_download=False, cache_dir=str(ROOT / "no-cache-here"))
+    assert data.title == "MNIST (5k offline subset)"
+    return data
+
+
+@pytest.fixture(scope="session")
+def full_mnist() -> Dataset:
+    """Full MNIST (60k / 10k) from the shared folder; the test is skipped without it."""
+    from aecore.data import load_dataset
+
+    return load_dataset("mnist", data_dir=str(shared_dataset("mnist").parent), allow_download=False)
+
+
 # --- the command line ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CliResult:

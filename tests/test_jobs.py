@@ -244,3 +244,19 @@ def test_wait_first_step_returns_at_once_when_queued(make_pool):
     assert not second.wait_first_step(5)
     assert time.perf_counter() - t0 < 1
     first.stop()
+
+
+def test_stacked_summary_counts_each_phase_on_its_own(pool):
+    """Asked for 2 epochs, a stacked AE pretrains 3 layers (1 epoch each) first: the summary says so, and then
+    counts the 2 epochs asked for, never 'Epoch 5.0 of 5'."""
+    run, data = tiny_run("stacked", epochs=2)
+    assert run.total_epochs == 5   # the bar still spans the whole schedule
+    summaries = []
+    for _ in fit(run, data):
+        summaries.append(jobs.progress_of(run).where)
+    assert summaries[0].startswith("Pretraining layer 1 of 3, epoch ") and summaries[0].endswith(" of 1")
+    assert "Pretraining layer 3 of 3, epoch 1.0 of 1" in summaries
+    assert summaries[-1] == "Epoch 2.0 of 2"
+    job = jobs.start(run, data, pool=pool)   # a finished run polled by a job: the same words
+    job.wait(10)
+    assert job.poll().summary.startswith("Epoch 2.0 of 2")

@@ -18,7 +18,7 @@ from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..models import Autoencoder, variant_config
 from .baselines import PCA, fit_pca, median_filter
-from .experiment import Schedule
+from .experiment import Schedule, sized
 
 NOISE_KINDS = ("gaussian", "masking", "salt-and-pepper")
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)   # gaussian sigma, or the fraction of values hit
@@ -115,7 +115,7 @@ class Denoising:
 
     def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
         cfgs = denoiser_configs(self.noise, self.level, self.latent_dim)
-        train = self.schedule.apply(TRAIN)
+        train = self.schedule.apply(sized(TRAIN, data))
         return [jobs.ModelSpec(name, data, cfg, train, "denoising" if name == DENOISING else "vanilla")
                 for name, cfg in cfgs.items()]
 

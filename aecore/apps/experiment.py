@@ -38,6 +38,25 @@ class Schedule:
         return replace(base, seed=self.seed, **given)
 
 
+# An application page's default epochs on a small dataset (<= SMALL_DATA training samples, such as the embedded 5k
+# digits): its recipe's epochs are measured on full datasets, and a tenth of the samples needs more passes.
+# Measured on the 5k digits: with 3 epochs the denoising AE lost to the median filter (12.1 dB vs 14.1) and the
+# compression AE to PCA at every size; with 20 both win, in about 10 s each.
+SMALL_DATA, SMALL_DATA_EPOCHS = 10_000, 20
+
+
+def default_epochs(data: Dataset, large: int) -> int:
+    """The epochs an application page opens with: `large` (the recipe's) on a full dataset, SMALL_DATA_EPOCHS
+    on a small one."""
+    return SMALL_DATA_EPOCHS if len(data.x_train) <= SMALL_DATA else large
+
+
+def sized(base: TrainConfig, data: Dataset) -> TrainConfig:
+    """A recipe measured on full MNIST, with the epochs `default_epochs` gives for this data: what the page opens
+    with is what the CLI trains when --epochs is not given."""
+    return replace(base, epochs=default_epochs(data, base.epochs))
+
+
 class Experiment(Protocol):
     """An application: what to train on some data, and how to score the trained models."""
 

@@ -22,7 +22,7 @@ def add_commands(sub) -> None:
 
     d = Denoising()
     s = sub.add_parser("denoise", help="PSNR of a denoising AE, a plain AE, a median filter, PCA and the noisy input")
-    train_options(s, latent_dim=d.latent_dim, epochs=denoise.TRAIN.epochs)
+    train_options(s, latent_dim=d.latent_dim, epochs=small_data_help(denoise.TRAIN.epochs))
     s.add_argument("--noise", choices=denoise.NOISE_KINDS, default=d.noise)
     s.add_argument("--level", type=float, default=d.level,
                    help="noise the denoising AE trains on (gaussian: sigma; else a fraction)")
@@ -39,18 +39,25 @@ def add_commands(sub) -> None:
 
     c = Compression()
     s = sub.add_parser("compress", help="test error against bottleneck size (AE, PCA); bytes per sample against PSNR (JPEG)")
-    train_options(s, latent_dim=c.latent_dim, epochs=compress.TRAIN.epochs)
+    train_options(s, latent_dim=c.latent_dim, epochs=small_data_help(compress.TRAIN.epochs))
     s.add_argument("--sizes", type=ints, default=c.sizes, help="bottleneck sizes for the sweep (one model each)")
     s.add_argument("--qualities", type=ints, default=c.qualities, help="JPEG qualities for the reference")
     s.set_defaults(func=cmd_compress)
 
     f = FeatureComparison()
     s = sub.add_parser("features", help="accuracy of classifiers on codes, PCA and raw values with few labels")
-    train_options(s, latent_dim=f.latent_dim, epochs=features.TRAIN.epochs)
+    train_options(s, latent_dim=f.latent_dim, epochs=small_data_help(features.TRAIN.epochs))
     s.add_argument("--labels", type=budgets, default=f.budgets, help="label budgets, e.g. 100,1000,all")
     s.add_argument("--classifiers", type=names, default=f.classifiers,
                    help=f"comma-separated, from: {', '.join(features.CLASSIFIERS)}")
     s.set_defaults(func=cmd_features)
+
+
+def small_data_help(epochs: int) -> str:
+    """The --epochs default of an application whose recipe has more epochs for small data (apps.experiment.sized)."""
+    from ..apps.experiment import SMALL_DATA, SMALL_DATA_EPOCHS
+
+    return f"{epochs}; {SMALL_DATA_EPOCHS} for data of up to {SMALL_DATA:,} training samples"
 
 
 # --- the application objects the flags describe (the same classes, and defaults, as the pages') -------------

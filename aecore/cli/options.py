@@ -32,7 +32,7 @@ def run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=TrainConfig().device)
 
 
-def train_options(p: argparse.ArgumentParser, latent_dim: int | None, epochs: int | None) -> None:
+def train_options(p: argparse.ArgumentParser, latent_dim: int | None, epochs: int | str | None) -> None:
     """An application's data and training flags; unset ones leave the choice to its recipe.
 
     `latent_dim` and `epochs` only word the help: None reads "by data kind".

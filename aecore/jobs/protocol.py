@@ -45,6 +45,8 @@ class Progress:
     error: str | None              # why it failed, or why it stopped on its own
     preview: Preview | None
     phase: str = "train"
+    phase_start: int = 0           # epochs of the schedule before this phase (layer-wise pretraining's)
+    phase_epochs: int | None = None   # epochs in this phase; None: the whole schedule is one phase
 
     @property
     def fraction(self) -> float:
@@ -63,9 +65,7 @@ class Progress:
         """One line for a progress bar: where it is and how long is left."""
         if self.status == "queued":
             return f"Waiting for a free trainer (position {self.queue_position} in the queue)"
-        text = f"Epoch {min(self.epoch, self.total_epochs):.1f} of {self.total_epochs}"
-        if self.phase != "train":
-            text += f" ({self.phase})"
+        text = self.where
         if self.samples_per_s:
             text += f" · {self.samples_per_s:,.0f} samples/s"
         if self.status == "running" and self.eta_s is not None:
@@ -73,6 +73,42 @@ class Progress:
         elif self.status != "running":
             text += f" · {self.status}"
         return text
+
+
+    @property
+    def where(self) -> str:
+        """'Epoch 1.5 of 2', counted within the phase: 'Pretraining layer 1 of 3, epoch 0.5 of 1' first for a
+        stacked autoencoder, whose schedule also holds its layer-wise pretraining."""
+        n = self.phase_epochs if self.phase_epochs is not None else self.total_epochs
+        done = min(max(self.epoch - self.phase_start, 0.0), n)
+        if self.phase == "train":
+            return f"Epoch {done:.1f} of {n}"
+        if self.phase.startswith("pretrain ") and "/" in self.phase:
+            layer, layers = self.phase.split()[1].split("/", 1)
+            return f"Pretraining layer {layer} of {layers}, epoch {done:.1f} of {n}"
+        return f"{self.phase}: epoch {done:.1f} of {n}"
+
+
+def phase_span(run: Run, phase: str) -> tuple[int, int | None]:
+    """(epochs of the schedule before `phase`, epochs in it); (0, None) for a phase the schedule lacks."""
+    start = 0
+    for stage in run.model.stages(run.train_config.epochs):
+        if stage.name == phase:
+            return start, stage.epochs
+        start += stage.epochs
+    return 0, None
+
+
+def phase_at(run: Run) -> str:
+    """The phase of the schedule a run is in: its last step's, or where its completed epochs put it."""
+    if run.history:
+        return run.history[-1].phase
+    done = 0
+    for stage in run.model.stages(run.train_config.epochs):
+        done += stage.epochs
+        if run.epoch < done:
+            return stage.name
+    return "train"
 
 
 def format_seconds(s: float) -> str:
@@ -88,11 +124,13 @@ def format_seconds(s: float) -> str:
 def progress_of(run: Run, preview: Preview | None = None) -> Progress:
     """The Progress of a run that is not training (e.g. loaded from a checkpoint), for the same drawing code."""
     last = run.history[-1] if run.history else None
+    phase = phase_at(run)
+    start, n = phase_span(run, phase)
     return Progress(status="done" if run.done else "stopped", queue_position=0, step=run.step,
                     epoch=last.epoch if last else float(run.epoch), total_epochs=run.total_epochs, eta_s=None,
                     samples_per_s=last.samples_per_s if last else None, history=list(run.history),
                     history_end=len(run.history), test_history=list(run.test_history), error=None,
-                    preview=preview, phase="train")
+                    preview=preview, phase=phase, phase_start=start, phase_epochs=n)
 
 
 class JobStatus:

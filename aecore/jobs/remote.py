@@ -22,7 +22,7 @@ from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 from ..data.dataset import Dataset
 from ..train import Run
 from .preview import preview_for
-from .protocol import JobStatus, Progress
+from .protocol import JobStatus, Progress, progress_of
 from .runtime import abandoned_message, batches_per_epoch
 from .transfer import Snapshot, fresh_optimizers, pack, restore
 from .worker import Frame
@@ -75,9 +75,9 @@ class RayJob(JobStatus):
         run = self.run
         history = run.history[since:end] if since is not None and since < end else []
         position = self.pool.position(self) if status == "queued" else 0
-        if progress is None:   # not started on the cluster yet
-            progress = Progress(status, position, run.step, run.epoch + run.batch / batches_per_epoch(run, self.data),
-                                run.total_epochs, None, None, [], end, [], None, None)
+        if progress is None:   # not started on the cluster yet: where the run stands
+            progress = replace(progress_of(run), samples_per_s=None,
+                               epoch=run.epoch + run.batch / batches_per_epoch(run, self.data))
         return replace(progress, status=status, queue_position=position, history=history, history_end=end,
                        test_history=list(tests), error=error, preview=preview)
 

@@ -31,7 +31,7 @@ from ..data.dataset import Dataset
 from ..train import Diverged, Run, Step, adam, fit
 from . import backend
 from .preview import make_preview, preview_inputs
-from .protocol import ACTIVE, JobStatus, Preview, Progress
+from .protocol import ACTIVE, JobStatus, Preview, Progress, phase_at, phase_span
 
 if TYPE_CHECKING:
     from .pool import JobPool
@@ -131,6 +131,8 @@ class Job(JobStatus):
             tests, error, preview = self._test_history, self._error, self._preview
         position = self.pool.position(self) if status == "queued" else 0
         run = self.run
+        phase = last.phase if last else phase_at(run)
+        start, n = phase_span(run, phase)
         return Progress(
             status=status, queue_position=position,
             step=last.n if last else run.step,
@@ -140,7 +142,7 @@ class Job(JobStatus):
             samples_per_s=last.samples_per_s if last else None,
             history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
-            phase=last.phase if last else "train")
+            phase=phase, phase_start=start, phase_epochs=n)
 
     def stop(self) -> None:
         """Stop after the current step (or before starting, if queued). The model keeps what it learnt."""

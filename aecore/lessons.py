@@ -1,0 +1,173 @@
+"""Check a lesson's claim headless: train what the lesson trains, measure, and say whether the promise held.
+
+    result = check_lesson(preset, load_dataset("mnist"))
+    result.passed, result.values   # {"2 numbers": {"test_loss": 160.1}, "32 numbers": {"test_loss": 121.4}}
+
+The metrics are defined here (aecore.claims.METRICS names them), on the test split, the way a student would see
+them: the Train page's test loss, the codes the Latent page plots, the PSNR table of the Denoising page.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from . import infer, share
+from .apps import AnomalyDetection, Denoising, Schedule
+from .apps import run as run_app
+from .claims import Claim
+from .data.dataset import Dataset
+from .pca import fit_pca
+from .presets import Preset
+from .train import Diverged, Run, evaluate_losses, fit, new_run
+
+ACTIVE_VARIANCE = 0.01   # a code number is in use when it varies this much over the test set (Burda et al. 2016)
+NEAR_ZERO = 0.1          # |z| below this counts as switched off: it shows as 0.0x in the Latent page's code readout
+GAP_GRID = 20            # grid points per axis over the middle of a 2-number code
+GAP_QUANTILES = (0.02, 0.98)   # the box the grid spans: the middle 96% of the codes along each axis
+GAP_SAMPLES = 1000       # test codes gaps are judged among: as many on full MNIST as on the 5k subset's test split
+
+
+@dataclass
+class Trained:
+    """One run of a claim, trained to the end (or to where it diverged)."""
+
+    run: Run
+    diverged: bool
+    seconds: float           # wall-clock training time
+    cpu_seconds: float       # CPU time: what it takes on an idle core when torch uses one thread, as a job does
+
+
+@dataclass(frozen=True)
+class LessonCheck:
+    """What checking a lesson's claim measured, and whether each check held."""
+
+    lesson: str
+    dataset: str                                   # the data's title: "MNIST" or "MNIST (5k offline subset)"
+    values: dict[str, dict[str, float]]            # run (or method) -> metric -> value
+    checks: list[tuple[str, bool]]                 # (the check in words, whether it held)
+    seconds: dict[str, float] = field(default_factory=dict)   # run -> training CPU time (s)
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+    def report(self) -> str:
+        """A few lines for a test failure or the terminal."""
+        lines = [f"{self.lesson} on {self.dataset}: {'holds' if self.passed else 'FAILS'}"]
+        lines += [f"  {name}: " + ", ".join(f"{m} {v:.4g}" for m, v in vals.items())
+                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "") for name, vals in self.values.items()]
+        return "\n".join(lines + [f"  [{'ok' if ok else 'no'}] {text}" for text, ok in self.checks])
+
+
+def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
+    """Train a lesson's runs (or its page's models) on `data`, measure what its claim names, check it."""
+    claim = preset.claim
+    if claim is None:
+        raise ValueError(f"lesson {preset.name!r} states no claim")
+    seconds: dict[str, float] = {}
+    if claim.app:
+        values = measure_app(claim.app, data, int(preset.settings.get("seed", share.SETTINGS["seed"].default)))
+    else:
+        values = {}
+        for name, overrides in claim.runs.items():
+            trained = train_run({**preset.settings, **overrides}, data)
+            seconds[name] = trained.cpu_seconds
+            values[name] = {m: RUN_METRICS[m](trained, data) for m in _metrics_of(claim, name)}
+    return LessonCheck(preset.name, data.title, values, [(c.describe(), c.holds(values)) for c in claim.checks], seconds)
+
+
+def train_run(settings: dict, data: Dataset) -> Trained:
+    """Train what the sidebar would with these settings (a diverged run keeps its last good weights)."""
+    variant, model_cfg, train_cfg = share.configs(settings, data.kind)
+    run = new_run(data, model_cfg, train_cfg, variant)
+    t0, cpu0, diverged = time.perf_counter(), time.process_time(), False
+    try:
+        for _ in fit(run, data):
+            pass
+    except Diverged:
+        diverged = True
+    run.model.eval()
+    return Trained(run, diverged, time.perf_counter() - t0, time.process_time() - cpu0)
+
+
+def _metrics_of(claim: Claim, run: str) -> list[str]:
+    """The metrics the claim's checks read from one run."""
+    return list(dict.fromkeys(c.metric for c in claim.checks if run in (c.run, c.other)))
+
+
+# --- metrics of one trained run ----------------------------------------------------------------------------
+def test_losses(t: Trained, data: Dataset) -> dict[str, float]:
+    """The test loss parts the Train page shows at the end (measured afresh after a divergence)."""
+    if t.run.test_history and not t.diverged:
+        return t.run.test_history[-1]
+    return evaluate_losses(t.run.model, data.x_test, data.y_test if t.run.model_config.conditional else None)
+
+
+@torch.no_grad()
+def active_dims(t: Trained, data: Dataset) -> float:
+    """How many code numbers vary across the test set by more than ACTIVE_VARIANCE."""
+    return float((_codes(t, data).var(0) > ACTIVE_VARIANCE).sum())
+
+
+@torch.no_grad()
+def near_zero(t: Trained, data: Dataset) -> float:
+    """The fraction of code numbers within NEAR_ZERO of zero, over all test samples."""
+    return float((_codes(t, data).abs() < NEAR_ZERO).float().mean())
+
+
+@torch.no_grad()
+def gap_fraction(t: Trained, data: Dataset) -> float:
+    """The fraction of a GAP_GRID x GAP_GRID grid over the middle of a 2-number code with none of the first
+    GAP_SAMPLES test codes within one grid cell: the empty gaps a decoder was never taught to fill. The codes
+    are whitened first, so a rotated or stretched copy of the same cloud (a linear AE's PCA code) scores the same."""
+    z = infer.encode_all(t.run.model, data.x_test[:GAP_SAMPLES]).double()
+    if z.shape[1] != 2:
+        raise ValueError("gap_fraction is defined for 2-number codes")
+    z = z - z.mean(0)
+    values, vectors = torch.linalg.eigh(z.T @ z / len(z))
+    z = z @ vectors / values.clamp_min(1e-12).sqrt()     # (N, 2), unit variance along both axes
+    lo, hi = torch.quantile(z, GAP_QUANTILES[0], dim=0), torch.quantile(z, GAP_QUANTILES[1], dim=0)
+    unit = (z - lo) / (hi - lo).clamp_min(1e-9)
+    ticks = (torch.arange(GAP_GRID, dtype=z.dtype) + 0.5) / GAP_GRID
+    nearest = torch.cdist(torch.cartesian_prod(ticks, ticks), unit).min(1).values
+    return float((nearest > 1.0 / GAP_GRID).float().mean())
+
+
+@torch.no_grad()
+def mse_vs_pca(t: Trained, data: Dataset) -> float:
+    """Test squared error over PCA's with as many components, fit on the training split (1 = as good as PCA)."""
+    x = data.x_test
+    ae = (infer.reconstruct(t.run.model, x) - x).square().mean()
+    pca = fit_pca(data.x_train, t.run.model_config.latent_dim)
+    return float(ae / (pca.reconstruct(x) - x).square().mean())
+
+
+def _codes(t: Trained, data: Dataset) -> torch.Tensor:
+    return infer.encode_all(t.run.model, data.x_test, data.y_test)
+
+
+RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
+    "test_loss": lambda t, d: test_losses(t, d)["loss"],
+    "test_recon": lambda t, d: test_losses(t, d)["recon"],
+    "test_kl": lambda t, d: test_losses(t, d).get("kl", 0.0),
+    "active_dims": active_dims,
+    "near_zero": near_zero,
+    "gap_fraction": gap_fraction,
+    "mse_vs_pca": mse_vs_pca,
+    "diverged": lambda t, d: float(t.diverged),
+}
+
+
+# --- application lessons -------------------------------------------------------------------------------------
+def measure_app(app: str, data: Dataset, seed: int = 0) -> dict[str, dict[str, float]]:
+    """method -> metric -> value for an application lesson, with the defaults its page opens with (the epochs too:
+    aecore.apps.experiment.default_epochs)."""
+    if app == "denoise":
+        exp = Denoising(schedule=Schedule(seed=seed))
+        return {m: {"psnr": v} for m, v in run_app(exp, data).at(exp.level).items()}
+    if app == "anomaly":
+        return {m: {"roc_auc": v} for m, v in run_app(AnomalyDetection(schedule=Schedule(seed=seed)), data).aucs.items()}
+    raise ValueError(f"unknown application lesson {app!r}")
