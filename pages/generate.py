@@ -11,12 +11,11 @@ import streamlit as st
 from aecore import explore
 from aecore.models import MODELS
 from face import caches
-from face.codes import interpolation_ui, manifold_ui, sliders_ui, traversal_ui
+from face.codes import TOP_DIMS, interpolation_ui, manifold_ui, sliders_ui, traversal_ui
 from face.datasets import data_for_run
 from face.session import page_setup
 from face.widgets import model_banner, view_model_ui
 
-TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
 INTRO = """A variational autoencoder (VAE) learns codes that follow a simple bell curve, so *any* code drawn from
 it should decode to something that looks like the data. Move the sliders to choose a code yourself and watch
 the decoder turn it into a new sample that is in no dataset."""
@@ -61,7 +60,8 @@ def page() -> None:
     label = class_ui(info.label_names) if run.model_config.conditional else None
 
     st.subheader("Choose a code")
-    sliders_ui(model, dims, kl, label, info.kind, info.value_range)
+    decoder = caches.browser_decoder(caches.model_key(run.id, view), model)   # decodes while you drag
+    sliders_ui(model, dims, kl, label, info.kind, info.value_range, decoder, tuple(info.label_names))
 
     st.subheader("Traversals: one dimension at a time")
     st.caption("Each row moves one code dimension from −3σ to +3σ with the others at 0: what does it control?")

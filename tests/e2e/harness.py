@@ -1,7 +1,7 @@
 """Drive the real app in a real browser: start `streamlit run app.py`, launch Debian's chromium through
 Playwright, and do what a person does (pick settings in the sidebar, press Train, open a page, move a slider).
 
-Shared by tests/e2e and scripts/bench_slider.py. Never runs `playwright install`: it uses /usr/bin/chromium.
+Shared by tests/e2e and the scripts/bench_*.py that drive a browser. Never runs `playwright install`: it uses /usr/bin/chromium.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
+MNIST = REPO.parent / "shared" / "datasets" / "mnist"   # all 70,000 digits, when this machine has them (conftest's)
 ARTIFACTS = REPO / "artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -34,8 +35,8 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None,
                      script: str = "app.py", env: dict | None = None) -> Iterator[str]:
-    """`streamlit run <script>` on a free port; yields its URL once /_stcore/health answers, stops it after.
-    `env`: variables to set for the server besides this process's."""
+    """`streamlit run <script>` on a free port (with `env` added to this environment); yields its URL once
+    /_stcore/health answers, stops it after."""
     port = port or free_port()
     log_path = log_path or ARTIFACTS / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
