@@ -3,13 +3,13 @@
 `streamlit run app.py`. This file is the frame: the page list, the shared sidebar (face.sidebar), lecture mode
 around the page (face.lecture), and the Export section below the pages that show a model (face.export). A
 session's state is one face.workspace.Workspace (face.session.workspace()); the sidebar's widget keys are
-aecore.share.SETTINGS, plus "lesson" and "presenter".
+aecore.share.SETTINGS, plus "lesson", "presenter" and "share_model" (face.follow: a model shared with the class).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from face import lecture, persist
+from face import follow, lecture, persist
 from face.caches import warm_up
 from face.export import export_ui
 from face.sidebar import sidebar_ui
@@ -40,6 +40,7 @@ lecture.read_link()          # once per session, before the widgets: a shared li
 sidebar_ui(page.title)
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
+follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork
 lecture.lesson_card_ui()
 try:
     page.run()

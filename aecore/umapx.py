@@ -1,7 +1,8 @@
 """UMAP of every point in seconds: exact neighbours, a PCA start, fewer epochs, progress, and no wait for numba.
 
 umap-learn's default call on 70,000 16-d codes spends its time in NN-descent, a spectral start (an eigenproblem
-on the 70,000-node graph) and 200 layout epochs. Here the neighbours come exact from `aecore.knn`, the layout starts
+on the 70,000-node graph) and 200 layout epochs. Here the neighbours come from a k-d tree (`aecore.knn`; codes
+wider than KD_TREE_MAX_DIM keep umap's NN-descent), the layout starts
 from the codes' top two principal components (neighbourhood quality measured on par: scripts/bench_latent.py), and
 large data gets FAST_EPOCHS. The first UMAP in a process compiles numba kernels (35-55 s on 2 cores): a persistent
 cache folder keeps what numba can cache, and `warm_up_umap` compiles the rest in the background at server start.
@@ -18,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .knn import exact_knn
+from .knn import KD_TREE_MAX_DIM, neighbours
 
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 FAST_EPOCHS = 100      # for > LARGE points: trustworthiness on par with umap's 200 at half the layout time
 SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE; 200 measured within 0.003 of its trustworthiness
 LARGE = 10_000         # umap-learn's own cut between its small- and large-data epoch counts
+KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/knn.py)
 KNN_SHARE = 0.2        # progress-bar share of the neighbour search and the graph (15-40% of the time, measured)
 
 Progress = Callable[[float], None]
@@ -88,8 +90,9 @@ def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None 
 
     Parameters
     ----------
-    seed : None runs numba's parallel loops (fastest, differs run to run); an int gives the same map every
-        time, single-threaded (umap-learn turns parallelism off when seeded), about 1.4x slower.
+    seed : None runs numba's parallel loops (differs run to run); an int gives the same map every time,
+        single-threaded (umap-learn turns parallelism off when seeded). On the busy shared 2-core machine the
+        seeded run measured faster (17 s against 23.5 s for 70,000 codes): parallel loops lose to contention.
     n_epochs : layout epochs; None picks `default_epochs(len(codes))`.
     progress : called with the fraction done (0..1) after the neighbour search and during the layout.
     n_neighbors : larger values keep more global structure, smaller more local detail.
@@ -101,7 +104,7 @@ def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None 
     report = progress or (lambda fraction: None)
     report(0.0)
     k = min(n_neighbors, len(codes) - 1)
-    knn = exact_knn(codes, k)
+    knn = neighbours(codes, k, eps=KNN_EPS) if codes.shape[1] <= KD_TREE_MAX_DIM else (None, None)
     report(KNN_SHARE / 2)
     umap = import_umap()
     reducer = umap.UMAP(n_neighbors=k, min_dist=min_dist, n_epochs=n_epochs or default_epochs(len(codes)),

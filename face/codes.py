@@ -163,13 +163,17 @@ def traversal_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kin
         st.caption("Lines shade from dark (−3σ) to light green (+3σ).")
 
 
+END_NAMES = {"a": "Start", "b": "End"}   # the interpolation's two ends, as their pickers are labelled
+
+
 def _pick_ui(data: Dataset, side: str, default: int) -> int:
     """One end of the interpolation: a test sample chosen by class and position, or by index."""
     n = len(data.x_test)
+    end = END_NAMES[side]
     if data.y_test is None or not data.label_names:
-        return int(st.number_input("Test sample", 0, n - 1, min(default, n - 1), key=f"gen_{side}_index"))
+        return int(st.number_input(f"{end}: test sample", 0, n - 1, min(default, n - 1), key=f"gen_{side}_index"))
     names = data.label_names
-    c = st.selectbox("Class", range(len(names)), index=default % len(names), key=f"gen_{side}_class",
+    c = st.selectbox(f"{end}: class", range(len(names)), index=default % len(names), key=f"gen_{side}_class",
                      format_func=lambda i: names[i])
     members = np.flatnonzero(data.y_test.numpy() == c)
     if len(members) == 0:

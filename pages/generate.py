@@ -55,7 +55,8 @@ def page() -> None:
     view = view_model_ui("you are decoding with", "gen_refresh")
     model, data, info = view.model, data_for_run(run), run.data_info
     kl = caches.encoded(run.id, view, data).kl if data is not None else None   # the cache Latent space fills
-    dims = explore.rank_dims(kl, model.config.latent_dim, TOP_DIMS)
+    ranked = explore.rank_dims(kl, model.config.latent_dim, TOP_DIMS)   # the most used first
+    dims = sorted(ranked)   # listed z1, z2, ...: a class reads z2 above z1 as a mistake
     label = class_ui(info.label_names) if run.model_config.conditional else None
 
     st.subheader("Choose a code")
@@ -78,7 +79,7 @@ def page() -> None:
     elif model.config.latent_dim < 2:
         st.caption("The manifold grid needs a code of at least 2 dimensions; this one has 1.")
     else:
-        manifold_ui(model, dims, kl, label, info.value_range)
+        manifold_ui(model, ranked, kl, label, info.value_range)   # across and up: the two most used
 
 
 page()

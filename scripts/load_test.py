@@ -1,4 +1,5 @@
-"""A classroom on one server: N sessions train at once against one `streamlit run app.py` on 127.0.0.1.
+"""A classroom: N sessions train at once against one `streamlit run app.py` on 127.0.0.1, or (--proxy) against
+deploy/local.py's class: nginx in front of 2 replicas, training on a local Ray head (scripts/load_targets.py).
 
 Each session is a small client speaking Streamlit's own websocket protocol (/_stcore/stream: BackMsg out,
 ForwardMsg in, the protobufs in streamlit.proto), doing what a browser tab does:
@@ -14,21 +15,22 @@ Meanwhile the server's RSS is sampled (psutil). At the end: a table, then one JS
 
     python scripts/load_test.py                 # 30 sessions (about 2-4 minutes on 2 cores)
     python scripts/load_test.py --sessions 5    # a quick check
+    python scripts/load_test.py --proxy         # the same load through nginx, 2 replicas, Ray
+    python scripts/load_test.py --compare --sessions 60 --deadline 900   # both, one after the other, side by side
 
-Loopback only, bounded: every session gives up at --deadline seconds, and the server is stopped at the end.
+Each session loads the page over HTTP first, as a browser does, and keeps its cookies (through the proxy: the
+route cookie that keeps it on one replica) for the websocket.
+Loopback only, bounded: every session gives up at --deadline seconds, and every server is stopped at the end.
 """
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import queue
 import random
 import re
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -37,12 +39,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psutil
 import websocket
+from load_targets import REPO, ProxiedClass, RssMonitor, SingleServer, cpu_seconds
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"   # never anything else: this tool only ever talks to a server it started itself
 BANNER = re.compile(r"Current model: \*\*(?P<variant>[\w-]+)\*\* · bottleneck (?P<k>\d+) · (?P<data>.+?) · "
                     r"test loss (?P<loss>[-\d.]+) · (?P<epochs>\d+) epochs")
@@ -211,7 +212,7 @@ class Session(threading.Thread):
             time.sleep(max(0.0, self.start_at - time.monotonic()))
             t0 = time.monotonic()
             self.ws = websocket.create_connection(f"ws://{HOST}:{self.port}/_stcore/stream",
-                                                  subprotocols=["streamlit"], timeout=30)
+                                                  subprotocols=["streamlit"], timeout=30, cookie=self.load_page())
             self.ws.settimeout(None)
             threading.Thread(target=self.read, name=f"reader-{self.result.index}", daemon=True).start()
             self.send_rerun()
@@ -266,6 +267,13 @@ class Session(threading.Thread):
                 except Exception:
                     pass
 
+    def load_page(self) -> str:
+        """GET / as a browser does first; its cookies (a proxy's route, Streamlit's XSRF) go with the websocket."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"http://{HOST}:{self.port}/", timeout=30).read()
+        return "; ".join(f"{c.name}={c.value}" for c in jar)
+
     def read(self) -> None:
         """The socket's only reader, with blocking reads: the session's thread waits on the inbox instead."""
         try:
@@ -287,73 +295,6 @@ class Session(threading.Thread):
                     self.trained.set()
 
 
-# --- the server -------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, log_path: Path, env: dict) -> subprocess.Popen:
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", HOST, "--server.headless", "true"],
-                            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_server(proc)
-            raise RuntimeError(f"streamlit did not answer within 120 s; see {log_path}")
-        time.sleep(0.3)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)   # the server this script started (its own process group)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
-
-class RssMonitor(threading.Thread):
-    """Samples the server's resident memory (children included) every `every` seconds."""
-
-    def __init__(self, pid: int, every: float = 0.5):
-        super().__init__(daemon=True)
-        self.proc, self.every = psutil.Process(pid), every
-        self.samples: list[tuple[float, int]] = []
-        self.stop = threading.Event()
-
-    def rss(self) -> int:
-        procs = [self.proc, *self.proc.children(recursive=True)]
-        total = 0
-        for p in procs:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
-    def run(self) -> None:
-        t0 = time.monotonic()
-        while not self.stop.is_set():
-            try:
-                self.samples.append((time.monotonic() - t0, self.rss()))
-            except psutil.Error:
-                return
-            self.stop.wait(self.every)
-
-
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -363,24 +304,31 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every: float = 3.0, epochs: int = 1,
                   variant: str = "vae", ramp_s: float = 3.0, max_jobs: int | None = None,
-                  log_path: Path | None = None) -> dict:
-    """Start the server, run the sessions, stop the server; return the summary (see the module docstring)."""
-    port = free_port()
-    log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{port}.log"
+                  log_path: Path | None = None, proxy: bool = False, replicas: int = 2, cpus: int = 2) -> dict:
+    """Start the server (or the proxied class), run the sessions, stop it; return the summary (module docstring)."""
+    log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if max_jobs is not None:
-        env["AECORE_MAX_JOBS"] = str(max_jobs)
     t_start = time.monotonic()
-    proc = start_server(port, log_path, env)
-    monitor = RssMonitor(proc.pid)
+    target = ProxiedClass(log_path, replicas, cpus) if proxy else SingleServer(log_path, max_jobs)
+    with target:
+        summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s)
+    log = "".join(p.read_text(errors="replace") for p in target.logs())
+    max_jobs = cpus if proxy else max_jobs or int(os.environ.get("AECORE_MAX_JOBS", 2))
+    return {"target": target.name, "sessions": sessions, "variant": variant, "epochs": epochs, "max_jobs": max_jobs,
+            **summary, "wall_s": round(time.monotonic() - t_start, 1), "server_tracebacks": log.count("Traceback"),
+            "server_log": str(log_path if not proxy else target.logs()[0].parent)}
+
+
+def drive(target, sessions: int, deadline_s: float, interact_every: float, epochs: int, variant: str,
+          ramp_s: float) -> dict:
+    """The sessions against a started target, and what they saw."""
+    monitor = RssMonitor(target.pids())
     monitor.start()
-    rss_idle = monitor.rss()
-    stop_all = threading.Event()
-    t0 = time.monotonic()
+    cpu_before = cpu_seconds(target.parts())
+    rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
-    clients = [Session(i, port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every, epochs,
-                       variant) for i in range(sessions)]
+    clients = [Session(i, target.port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
+                       epochs, variant) for i in range(sessions)]
     try:
         for c in clients:
             c.start()
@@ -394,16 +342,14 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
         stop_all.set()
         monitor.stop.set()
         monitor.join(5)
-        stop_server(proc)
+    cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(target.parts()).items()}
     results = [c.result for c in clients]
     lat = [x for r in results for x in r.latencies_s]
     paint = [x for r in results for x in r.first_paint_s]
-    log = log_path.read_text(errors="replace")
     peak = max((s for _, s in monitor.samples), default=rss_idle)
     losses = {r.banner.split("test loss ")[-1].split(" ")[0] for r in results if r.own_model}
     return {
-        "sessions": sessions, "variant": variant, "epochs": epochs, "max_jobs": max_jobs or int(env.get("AECORE_MAX_JOBS", 2)),
-        "all_trained_s": round(all_trained_s, 1), "wall_s": round(time.monotonic() - t_start, 1),
+        "all_trained_s": round(all_trained_s, 1),
         "interactions": len(lat),
         "latency_p50_s": _r(percentile(lat, 50)), "latency_p95_s": _r(percentile(lat, 95)),
         "latency_max_s": _r(max(lat, default=None)),
@@ -413,17 +359,15 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
         "trained_p50_s": _r(percentile([r.trained_s for r in results if r.trained_s], 50)),
         "trained_max_s": _r(max((r.trained_s for r in results if r.trained_s), default=None)),
         "max_queue_position_seen": max((r.max_queue_position for r in results), default=0),
-        "rss_idle_mb": round(rss_idle / 2**20), "rss_peak_mb": round(peak / 2**20),
+        "rss_idle_mb": round(rss_idle / 2**20), "rss_peak_mb": round(peak / 2**20), "cpu_s": cpu,
         "all_own_model": all(r.own_model for r in results),
         "sessions_with_own_model": sum(r.own_model for r in results),
         "distinct_test_losses": len(losses),
         "session_errors": sum(bool(r.errors) for r in results),
-        "server_tracebacks": log.count("Traceback"),
         "fragment_runs": sum(r.fragment_runs for r in results),
         "timeouts": sum(r.timeouts for r in results),
         "results": [asdict(r) | {"trace": [] if r.own_model else r.trace,"latencies_s": [round(x, 3) for x in r.latencies_s],
                                   "first_paint_s": [round(x, 3) for x in r.first_paint_s]} for r in results],
-        "server_log": str(log_path),
     }
 
 
@@ -441,11 +385,18 @@ def print_table(summary: dict) -> None:
               f"{fmt(r['trained_s']):>8} {r['max_queue_position']:>5} {len(lat):>5} {fmt(percentile(lat, 50)):>6} "
               f"{fmt(percentile(lat, 95)):>6}  {'OK ' if r['own_model'] else 'NO '}{r['banner'][:70]}"
               f"{'  ERRORS: ' + '; '.join(r['errors'])[:120] if r['errors'] else ''}")
-    keys = ["sessions", "max_jobs", "all_trained_s", "interactions", "latency_p50_s", "latency_p95_s",
-            "latency_max_s", "first_paint_p50_s", "first_paint_p95_s", "trained_p50_s", "trained_max_s",
-            "max_queue_position_seen", "rss_idle_mb", "rss_peak_mb", "sessions_with_own_model",
-            "distinct_test_losses", "session_errors", "server_tracebacks"]
-    print("\n" + "\n".join(f"{k:>26}: {summary[k]}" for k in keys))
+    print("\n" + "\n".join(f"{k:>26}: {summary[k]}" for k in KEYS))
+
+
+KEYS = ["target", "sessions", "max_jobs", "all_trained_s", "interactions", "latency_p50_s", "latency_p95_s",
+        "latency_max_s", "first_paint_p50_s", "first_paint_p95_s", "trained_p50_s", "trained_max_s",
+        "max_queue_position_seen", "rss_idle_mb", "rss_peak_mb", "cpu_s", "sessions_with_own_model",
+        "distinct_test_losses", "session_errors", "timeouts", "server_tracebacks"]
+
+
+def print_side_by_side(summaries: list[dict]) -> None:
+    """The same load on each target, one column each."""
+    print("\n" + "\n".join(f"{k:>26}: " + "".join(f"{str(s[k]):>40}" for s in summaries) for k in KEYS))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,15 +408,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variant", default="vae")
     p.add_argument("--ramp", type=float, default=3.0, help="seconds over which the sessions connect")
     p.add_argument("--max-jobs", type=int, help="AECORE_MAX_JOBS for the server (default: its own, 2)")
+    p.add_argument("--proxy", action="store_true", help="through nginx to --replicas servers training on Ray")
+    p.add_argument("--compare", action="store_true", help="one server, then the proxied class: side by side")
+    p.add_argument("--replicas", type=int, default=2)
+    p.add_argument("--cpus", type=int, default=2, help="CPUs of the Ray head (one per training model)")
     p.add_argument("--json-out", type=Path, help="also write the full summary (every session) here")
     args = p.parse_args(argv)
-    summary = run_load_test(args.sessions, args.deadline, args.interact_every, args.epochs, args.variant,
-                            args.ramp, args.max_jobs)
-    print_table(summary)
+    summaries = []
+    for proxy in ([False, True] if args.compare else [args.proxy]):
+        summary = run_load_test(args.sessions, args.deadline, args.interact_every, args.epochs, args.variant,
+                                args.ramp, args.max_jobs, proxy=proxy, replicas=args.replicas, cpus=args.cpus)
+        print_table(summary)
+        print(json.dumps({k: v for k, v in summary.items() if k != "results"}), flush=True)
+        summaries.append(summary)
+    if args.compare:
+        print_side_by_side(summaries)
     if args.json_out:
-        args.json_out.write_text(json.dumps(summary, indent=1))
-    print(json.dumps({k: v for k, v in summary.items() if k != "results"}))
-    return 0 if summary["all_own_model"] and not summary["session_errors"] else 1
+        args.json_out.write_text(json.dumps(summaries if args.compare else summaries[0], indent=1))
+    return 0 if all(s["all_own_model"] and not s["session_errors"] for s in summaries) else 1
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from aecore.config import TrainConfig
-from aecore.jobs import Group, JobPool, ModelSpec, progress, train_all
+from aecore.jobs import Group, ModelSpec, progress, train_all
 from aecore.models import variant_config
+from backends import make_pool, ray_cluster  # noqa: F401  (fixtures: both job backends)
 from conftest import make_images
 
 
@@ -30,8 +31,8 @@ def test_same_specs_give_the_same_weights():
     assert torch.equal(a["k2"].model.head.weight, b["k2"].model.head.weight)
 
 
-def test_group_trains_in_the_background_and_sums_progress():
-    pool = JobPool(max_jobs=1)                    # one at a time: the second waits in the queue
+def test_group_trains_in_the_background_and_sums_progress(make_pool):
+    pool = make_pool(1)                           # one at a time: the second waits in the queue
     group = Group.start(specs(2), {"note": 1}, heartbeat_s=None, pool=pool)
     assert group.params == {"note": 1}
     first = group.progress()
@@ -44,8 +45,8 @@ def test_group_trains_in_the_background_and_sums_progress():
     assert set(group.models()) == {"k2", "k4"}
 
 
-def test_a_stopped_group_is_finished_but_not_complete():
-    pool = JobPool(max_jobs=1)
+def test_a_stopped_group_is_finished_but_not_complete(make_pool):
+    pool = make_pool(1)
     group = Group.start(specs(50), heartbeat_s=None, pool=pool)
     group.stop()
     for job in group.jobs.values():

@@ -1,4 +1,7 @@
-"""Background jobs on tiny data: start/poll/stop/resume, the queue, divergence, the heartbeat, previews."""
+"""Background jobs on tiny data: start/poll/stop/resume, the queue, divergence, the heartbeat, previews.
+
+The job contract: every test that takes `pool` or `make_pool` runs against both backends, the in-process
+threads and a local Ray cluster (tests/backends.py; the Ray runs are marked slow)."""
 from __future__ import annotations
 
 import time
@@ -7,6 +10,7 @@ from contextlib import nullcontext
 import numpy as np
 import pytest
 import torch
+from backends import make_pool, pool, ray_cluster  # noqa: F401  (fixtures)
 from conftest import make_images, make_sequences
 
 from aecore import jobs, plots
@@ -27,12 +31,6 @@ def wait_for(cond, timeout=10.0):
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.005)
-
-
-@pytest.fixture
-def pool():
-    with jobs.pool_of(2) as p:
-        yield p
 
 
 def test_start_returns_at_once_and_finishes(pool):
@@ -93,31 +91,33 @@ def test_stop_within_a_step_keeps_a_usable_model_and_resume_finishes(pool):
     assert run.step > stopped_at and len(run.history) == run.step
 
 
-def test_queue_with_one_slot():
-    with jobs.pool_of(1) as pool:
-        first_run, data = tiny_run(epochs=500)
-        second_run, _ = tiny_run(epochs=1)
-        first = jobs.start(first_run, data, pool=pool)
-        second = jobs.start(second_run, data, pool=pool)
-        p = second.poll()
-        assert p.status == "queued" and p.queue_position == 1 and p.step == 0
-        assert "queue" in p.summary
-        assert pool.counts == (1, 1)
-        first.stop()
-        assert second.wait(30)
-        assert second.poll().status == "done" and first.poll().status == "stopped"
+def test_queue_with_one_slot(make_pool):
+    pool = make_pool(1)
+    first_run, data = tiny_run(epochs=500)
+    second_run, _ = tiny_run(epochs=1)
+    first = jobs.start(first_run, data, pool=pool)
+    wait_for(lambda: first.status == "running", 60)   # a Ray worker may take seconds to start
+    second = jobs.start(second_run, data, pool=pool)
+    p = second.poll()
+    assert p.status == "queued" and p.queue_position == 1 and p.step == 0
+    assert "queue" in p.summary
+    assert pool.counts == (1, 1)
+    first.stop()
+    assert second.wait(30)
+    assert second.poll().status == "done" and first.poll().status == "stopped"
 
 
-def test_stopping_a_queued_job_never_starts_it():
-    with jobs.pool_of(1) as pool:
-        first_run, data = tiny_run(epochs=500)
-        second_run, _ = tiny_run(epochs=1)
-        first = jobs.start(first_run, data, pool=pool)
-        second = jobs.start(second_run, data, pool=pool)
-        second.stop()
-        assert second.poll().status == "stopped" and second_run.step == 0
-        assert pool.counts == (1, 0)
-        first.stop()
+def test_stopping_a_queued_job_never_starts_it(make_pool):
+    pool = make_pool(1)
+    first_run, data = tiny_run(epochs=500)
+    second_run, _ = tiny_run(epochs=1)
+    first = jobs.start(first_run, data, pool=pool)
+    wait_for(lambda: first.status == "running", 60)
+    second = jobs.start(second_run, data, pool=pool)
+    second.stop()
+    assert second.poll().status == "stopped" and second_run.step == 0
+    assert pool.counts == (1, 0)
+    first.stop()
 
 
 def test_starting_an_active_run_returns_its_job(pool):
@@ -149,6 +149,7 @@ def test_a_job_nobody_polls_stops_itself(pool):
 def test_polling_keeps_a_job_alive(pool):
     run, data = tiny_run(epochs=10_000)
     job = jobs.start(run, data, pool=pool, heartbeat_s=0.3)
+    wait_for(lambda: job.poll(since=None).status == "running", 60)
     for _ in range(8):
         time.sleep(0.1)
         assert job.poll(since=None).status == "running"
@@ -233,15 +234,16 @@ def test_wait_first_step(pool):
     job.stop()
 
 
-def test_wait_first_step_returns_at_once_when_queued():
-    with jobs.pool_of(1) as pool:
-        first_run, data = tiny_run(epochs=10_000)
-        first = jobs.start(first_run, data, pool=pool)
-        second = jobs.start(tiny_run(epochs=1)[0], data, pool=pool)
-        t0 = time.perf_counter()
-        assert not second.wait_first_step(5)
-        assert time.perf_counter() - t0 < 1
-        first.stop()
+def test_wait_first_step_returns_at_once_when_queued(make_pool):
+    pool = make_pool(1)
+    first_run, data = tiny_run(epochs=10_000)
+    first = jobs.start(first_run, data, pool=pool)
+    wait_for(lambda: first.status == "running", 60)
+    second = jobs.start(tiny_run(epochs=1)[0], data, pool=pool)
+    t0 = time.perf_counter()
+    assert not second.wait_first_step(5)
+    assert time.perf_counter() - t0 < 1
+    first.stop()
 
 
 def test_stacked_summary_counts_each_phase_on_its_own(pool):

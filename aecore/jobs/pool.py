@@ -5,6 +5,9 @@ app is sized for); the others wait in a queue and can see their position. The de
 state created lazily on the first `start` (nothing happens at import). It is safe to share between Streamlit
 sessions because it only holds job handles behind its own lock; each Job and its Run belong to one session.
 Tests pass their own `JobPool` to `start` (or `pool_of`).
+
+With AECORE_RAY_ADDRESS set, the default pool is the Ray backend instead (backend.py, cluster.py): a `RayPool`
+has the same surface (`start_job`, `active_job`, `position`, `counts`, `max_jobs`) and its jobs the same handle.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Iterator
 
 from ..data.dataset import Dataset
 from ..train import Run
+from . import backend
 from .runtime import HEARTBEAT_S, PREVIEW_EVERY_S, Job
 
 
@@ -65,6 +69,13 @@ class JobPool:
         with self._lock:
             return self._queue.index(job) + 1 if job in self._queue else 0
 
+    def start_job(self, run: Run, data: Dataset, heartbeat_s: float | None, preview_every_s: float,
+                  threads: int | None) -> Job:
+        """Queue a new Job on `run` (see `start`)."""
+        job = Job(run, data, self, heartbeat_s, preview_every_s, threads)
+        self.submit(job)
+        return job
+
     def active_job(self, run: Run) -> Job | None:
         """The job queued or running on this Run (there is at most one), if any."""
         with self._lock:
@@ -96,8 +107,12 @@ _POOL_LOCK = threading.Lock()
 
 
 def default_pool() -> JobPool:
-    """The process-wide pool shared by every session, created lazily with `default_max_jobs()` slots."""
+    """The process-wide pool shared by every session: the Ray backend when one is configured and reachable,
+    else one created lazily with `default_max_jobs()` slots."""
     global _POOL
+    remote = backend.ray_pool()
+    if remote is not None:
+        return remote
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = JobPool()
@@ -121,15 +136,13 @@ def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: 
     existing = pool.active_job(run)
     if existing is not None and not existing._stop.is_set():
         return existing
-    job = Job(run, data, pool, heartbeat_s, preview_every_s, threads)
-    pool.submit(job)
-    return job
+    return pool.start_job(run, data, heartbeat_s, preview_every_s, threads)
 
 
 def lock_for(run: Run, pool: JobPool | None = None):
     """A context manager that holds `run`'s model still while it trains (a no-op when it is not training).
     Use it around anything that reads the model or its history from a page: `with jobs.lock_for(run): ...`."""
-    pool = pool or _POOL   # no pool yet means nothing is training: do not create one just to look
+    pool = pool or backend.current() or _POOL   # no pool yet: nothing is training; do not create one to look
     job = pool.active_job(run) if pool is not None else None
     return job.lock if job is not None else nullcontext()
 

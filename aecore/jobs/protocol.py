@@ -5,7 +5,9 @@ of drawing code serves a live job and a loaded model alike.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -135,3 +137,33 @@ def progress_of(run: Run, preview: Preview | None = None) -> Progress:
 def frames_of(run: Run) -> tuple:
     """The time-lapse frames a run has recorded so far (none for a run trained outside a job)."""
     return tuple(run.timelapse.frames) if run.timelapse is not None else ()
+
+
+class JobStatus:
+    """`status` and `active` for a job handle that keeps `_status` under its `_state` lock (both backends)."""
+
+    @property
+    def status(self) -> str:
+        with self._state:
+            return self._status
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class JobHandle(Protocol):
+    """What a page holds for a training job, whichever backend runs it (runtime.Job here, remote.RayJob on a
+    Ray cluster): the same calls, the same Progress, the same Run object (`job.run is run`)."""
+
+    run: Run
+    lock: AbstractContextManager   # hold it to read run.model / run.history: the model stays still meanwhile
+
+    def poll(self, since: int | None = 0) -> Progress: ...
+    def stop(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def wait_first_step(self, timeout: float) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def active(self) -> bool: ...

@@ -30,8 +30,9 @@ import torch
 from ..data.dataset import Dataset
 from ..timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
+from . import backend
 from .preview import make_preview, preview_inputs
-from .protocol import ACTIVE, Preview, Progress, frames_of, phase_at, phase_span
+from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
 
 if TYPE_CHECKING:
     from .pool import JobPool
@@ -97,7 +98,7 @@ class ModelLock:
             time.sleep(0.0005)
 
 
-class Job:
+class Job(JobStatus):
     """One Run training in the background. Create with `start`; read with `poll`; end with `stop`."""
 
     def __init__(self, run: Run, data: Dataset, pool: "JobPool", heartbeat_s: float | None = HEARTBEAT_S,
@@ -137,7 +138,7 @@ class Job:
         return Progress(
             status=status, queue_position=position,
             step=last.n if last else run.step,
-            epoch=last.epoch if last else run.epoch + run.batch / max(_batches_per_epoch(run, self.data), 1),
+            epoch=last.epoch if last else run.epoch + run.batch / batches_per_epoch(run, self.data),
             total_epochs=run.total_epochs,
             eta_s=last.eta_s if last and status == "running" else None,
             samples_per_s=last.samples_per_s if last else None,
@@ -172,15 +173,6 @@ class Job:
             return False
         return self._stepped.wait(timeout)
 
-    @property
-    def status(self) -> str:
-        with self._state:
-            return self._status
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
     # --- the worker ----------------------------------------------------------------------------------------
     def _launch(self) -> None:
         """Called by the pool when a slot is free."""
@@ -202,8 +194,7 @@ class Job:
                 if self._stop.is_set():
                     break
                 if self._abandoned():
-                    error = (f"Stopped on its own: no page asked about it for {self.heartbeat_s:g} s "
-                             "(the browser tab was probably closed). Resume to continue.")
+                    error = abandoned_message(self.heartbeat_s)
                     break
                 with self.lock:
                     self._add_frame(recorder.maybe_record())   # before the step: the first frame is the untrained model
@@ -269,16 +260,24 @@ class Job:
 def warm_up() -> threading.Thread:
     """Pay torch's one-time costs in a background thread, so the first Train click does not wait for them:
     the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s on the busy 2-core
-    machine, then 4 ms). Returns the (daemon) thread; calling it again is harmless and cheap."""
+    machine, then 4 ms); with AECORE_RAY_ADDRESS set, joining the cluster too (2-5 s). Returns the (daemon)
+    thread; calling it again is harmless and cheap."""
     def work():
         model = torch.nn.Linear(2, 2)
         adam(model.parameters(), 1e-3)
         model(torch.zeros(1, 2)).sum().backward()
+        backend.ray_pool()   # None at once without the variable
     thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def _batches_per_epoch(run: Run, data: Dataset) -> int:
-    n, bs = len(data.x_train), run.train_config.batch_size
-    return -(-n // bs)
+def batches_per_epoch(run: Run, data: Dataset) -> int:
+    """Steps in one epoch of `run` on `data` (at least 1)."""
+    return max(1, -(-len(data.x_train) // run.train_config.batch_size))
+
+
+def abandoned_message(heartbeat_s: float) -> str:
+    """Why a job stopped on its own (the page that started it stopped asking)."""
+    return (f"Stopped on its own: no page asked about it for {heartbeat_s:g} s "
+            "(the browser tab was probably closed). Resume to continue.")

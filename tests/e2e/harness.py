@@ -121,16 +121,22 @@ def open_app(page, url: str) -> None:
     wait_idle(page)
 
 
+def option_text(option: str) -> re.Pattern:
+    """An option shown as `option`, or as `option — what it is` (the Variant box says what each variant teaches)."""
+    return re.compile(rf"^{re.escape(option)}( — .*)?$".replace("/", r"\/"))   # Playwright's selector: "/" escaped
+
+
 def choose(page, label: str, option: str, tries: int = 3) -> None:
     """Pick `option` in the selectbox labelled `label` (a combobox), and check that it took."""
     combo = page.get_by_role("combobox", name=label, exact=True)
+    shown = option_text(option)
     for _ in range(tries):
-        if combo.input_value() == option:
+        if shown.match(combo.input_value()):
             return
         combo.click()
-        page.get_by_role("option", name=option, exact=True).click()
+        page.get_by_role("option", name=shown).click()
         wait_idle(page)
-    if combo.input_value() != option:
+    if not shown.match(combo.input_value()):
         raise AssertionError(f"could not choose {option!r} in {label!r}: it shows {combo.input_value()!r}")
 
 
