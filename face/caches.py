@@ -87,8 +87,8 @@ def _umap_task(key: tuple, dkey: tuple) -> Task:
 def umap_task(key: tuple, dkey: tuple, codes: np.ndarray) -> Task:
     """The UMAP of a model state's atlas points, started in the background on first call (shared by sessions
     that show the same model state); poll `fraction`, read `result` (a Projection) once `done`."""
-    def fit(progress):   # unseeded: numba's parallel loops, ~1.4x faster; the map is cached, so it need not repeat
-        return project(codes, "umap", max_fit=len(codes), seed=None, progress=progress)
+    def fit(progress):   # seeded: the same map as `python -m aecore project`, and faster on a busy 2-core server
+        return project(codes, "umap", max_fit=len(codes), seed=0, progress=progress)   # (aecore.umapx.umap_embed)
     return _umap_task(key, dkey).start(fit, lock=umap_lock())
 
 
