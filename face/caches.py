@@ -25,11 +25,15 @@ from .datasets import data_key
 from .workspace import ViewModel
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Starting up…")
 def warm_up():
     """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up), and umap's
-    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them."""
-    umapx.configure_numba_cache()
+    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them.
+
+    umap itself is imported here, in the script's thread (~2-5 s, once per server): imported in the background it
+    raced the page's own first imports of the same modules, and a page got a half-imported pandas (seen in tests).
+    """
+    umapx.import_umap()   # also points numba's cache at its folder first
     umap = threading.Thread(target=_warm_umap, name="umap-warm-up", daemon=True)
     umap.start()
     return jobs.warm_up(), umap
