@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import atlas_driver as drive
 import harness
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -79,10 +80,9 @@ def train_page(page) -> list:
 
 
 def latent_page(page) -> list:
-    """The pretrained demo: the key result is the scatter of its codes."""
-    chart = page.get_by_test_id("stMain").get_by_test_id("stPlotlyChart").first
-    chart.locator(".js-plotly-plot").wait_for(timeout=60_000)
-    return [chart]
+    """The pretrained demo: the key result is the atlas, the scatter of its codes (drawn in its own frame)."""
+    drive.wait_frame(page, timeout_ms=120_000)
+    return [page.locator(drive.COMPONENT).first]
 
 
 def denoise_page(page) -> list:
