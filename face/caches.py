@@ -25,11 +25,15 @@ from .datasets import data_key
 from .workspace import ViewModel
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Starting up…")
 def warm_up():
     """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up), and umap's
-    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them."""
-    umapx.configure_numba_cache()
+    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them.
+
+    umap itself is imported here, in the script's thread (~2-5 s, once per server): imported in the background it
+    raced the page's own first imports of the same modules, and a page got a half-imported pandas (seen in tests).
+    """
+    umapx.import_umap()   # also points numba's cache at its folder first
     umap = threading.Thread(target=_warm_umap, name="umap-warm-up", daemon=True)
     umap.start()
     return jobs.warm_up(), umap
@@ -87,8 +91,8 @@ def _umap_task(key: tuple, dkey: tuple) -> Task:
 def umap_task(key: tuple, dkey: tuple, codes: np.ndarray) -> Task:
     """The UMAP of a model state's atlas points, started in the background on first call (shared by sessions
     that show the same model state); poll `fraction`, read `result` (a Projection) once `done`."""
-    def fit(progress):   # unseeded: numba's parallel loops, ~1.4x faster; the map is cached, so it need not repeat
-        return project(codes, "umap", max_fit=len(codes), seed=None, progress=progress)
+    def fit(progress):   # seeded: the same map as `python -m aecore project`, and faster on a busy 2-core server
+        return project(codes, "umap", max_fit=len(codes), seed=0, progress=progress)   # (aecore.umapx.umap_embed)
     return _umap_task(key, dkey).start(fit, lock=umap_lock())
 
 

@@ -1,6 +1,6 @@
 """Latent atlas benchmark: the issue's targets in one run, on all 70,000 MNIST digits.
 
-    python scripts/bench_latent.py --data-dir /work/shared/datasets/mnist [--no-browser]
+    python scripts/bench_latent.py --data-dir /work/shared/datasets/mnist [--parts umap,browser,memory]
 
 1. UMAP: trains a quick 16-d autoencoder on real MNIST, encodes train+test, then in ONE process (so the machine's
    load is shared alike): umap-learn's default call against aecore.umapx, both warmed up first (compile time
@@ -187,7 +187,7 @@ def session_memory(data_dir: str) -> dict:
         for lesson in LESSONS:
             page = browser.new_context(viewport=harness.VIEWPORT).new_page()
             harness.watch_messages(page)
-            page.goto(f"{url}/?lesson={lesson}")
+            page.goto(f"{url}/latent?lesson={lesson}")   # the lesson's model on the Latent space page
             frame = drive.wait_frame(page, 300_000)
             frame.wait_for_function("() => window.atlas.stats.thumbs === 70000", timeout=300_000)
             drawn.append((drive.stats(frame)["firstDrawAt"] - page.evaluate("performance.timeOrigin")) / 1000)
@@ -200,27 +200,41 @@ def session_memory(data_dir: str) -> dict:
             "app_drawn_s": [round(d, 2) for d in drawn], "app_hover_median_ms": round(hover["median_ms"], 1)}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("AECORE_DATA_DIR"), help="folder with MNIST's IDX files")
-    parser.add_argument("--epochs", type=int, default=2, help="training epochs of the 16-d model")
-    parser.add_argument("--no-browser", action="store_true", help="UMAP only: no chromium, no servers")
-    parser.add_argument("--repeats", type=int, default=3, help="navigations per app (median)")
-    args = parser.parse_args(argv)
+def umap_targets(data_dir: str, epochs: int) -> dict:
+    """UMAP of 70,000 codes, ours against umap-learn's default (compile apart), and the thumbnail atlas' costs."""
     umapx.configure_numba_cache()
-    report = {"load_before": round(os.getloadavg()[0], 2), **compile_times()}
-    data, encoded, facts = mnist_codes(args.data_dir, args.epochs)
+    report = compile_times()
+    data, encoded, facts = mnist_codes(data_dir, epochs)
     report.update(facts, n=len(encoded), dim=encoded.codes.shape[1], ours_epochs=umapx.default_epochs(len(encoded)))
     report.update(warm_ups(encoded.codes))
     report.update(compare(encoded.codes, seed=None))
     report.update(compare(encoded.codes, seed=0))
     report.update(atlas_costs(split_inputs(data, "all")))
-    if not args.no_browser:
-        report.update(browser_targets(args.repeats))
-        report.update(session_memory(str(Path(args.data_dir).resolve().parent)))
+    return report
+
+
+PARTS = ("umap", "browser", "memory")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("AECORE_DATA_DIR"), help="folder with MNIST's IDX files")
+    parser.add_argument("--epochs", type=int, default=2, help="training epochs of the 16-d model")
+    parser.add_argument("--parts", default=",".join(PARTS), help="which targets to measure: umap,browser,memory")
+    parser.add_argument("--repeats", type=int, default=3, help="navigations per app (median)")
+    args = parser.parse_args(argv)
+    parts = {
+        "umap": lambda: umap_targets(args.data_dir, args.epochs),
+        "browser": lambda: browser_targets(args.repeats),   # chromium on the atlas demo app and a plotly app
+        "memory": lambda: session_memory(str(Path(args.data_dir).resolve().parent)),   # the real app
+    }
+    report = {"load_before": round(os.getloadavg()[0], 2)}
+    for name in args.parts.split(","):
+        part = parts[name.strip()]()
+        for key, value in part.items():   # as each part ends: a later failure keeps the numbers so far
+            print(f"{key:>28}: {value}", flush=True)
+        report.update(part)
     report["load_after"] = round(os.getloadavg()[0], 2)
-    for key, value in report.items():
-        print(f"{key:>28}: {value}")
     print(json.dumps(report))
     return report
 
