@@ -29,13 +29,15 @@ DEMO_PAGES = ("latent", "generate")    # url paths of the pages that give a sess
 NO_LESSON = ""
 # Streamlit sizes text in rem, so one root font size scales the whole page for a projector. Images keep their
 # pixels square when the browser enlarges them. Plotly sets its text sizes inline, in px: the rules below
-# enlarge axis and legend text only, which fits in the margins plotly already left. The page's top padding and
-# its title are smaller than Streamlit's, so a lesson's result fits on a 1080-pixel-high screen below them.
+# enlarge axis and legend text only, which fits in the margins plotly already left. The page's top padding, the
+# gaps between its elements and its title are smaller than Streamlit's, so a lesson's result fits on a
+# 1080-pixel-high screen below them.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stSidebar"] { min-width: 20rem; }
 .st-key-sidebar_advanced { display: none; }
-[data-testid="stMainBlockContainer"] { padding-top: 3rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
 [data-testid="stImage"] img { image-rendering: pixelated; }
 .js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-size: 15px !important; }

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import atlas_driver as drive
 import harness
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -79,10 +80,9 @@ def train_page(page) -> list:
 
 
 def latent_page(page) -> list:
-    """The pretrained demo: the key result is the scatter of its codes."""
-    chart = page.get_by_test_id("stMain").get_by_test_id("stPlotlyChart").first
-    chart.locator(".js-plotly-plot").wait_for(timeout=60_000)
-    return [chart]
+    """The pretrained demo: the key result is the atlas, the scatter of its codes (drawn in its own frame)."""
+    drive.wait_frame(page, timeout_ms=120_000)
+    return [page.locator(drive.COMPONENT).first]
 
 
 def denoise_page(page) -> list:
@@ -133,6 +133,7 @@ def test_each_lesson_keeps_presenter_view_and_its_result_above_the_fold(name, br
             harness.wait_idle(page)
         finally:
             page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+            page.mouse.move(SCREEN["width"] - 5, SCREEN["height"] - 5)   # no tooltip over the shot
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"{preset.get('order', 0):03d}-{name}.png"))   # the window: what the class sees
         assert page.evaluate(FONT) == "22px", "presenter view survives training"
