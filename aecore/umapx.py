@@ -40,6 +40,9 @@ def configure_numba_cache(folder: str | os.PathLike | None = None) -> Path:
     path = path.expanduser()
     path.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault(NUMBA_CACHE_ENV, str(path))
+    # numba colours its (internally caught) typing errors through colorama, which swaps sys.stdout and sys.stderr
+    # from the compiling thread: a warm-up in the background lost another thread's redirected output (measured)
+    os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
     config = getattr(sys.modules.get("numba"), "config", None)
     if config is not None and not config.CACHE_DIR:   # numba imported already: it read the environment then
         config.CACHE_DIR = str(path)
