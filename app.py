@@ -3,13 +3,14 @@
 `streamlit run app.py`. This file is the frame: the page list, the shared sidebar (face.sidebar), lecture mode
 around the page (face.lecture), and the Export section below the pages that show a model (face.export). A
 session's state is one face.workspace.Workspace (face.session.workspace()); the sidebar's widget keys are
-aecore.share.SETTINGS, plus "lesson" and "presenter".
+aecore.share.SETTINGS, plus "lesson", "presenter" and "share_model" (face.follow: a model shared with the class).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from face import lecture, persist
+from face import follow, lecture, persist
+from face.caches import warm_up
 from face.export import export_ui
 from face.sidebar import sidebar_ui
 
@@ -33,11 +34,13 @@ MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export
 # the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
+warm_up()                    # once per server, in the background: torch's first optimizer, umap's numba kernels
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
 sidebar_ui(page.title)
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
+follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork
 lecture.lesson_card_ui()
 try:
     page.run()

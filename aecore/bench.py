@@ -18,7 +18,8 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from .config import TrainConfig
+from . import timelapse
+from .config import DASHBOARD_EPOCHS, TrainConfig
 from .data.dataset import Dataset
 from .models import variant_config
 from .train import fit, new_run
@@ -117,7 +118,21 @@ def bench_case(name: str, data: Dataset, cfg: BenchConfig) -> dict:
             "dataloader_gflops": flops * cfg.steps / wall["dataloader"] / 1e9,
             # CPU seconds barely move when other processes take the cores (with 1 thread; with more, waiting
             # threads spin and count), so this ratio is the steadier one on a shared machine
-            "cpu_speedup": ratio("fit", "dataloader", 1)}
+            "cpu_speedup": ratio("fit", "dataloader", 1),
+            **probe_overhead(ours.model, data, wall["fit"] / cfg.steps, cfg.repeats)}
+
+
+def probe_overhead(model, data: Dataset, step_s: float, repeats: int) -> dict:
+    """What the time-lapse (aecore.timelapse) adds to a job's training: the seconds of one frame of PROBE_N samples,
+    its share of the dashboard's default run at FRAMES frames, and the frames a 1-epoch run gets within BUDGET."""
+    x = data.x_train[:timelapse.PROBE_N]
+    previous = timelapse.probe_coords(model, x, None)   # warm-up, and the frame the next one is aligned to
+    frame_s = min(_timed(lambda: timelapse.probe_coords(model, x, None, previous))[0] for _ in range(repeats))
+    epoch_s = step_s * -(-len(data.x_train) // BATCH)
+    return {"probe_frame_ms": 1000 * frame_s, "probe_steps_per_frame": frame_s / step_s,
+            "probe_pct_dashboard_run": 100 * min(timelapse.FRAMES * frame_s / (DASHBOARD_EPOCHS * epoch_s),
+                                                 timelapse.BUDGET),
+            "probe_frames_1_epoch": int(min(timelapse.FRAMES, timelapse.BUDGET * epoch_s / frame_s) + 1)}
 
 
 def run_bench(cfg: BenchConfig = BenchConfig(), cases: tuple[str, ...] = tuple(CASES),
@@ -154,6 +169,10 @@ def format_table(result: dict) -> str:
                      f"{r['loop_efficiency']:>8.0%} {r['gflop_per_step']:>7.3f} "
                      f"{r['fit_gflops']:>8.1f} {r['fit_pct_peak']:>5.0f}% {r['dataloader_gflops']:>8.1f} "
                      f"{r['dataloader_pct_peak']:>5.0f}%{ok}")
+    lines += [f"time-lapse, {r['case']}: a frame of {timelapse.PROBE_N:,} probe samples takes {r['probe_frame_ms']:.0f} ms "
+              f"({r['probe_steps_per_frame']:.1f} steps): {r['probe_pct_dashboard_run']:.1f}% of a {DASHBOARD_EPOCHS}-epoch "
+              f"run at {timelapse.FRAMES} frames; a 1-epoch run gets {r['probe_frames_1_epoch']} frames within "
+              f"{timelapse.BUDGET:.0%}" for r in result["cases"]]
     lines.append("speedup, cpu-time (the same in CPU seconds), ceiling: medians of per-repeat ratios over the "
                  "DataLoader loop. ceiling: the bare model step (one fixed batch, no loop) over it, the most any loop "
                  "could gain; loop eff: bare step time / fit time.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import umapx
 from .pca import PCA
 
 METHODS = ("direct", "pca", "umap")
@@ -20,6 +21,8 @@ class Projection:
     method: str
     n_fit: int                   # how many points the map was fit on (== N when not subsampled)
     axis_labels: tuple[str, str]
+    # the code at a spot (x, y) of the view is mean + x * components[0] + y * components[1]; None for UMAP
+    inverse: tuple[np.ndarray, np.ndarray] | None = None   # (mean (k,), components (2, k))
 
     @property
     def subsampled(self) -> bool:
@@ -37,6 +40,7 @@ class Projector:
     seed : picks the subsample, and seeds UMAP.
     n_neighbors : UMAP: larger values keep more global structure, smaller more local detail.
     min_dist : UMAP: how tightly points may pack in the embedding.
+    progress : UMAP: called with the fraction done (0..1) while it fits (see `aecore.umapx.umap_embed`).
 
     Attributes (set by `fit`)
     -------------------------
@@ -45,12 +49,14 @@ class Projector:
     fit_index_ : rows of the fitted codes the map saw; n_fit_ : how many.
     axis_labels_ : (x, y) axis titles, e.g. "PC1 (62% of variance)".
     pca_, mean_ (k,), components_ (2, k), explained_variance_ratio_ : method "pca".
-    umap_ (the fitted umap.UMAP), embedding_ (n_fit_, 2) : method "umap".
+    embedding_ (n_fit_, 2), fit_codes_ (n_fit_, k) : method "umap" (`aecore.umapx`; other codes are placed
+        among the fitted ones by `umapx.place`).
     """
 
-    def __init__(self, method: str = "pca", max_fit: int = 5000, seed: int = 0, n_neighbors: int = 15,
-                 min_dist: float = 0.1):
+    def __init__(self, method: str = "pca", max_fit: int = 5000, seed: int | None = 0, n_neighbors: int = 15,
+                 min_dist: float = 0.1, progress=None):
         self.method = method
+        self.progress = progress
         self.max_fit = max_fit
         self.seed = seed
         self.n_neighbors = n_neighbors
@@ -86,10 +92,9 @@ class Projector:
         self.axis_labels_ = (f"PC1 ({var[0]:.0%} of variance)", f"PC2 ({var[1]:.0%} of variance)")
 
     def _fit_umap(self, codes: np.ndarray) -> None:
-        import umap   # imported here: it pulls in numba and takes seconds, and most views never need it
-        self.umap_ = umap.UMAP(n_components=2, n_neighbors=min(self.n_neighbors, len(codes) - 1),
-                               min_dist=self.min_dist, random_state=self.seed)
-        self.embedding_ = self.umap_.fit_transform(codes)
+        self.fit_codes_ = codes
+        self.embedding_ = umapx.umap_embed(codes, seed=self.seed, n_neighbors=self.n_neighbors,
+                                           min_dist=self.min_dist, progress=self.progress)
         self.axis_labels_ = ("UMAP 1", "UMAP 2")
 
     def transform(self, codes: np.ndarray) -> np.ndarray:
@@ -100,7 +105,7 @@ class Projector:
         if self.method_ == "pca":
             return self.pca_.transform(codes)
         if self.method_ == "umap":
-            return self.umap_.transform(codes).astype(np.float32)
+            return umapx.place(codes, self.fit_codes_, self.embedding_, self.n_neighbors)
         if self.n_features_in_ == 2:
             return codes
         return np.column_stack([codes[:, 0], np.zeros(len(codes), np.float32)])
@@ -118,6 +123,14 @@ class Projector:
             coords[rest] = self.transform(np.asarray(codes)[rest])
         return coords
 
+    def inverse_(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(mean (k,), components (2, k)) that map a spot of the view back to a code; None for UMAP."""
+        if self.method_ == "pca":
+            return self.mean_, self.components_
+        if self.method_ == "direct":
+            return np.zeros(self.n_features_in_, np.float32), np.eye(2, self.n_features_in_, dtype=np.float32)
+        return None
+
     def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
         """Codes (N, k) at 2-D coordinates (N, 2): exact for a direct view; for PCA the point of the fitted
         plane (the codes' mean plus the two components), so a view can decode the spot under the mouse."""
@@ -129,12 +142,13 @@ class Projector:
         return np.ascontiguousarray(coords[:, :self.n_features_in_])
 
 
-def project(codes: np.ndarray, method: str = "pca", max_fit: int = 5000, seed: int = 0,
-            n_neighbors: int = 15, min_dist: float = 0.1) -> Projection:
-    """Map (N, k) codes to 2-D in one call: a fitted `Projector`'s coordinates, method and axis labels."""
-    projector = Projector(method, max_fit=max_fit, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist)
+def project(codes: np.ndarray, method: str = "pca", max_fit: int = 5000, seed: int | None = 0,
+            n_neighbors: int = 15, min_dist: float = 0.1, progress=None) -> Projection:
+    """Map (N, k) codes to 2-D in one call: a fitted `Projector`'s coordinates, method, axis labels and inverse."""
+    projector = Projector(method, max_fit=max_fit, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist,
+                          progress=progress)
     coords = projector.fit_transform(codes)
-    return Projection(coords, projector.method_, projector.n_fit_, projector.axis_labels_)
+    return Projection(coords, projector.method_, projector.n_fit_, projector.axis_labels_, projector.inverse_())
 
 
 def _checked(codes: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ a bad value is dropped, so the widget keeps its default and the page never crash
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ NOISE_CHOICES = ("default", *NOISES)   # "default": keep the variant's own corru
 CORE = ("dataset", "variant", "latent_dim")   # always written to a link; the rest only when not the default
 SHOWN = CORE   # outside the sidebar's Advanced expander, so on screen in presenter view too
 LESSON_PARAM = "lesson"                       # query parameter naming the applied preset, if any
+FOLLOW_PARAM = "follow"                       # query parameter naming a model a lecturer shared (aecore.store)
+SHARE_ID = re.compile(r"[0-9a-f]{32}")        # share ids are uuid4 hex, like the store's tokens
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,18 @@ def defaults() -> dict[str, Any]:
     return {name: s.default for name, s in SETTINGS.items()}
 
 
+def run_settings(run) -> dict[str, Any]:
+    """The settings that describe a trained run (an aecore.train.Run): its data, variant, code size and training
+    settings, where the sidebar can show them (an uploaded dataset or an off-list learning rate is left out)."""
+    cfg, train = run.model_config, run.train_config
+    raw = {"dataset": run.data_info.name, "variant": run.variant, "latent_dim": cfg.latent_dim, "epochs": train.epochs,
+           "batch_size": train.batch_size, "lr": train.lr, "seed": train.seed}
+    if cfg.variational:
+        raw["beta"] = cfg.beta
+    good, _ = check_settings(raw)
+    return good
+
+
 def check_settings(settings: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """(the valid settings in canonical form, one message per unknown key or bad value)."""
     good, errors = {}, []
@@ -116,12 +131,13 @@ def fits(variant: str, dataset: str) -> bool:
 
 
 def to_query(settings: Mapping[str, Any], lesson: str | None = None,
-             base: Mapping[str, Any] | None = None) -> dict[str, str]:
+             base: Mapping[str, Any] | None = None, follow: str | None = None) -> dict[str, str]:
     """Query parameters for a link: the core settings always, the others only where they differ from `base`.
 
     `base` is what the link's reader starts from: the defaults, or the lesson's settings when `lesson` is named
     (so a setting changed back to its default after applying a lesson still travels). Settings that are
-    missing or invalid (an uploaded dataset, say) are left out, so the link opens with the base value.
+    missing or invalid (an uploaded dataset, say) are left out, so the link opens with the base value. `follow`
+    is the share id of a lecturer's model this link opens.
     """
     base = defaults() if base is None else {**defaults(), **base}
     good, _ = check_settings({k: v for k, v in settings.items() if k in SETTINGS})
@@ -131,6 +147,8 @@ def to_query(settings: Mapping[str, Any], lesson: str | None = None,
             params[name] = setting.encode(good[name])
     if lesson:
         params[LESSON_PARAM] = lesson
+    if follow:
+        params[FOLLOW_PARAM] = follow
     return params
 
 
@@ -143,10 +161,19 @@ def from_query(params: Mapping[str, str | list[str]]) -> dict[str, Any]:
 
 def lesson_from_query(params: Mapping[str, str | list[str]]) -> str | None:
     """The preset a link names (not checked here: the caller knows which presets exist)."""
-    value = params.get(LESSON_PARAM)
+    return _last(params.get(LESSON_PARAM)) or None
+
+
+def follow_from_query(params: Mapping[str, str | list[str]]) -> str | None:
+    """The share id a follow-along link names, or None (none, or not a share id: nothing else names a folder)."""
+    value = _last(params.get(FOLLOW_PARAM))
+    return value if isinstance(value, str) and SHARE_ID.fullmatch(value) else None
+
+
+def _last(value: str | list[str] | None) -> str | None:
     if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    return value or None
+        return value[-1] if value else None
+    return value
 
 
 def query_string(params: Mapping[str, str]) -> str:

@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +24,24 @@ TOKEN = re.compile(r"[0-9a-f]{32}")   # tokens are uuid4 hex: nothing else names
 TTL_S = 6 * 3600                      # a student's model outlives a lecture (the issue asks for 30 minutes at least)
 MAX_BYTES = 2 * 2**30                 # ~4,000 MNIST MLPs of 0.5 MB; a class of 200 uses a few hundred MB
 SETTINGS = "settings.json"
+SHARED = "shared"                     # models lecturers shared with their class: a subfolder of their own
 
 
 def default_root() -> Path:
     """AECORE_STORE_DIR, else a folder in the user's cache (beside the datasets' cache)."""
     env = os.environ.get("AECORE_STORE_DIR")
     return Path(env) if env else Path.home() / ".cache" / "latent-lab" / "sessions"
+
+
+def new_token() -> str:
+    """A fresh random token (uuid4 hex): a browser's workspace, or a shared model's id."""
+    return uuid.uuid4().hex
+
+
+def shared_store(root: str | Path | None = None) -> "WorkspaceStore":
+    """The store of models shared with a class (a follow-along link opens one by its id), in `<root>/shared`:
+    apart from the browsers' workspaces, so no cookie token, which a browser chooses, can overwrite one."""
+    return WorkspaceStore(Path(root if root is not None else default_root()) / SHARED)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@
 - `lecture`:    lesson presets, shareable links, presenter view, bundled demos
 - `widgets`:    image grids, sample plots, the model banner, the training-snapshot note, chart export settings
 - `progress`:   the Train page's live view (progress, loss curves, reconstructions on a timer)
-- `scatter`:    the Latent space scatter, its projection choice and the selected samples
+- `atlas`:      the latent atlas component (every point in WebGL, hover pictures, decoding in the browser)
+- `scatter`:    the Latent space atlas: which samples, which 2-D view (UMAP in the background), what it draws
+- `gallery`:    what is picked in the atlas: the pinned point, a selection's gallery and label mix
+- `timelapse`:  the latent space forming while the model trained: playback, live, and the GIF
 - `codes`:      panels that decode chosen codes (Latent space's sliders; Generate's sliders, traversals, ...)
 - `checkpoints`: the Models page's download and loaders
 - `experiment`: the skeleton of an application page (form -> background group -> progress -> results)

@@ -2,24 +2,52 @@
 
 A model state is keyed by (run id, step, weight fingerprint), never by its tensors; a dataset by
 `datasets.data_key`. Latent space and Generate share `encoded`, so switching between them encodes nothing twice.
+The latent atlas keeps, per model state, every sample's code and its 2-D views (`st.cache_data`), and per dataset
+its hover pictures (`st.cache_resource`: one copy for every session); a UMAP runs as a background `Task`.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import streamlit as st
 
-from aecore import explore, jobs
+from aecore import explore, jobs, umapx
+from aecore.atlas import dataset_atlas
+from aecore.codes import SplitCodes, encode_dataset, even_sample
 from aecore.data import Dataset
+from aecore.decoder_export import BrowserDecoder, export_decoder
 from aecore.project import Projection, project
+from aecore.tasks import Task
 
+from .atlas import Thumbs
 from .datasets import data_key
 from .workspace import ViewModel
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Starting up…")
 def warm_up():
-    """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up)."""
-    return jobs.warm_up()
+    """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up), and umap's
+    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them.
+
+    umap itself is imported here, in the script's thread (~2-5 s, once per server): imported in the background it
+    raced the page's own first imports of the same modules, and a page got a half-imported pandas (seen in tests).
+    """
+    umapx.import_umap()   # also points numba's cache at its folder first
+    umap = threading.Thread(target=_warm_umap, name="umap-warm-up", daemon=True)
+    umap.start()
+    return jobs.warm_up(), umap
+
+
+def _warm_umap() -> None:
+    with umap_lock():
+        umapx.warm_up_umap(background=False)
+
+
+@st.cache_resource(show_spinner=False)
+def umap_lock() -> threading.Lock:
+    """One UMAP at a time in this server: two on 2 cores only slow each other down."""
+    return threading.Lock()
 
 
 def model_key(run_id: str, view: ViewModel) -> tuple:
@@ -37,7 +65,54 @@ def encoded(run_id: str, view: ViewModel, data: Dataset) -> explore.Encoded:
     return _encoded(model_key(run_id, view), data_key(data), view.model, data.x_test, data.y_test)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def projection(key: tuple, dkey: tuple, method: str, cap: int, _codes: np.ndarray) -> Projection:
-    """2-D view of the codes of one model state (those `explore.subsample(n, cap)` picks)."""
+@st.cache_data(max_entries=16, show_spinner="Encoding every sample…")
+def _points(key: tuple, dkey: tuple, _model, _data: Dataset) -> SplitCodes:
+    codes = encode_dataset(_model, _data, "all")
+    return codes.take(even_sample(len(codes)))
+
+
+def atlas_points(key: tuple, view: ViewModel, data: Dataset) -> SplitCodes:
+    """The atlas' points of one model state: every sample's code (train, then test), or an even sample of
+    `aecore.codes.MAX_POINTS` of them."""
+    return _points(key, data_key(data), view.model, data)
+
+
+@st.cache_data(max_entries=32, show_spinner="Projecting the codes…")
+def projection(key: tuple, dkey: tuple, method: str, _codes: np.ndarray) -> Projection:
+    """The direct or PCA view of a model state's atlas points (fit on all of them: fast for these two)."""
     return project(_codes, method, max_fit=len(_codes))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _umap_task(key: tuple, dkey: tuple) -> Task:
+    return Task("latent-umap")
+
+
+def umap_task(key: tuple, dkey: tuple, codes: np.ndarray) -> Task:
+    """The UMAP of a model state's atlas points, started in the background on first call (shared by sessions
+    that show the same model state); poll `fraction`, read `result` (a Projection) once `done`."""
+    def fit(progress):   # seeded: the same map as `python -m aecore project`, and faster on a busy 2-core server
+        return project(codes, "umap", max_fit=len(codes), seed=0, progress=progress)   # (aecore.umapx.umap_embed)
+    return _umap_task(key, dkey).start(fit, lock=umap_lock())
+
+
+@st.cache_resource(max_entries=6, show_spinner="Packing every sample's picture…")
+def thumbs(dkey: tuple, split: str, _data: Dataset) -> Thumbs:
+    """Hover pictures of the atlas points of `split`, once per dataset for every session (MNIST: 11 MB)."""
+    n_train = len(_data.x_train)
+    positions = even_sample(n_train + len(_data.x_test))
+    if split != "all":
+        positions = positions[(positions < n_train) == (split == "train")]
+    atlas = dataset_atlas(_data, positions)
+    if _data.kind != "image":
+        return Thumbs.from_lines(atlas.values, (0, 255))
+    return Thumbs(atlas.data, atlas.count, "image", atlas.format, atlas.tile, atlas.channels, atlas.columns)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def browser_decoder(key: tuple, _model) -> BrowserDecoder | str:
+    """The model's decoder for the browser (aecore.decoder_export), or why it cannot run there."""
+    try:
+        return export_decoder(_model)
+    except ValueError as err:
+        return str(err)

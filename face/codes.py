@@ -1,10 +1,13 @@
-"""Panels that decode codes a person chooses: Latent space's sliders over a 1- or 2-D code, and Generate's
-sliders, traversals, interpolation and manifold grid. Each is a fragment, so moving its widgets reruns only it.
+"""Panels that decode codes a person chooses: Latent space's sliders, and Generate's sliders, traversals,
+interpolation and manifold grid. Each is a fragment, so moving its widgets reruns only it.
 
-Session-state keys: Latent space: "latent_z<d>" (code sliders), "latent_code_for" (the weight fingerprint those
-sliders were set up for), "latent_class" (cvae class). Generate: "gen_z<d>" (sliders), "gen_seed" (random-sample
-counter), "gen_random"/"gen_reset" (buttons), "gen_a_*"/"gen_b_*" (interpolation ends), "gen_steps",
-"gen_dim_x"/"gen_dim_y"/"gen_grid_n" (manifold grid).
+The sliders decode in the browser while they move (face.atlas.latent_sliders_ui, with the decoder from
+aecore.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
+Session-state keys: Latent space: "latent_sliders" (the browser sliders), "latent_z<d>" (server sliders of a 1- or
+2-D code), "latent_code_for" (the weight fingerprint those were set up for), "latent_click" (the pin that set them),
+"latent_class" (cvae class). Generate: "gen_sliders" (browser sliders), "gen_code" (their code), "gen_revision" (bumped by
+the buttons, so the browser's sliders move), "gen_z<d>" (server sliders), "gen_seed" (random-sample counter), "gen_random"/"gen_reset" (buttons), "gen_a_*"/"gen_b_*"
+(interpolation ends), "gen_steps", "gen_dim_x"/"gen_dim_y"/"gen_grid_n" (manifold grid).
 """
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from aecore.data import Dataset
 from aecore.infer import decode
 from aecore.models import Autoencoder
 
+from .atlas import BrowserDecoder, latent_sliders_ui
 from .widgets import show_images, show_samples
 
 TRAVERSAL_STEPS = 9    # odd: the middle column is the starting code itself
+TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
 SLIDER_SCALE = 8       # a 28-pixel digit drawn 224 pixels wide
 SLIDER_CAPTION = "your code, decoded"   # also how the browser tests find this image
 
@@ -54,27 +59,86 @@ def code_ui(model: Autoencoder, data: Dataset, ranges: np.ndarray, fp: str) -> N
                      scale=6)
 
 
+def fallback_note(reason: str) -> None:
+    st.caption(f":orange[This model's decoder cannot run in your browser ({reason}), so the picture is decoded on "
+               "the server when you let go of a slider.]")
+
+
+def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | str, codes: np.ndarray,
+                  kl, pin: tuple[int, int] | None, fp: str) -> None:
+    """Latent space: decode a code of your choosing, starting from the pinned point's (pin: (position, row))."""
+    k = model.config.latent_dim
+    ranges = explore.covering_ranges(model, codes)
+    start = codes[pin[1]] if pin else ranges.mean(1)
+    if isinstance(decoder, str):
+        if k > 2:
+            st.caption(f"This model's decoder cannot run in your browser ({decoder}): the code sliders need it for "
+                       "codes of more than two numbers.")
+            return
+        fallback_note(decoder)
+        if pin and st.session_state.get("latent_click") != pin[0]:   # once per pin: then the sliders are yours
+            st.session_state.latent_click = pin[0]
+            for d in range(k):
+                st.session_state[f"latent_z{d}"] = round(float(start[d]), 2)
+        code_ui(model, data, ranges, fp)
+        return
+    dims = sorted(explore.rank_dims(kl, k, TOP_DIMS))   # the most used, in their order: z1 above z2
+    latent_sliders_ui(decoder, value=start, ranges=ranges, dims=dims, names=[dim_name(d, kl) for d in dims],
+                      revision=f"{fp}:{pin[0] if pin else ''}", label_names=tuple(data.label_names),
+                      key="latent_sliders")
+    hidden = f"; the other {k - len(dims)} dimensions stay at {'the pinned' if pin else 'the middle'} code" \
+        if k > len(dims) else ""
+    st.caption(f"Decoded in your browser while you drag{hidden}. "
+               + ("They start at the pinned point's code." if pin else "Pin a point to start from its code."))
+
+
 def _set_code(values: dict[int, float]) -> None:
+    """Buttons: move the sliders (the server's, and the browser's by a new revision)."""
+    code = list(st.session_state.get("gen_code") or [])
     for d, v in values.items():
         st.session_state[f"gen_z{d}"] = v
+        if d < len(code):
+            code[d] = v
+    st.session_state.gen_code = code
+    st.session_state.gen_revision = st.session_state.get("gen_revision", 0) + 1
 
 
 def _random(model: Autoencoder, dims: list[int]) -> None:
     st.session_state.gen_seed = st.session_state.get("gen_seed", 0) + 1
+    _set_code({d: 0.0 for d in range(model.config.latent_dim)})
     _set_code(explore.random_code(model, dims, st.session_state.gen_seed))
 
 
 @st.fragment
-def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind: str, value_range) -> None:
-    """Generate: one slider per shown dimension and the decoded sample."""
+def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind: str, value_range,
+               decoder: BrowserDecoder | str = "no decoder given", label_names: tuple[str, ...] = ()) -> None:
+    """Generate: one slider per shown dimension and the decoded sample, redrawn in the browser while dragging."""
     k = model.config.latent_dim
+    if len(st.session_state.get("gen_code") or []) != k:
+        st.session_state.gen_code = [0.0] * k
     b1, b2, _ = st.columns([1, 1, 3])
     b1.button("Random sample", icon=":material/casino:", key="gen_random", on_click=_random, args=(model, dims),
               width="stretch", help="Draw the shown dimensions from the prior N(0, 1); the hidden ones stay at 0.")
-    b2.button("Reset to 0", key="gen_reset", on_click=_set_code, args=({d: 0.0 for d in dims},), width="stretch",
-              help="The centre of the prior: the most typical code.")
+    b2.button("Reset to 0", key="gen_reset", on_click=_set_code, args=({d: 0.0 for d in range(k)},),
+              width="stretch", help="The centre of the prior: the most typical code.")
+    if isinstance(decoder, str):
+        fallback_note(decoder)
+        _server_sliders(model, dims, kl, label, kind, value_range)
+    else:
+        event = latent_sliders_ui(decoder, value=st.session_state.gen_code, ranges=[(-explore.SPAN, explore.SPAN)] * k,
+                                  dims=dims, names=[dim_name(d, kl) for d in dims], label=label,
+                                  revision=st.session_state.get("gen_revision", 0), label_names=label_names,
+                                  key="gen_sliders")
+        if event and "code" in event:   # where the sliders were let go: kept for the next visit of the page
+            st.session_state.gen_code = [float(v) for v in event["code"]]
+    if k > len(dims):
+        st.caption(f"Showing the {len(dims)} dimensions the model uses most; the other {k - len(dims)} stay at 0.")
+
+
+def _server_sliders(model: Autoencoder, dims: list[int], kl, label: int | None, kind: str, value_range) -> None:
+    """Generate's sliders on the server, for a decoder the browser cannot run: one decode per slider release."""
     left, right = st.columns([3, 2])
-    z = np.zeros(k, np.float32)
+    z = np.zeros(model.config.latent_dim, np.float32)
     with left:
         for d in dims:
             st.session_state.setdefault(f"gen_z{d}", 0.0)   # set here, not as value=, so the buttons can move it
@@ -83,8 +147,6 @@ def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind:
     with right:
         show_samples(decode(model, z, label), kind, value_range, caption=SLIDER_CAPTION, scale=SLIDER_SCALE,
                      key="gen_slider_plot", gradient=True)
-    if k > len(dims):
-        st.caption(f"Showing the {len(dims)} dimensions the model uses most; the other {k - len(dims)} stay at 0.")
 
 
 @st.fragment
@@ -101,13 +163,17 @@ def traversal_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kin
         st.caption("Lines shade from dark (−3σ) to light green (+3σ).")
 
 
+END_NAMES = {"a": "Start", "b": "End"}   # the interpolation's two ends, as their pickers are labelled
+
+
 def _pick_ui(data: Dataset, side: str, default: int) -> int:
     """One end of the interpolation: a test sample chosen by class and position, or by index."""
     n = len(data.x_test)
+    end = END_NAMES[side]
     if data.y_test is None or not data.label_names:
-        return int(st.number_input("Test sample", 0, n - 1, min(default, n - 1), key=f"gen_{side}_index"))
+        return int(st.number_input(f"{end}: test sample", 0, n - 1, min(default, n - 1), key=f"gen_{side}_index"))
     names = data.label_names
-    c = st.selectbox("Class", range(len(names)), index=default % len(names), key=f"gen_{side}_class",
+    c = st.selectbox(f"{end}: class", range(len(names)), index=default % len(names), key=f"gen_{side}_class",
                      format_func=lambda i: names[i])
     members = np.flatnonzero(data.y_test.numpy() == c)
     if len(members) == 0:

@@ -23,9 +23,11 @@ from aecore.train import Run
 
 from .datasets import data_for_run, data_key
 from .session import workspace
+from .widgets import presenting
 
 GROUP_POLL_S = 1.0   # progress refresh of an application page's models while they train
 CURRENT = "current"  # group param: the page used the session's current model instead of training one
+STOPPED = "stopped"  # group param: the page's Stop button ended its training
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,13 @@ def experiment_ui(form_ui: Callable[[], Experiment], data: Dataset, *, key: str,
 
 def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button: str, current: Run | None) -> None:
     """The page's settings in a form (moving a widget reruns nothing). When its button is pressed and the settings
-    make sense for this data, the models start training (replacing the page's old ones); else the reason shows."""
-    with st.form(f"{key}_form"):
+    make sense for this data, the models start training (replacing the page's old ones); else the reason shows.
+    In presenter view, once there are results, the form is one line that opens on a click: the results fit below."""
+    group = workspace().groups.get(key)
+    done = group is not None and group.complete and group.params["data_key"] == data_key(data)
+    box = (st.expander("Settings: open to change them and train again", icon=":material/tune:")
+           if done and presenting() else st.container())
+    with box, st.form(f"{key}_form"):
         try:
             exp, error = form_ui(), None
         except ValueError as err:
@@ -86,7 +93,8 @@ def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button:
         text = str(err).rstrip(".")
         st.error(f"{text[:1].upper()}{text[1:]}.")
         return
-    workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None})
+    workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None},
+                            describe=getattr(exp, "describe", None))
 
 
 def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | None:
@@ -100,8 +108,11 @@ def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | Non
         group_progress_ui(key)
         return None
     if not group.complete:
-        st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                 + f" Press **{button}** to start again.")
+        if group.params.get(STOPPED):
+            st.info(f"Stopped before the end, so there are no results to show. Press **{button}** to train again.")
+        else:
+            st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
+                     + f" Press **{button}** to start again.")
         return None
     exp = group.params["exp"]
     if not group.params[CURRENT]:
@@ -142,7 +153,18 @@ def group_progress_ui(key: str) -> None:
     p = group.progress()
     if p.finished:
         st.rerun()
-    st.progress(p.fraction, text=p.summary)
+    bar, stop = st.columns([6, 1], vertical_alignment="bottom")
+    bar.progress(p.fraction, text=p.summary)
+    stop.button("Stop", key=f"{key}_stop", on_click=stop_group, args=(key,), width="stretch",
+                help="Stop training these models. Nothing is shown until they are trained again.")
+
+
+def stop_group(key: str) -> None:
+    """Stop button callback: the page's models stop after their current step."""
+    group = workspace().groups.get(key)
+    if group is not None:
+        group.params[STOPPED] = True
+        workspace().stop_group(key)
 
 
 def usable_current(data: Dataset) -> Run | None:

@@ -23,8 +23,10 @@ def export_ui() -> None:
     if cached is None or cached[0] != key:
         cached = st.session_state.export_files = (key, export.run_downloads(run, data))
     with st.expander("Export", icon=":material/download:"):
-        cols = st.columns(len(cached[1]))
-        for col, d in zip(cols, cached[1]):
-            col.download_button(d.label, d.data, d.file_name, d.mime, key=f"export_{d.file_name.rsplit('-', 1)[-1]}",
-                                on_click="ignore", icon=":material/download:")
-        st.caption("Charts: the camera icon above each chart saves it as a PNG.")
+        # one row that wraps: equal columns cut the longer labels off ("Latent codes of the test set (CSV)")
+        with st.container(horizontal=True):
+            for d in cached[1]:
+                st.download_button(d.label, d.data, d.file_name, d.mime, on_click="ignore", icon=":material/download:",
+                                   key=f"export_{d.file_name.rsplit('-', 1)[-1]}")
+        st.caption("Charts: hold the pointer over a chart and press the camera icon at its top right to save it as "
+                   "a PNG.")

@@ -18,8 +18,10 @@ from aecore.data import DataError
 from aecore.presets import Preset, apply_preset, bundled_demos, load_presets
 from aecore.train import Run
 
+from . import follow
 from .datasets import UPLOAD, load_builtin, sidebar_settings
 from .session import workspace
+from .widgets import presenting
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_DEMO = "vae-mnist-2d"          # a VAE with a 2-D code: Latent space and Generate have something to show
@@ -27,12 +29,16 @@ DEMO_PAGES = ("latent", "generate")    # url paths of the pages that give a sess
 NO_LESSON = ""
 # Streamlit sizes text in rem, so one root font size scales the whole page for a projector. Images keep their
 # pixels square when the browser enlarges them. Plotly sets its text sizes inline, in px: the rules below
-# enlarge axis and legend text only, which fits in the margins plotly already left.
+# enlarge axis and legend text only, which fits in the margins plotly already left. The page's top padding, the
+# gaps between its elements and its title are smaller than Streamlit's, so a lesson's result fits on a
+# 1080-pixel-high screen below them.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stSidebar"] { min-width: 20rem; }
 .st-key-sidebar_advanced { display: none; }
-[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
+[data-testid="stMain"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
 [data-testid="stImage"] img { image-rendering: pixelated; }
 .js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-size: 15px !important; }
 .js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text, .js-plotly-plot .legendtext { font-size: 17px !important; }
@@ -78,19 +84,20 @@ def current_lesson() -> Preset | None:
 def read_link() -> None:
     """Once per session, before the sidebar is drawn: the URL's lesson and settings become widget state.
 
-    A link's settings are applied over its lesson's (so `?lesson=denoising` alone sets the lesson up); bad
-    or unknown values are ignored by aecore.share, and the widgets keep their defaults.
+    A link's settings are applied over its lesson's (so `?lesson=denoising` alone sets the lesson up), and those
+    over a followed model's (face.follow); bad or unknown values are ignored by aecore.share, and the widgets keep
+    their defaults.
     """
     if st.session_state.get("link_read"):
         return
     st.session_state.link_read = True
     params = st.query_params.to_dict()
     presets = lesson_presets()
-    state = {}
+    state = follow.open_link(params)   # a lecturer's shared model, and the settings it was shared with
     lesson = share.lesson_from_query(params)
     if lesson in presets:
         st.session_state.lesson = lesson
-        state = apply_preset(presets[lesson])
+        state = {**apply_preset(presets[lesson]), **state}
         if presets[lesson].demo and workspace().run is None:
             use_demo(presets[lesson].demo)
     state.update(share.from_query(params))
@@ -101,7 +108,8 @@ def read_link() -> None:
 def write_link() -> dict[str, str]:
     """Keep the URL's query string in step with the sidebar, so the address bar is always a shareable link."""
     preset = current_lesson()
-    params = share.to_query(sidebar_settings(), preset and preset.name, preset and preset.settings)
+    params = share.to_query(sidebar_settings(), preset and preset.name, preset and preset.settings,
+                            follow=workspace().following)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     return params
@@ -153,11 +161,16 @@ def lesson_page_ui() -> None:
 
 
 def lesson_card_ui() -> None:
-    """The applied lesson's title and explanation, above the page, where the class looks."""
+    """The applied lesson's title and explanation, above the page, where the class looks. In presenter view one
+    line that opens on a click: the page's result stays on a projector's screen below it."""
     preset = current_lesson()
     if preset is None:
         return
-    st.info(f"**Lesson: {preset.title}.** {preset.explanation}", icon=":material/school:")
+    if presenting():
+        with st.expander(f"**Lesson: {preset.title}**", icon=":material/school:"):
+            st.markdown(preset.explanation)
+    else:
+        st.info(f"**Lesson: {preset.title}.** {preset.explanation}", icon=":material/school:")
     missing = missing_data(preset)
     if missing:
         st.warning(f"This lesson cannot run here: it needs the **{preset.settings['dataset']}** dataset, which is not "
@@ -178,7 +191,10 @@ def missing_data(preset: Preset) -> str:
 
 def presenter_ui() -> bool:
     """The presenter-view toggle; when on, injects the projector CSS. Returns whether it is on."""
-    on = st.sidebar.toggle("Presenter view", key="presenter",
+    # persist_state="session": st.switch_page (a lesson opening its page) reruns without the browser's widget
+    # states, so Streamlit drops every widget value on that page change; the toggle would still show on, while
+    # the server read it as off and left the projector CSS out (fonts back to 16 px).
+    on = st.sidebar.toggle("Presenter view", key="presenter", persist_state="session",
                            help="For a projector: larger text and images, and the advanced settings hidden "
                                 "(they keep their values).")
     if on:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 import weakref
 
 import streamlit as st
 
 from aecore import jobs, share
-from aecore.store import TTL_S, WorkspaceStore
+from aecore.store import TTL_S, WorkspaceStore, new_token
 
 from .datasets import sidebar_settings
 from .session import workspace
@@ -47,7 +46,7 @@ def cookie() -> str:
 def token() -> str:
     """This browser's token: from its cookie, or a new one that a one-line script stores in the cookie."""
     if "ws_token" not in st.session_state:
-        st.session_state.ws_token = cookie() or uuid.uuid4().hex
+        st.session_state.ws_token = cookie() or new_token()
     tok = st.session_state.ws_token
     if cookie() != tok:
         st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; max-age={int(TTL_S)}; SameSite=Lax";</script>',
@@ -64,7 +63,8 @@ def restore() -> None:
     saved = store().load(tok)
     old = _LIVE.get(tok)
     if old is not None and old is not ws and old.run is not None:
-        ws.run, ws.job = old.run, old.job   # the same run: its training goes on and this page follows it
+        # the same run: its training goes on and this page follows it (or it is the lecturer's, still read-only)
+        ws.run, ws.job, ws.following = old.run, old.job, old.following
     elif saved is not None and saved.run is not None:
         ws.adopt(saved.run)
     if ws.run is not None:
@@ -80,9 +80,12 @@ def remember_live(tok: str, ws: Workspace) -> None:
 
 
 def save() -> None:
-    """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S)."""
+    """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S).
+    Nothing while following the lecturer's model: the student's own stays in the store as it was."""
     tok, ws = token(), workspace()
     remember_live(tok, ws)
+    if ws.following:
+        return
     run, settings = ws.run, sidebar_settings()
     state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())))
     last = st.session_state.get("ws_saved")

@@ -19,7 +19,7 @@ from aecore.train import Run
 from . import persist
 from .datasets import Settings, data_for_run
 from .session import workspace
-from .widgets import model_banner
+from .widgets import chart_config, model_banner, presenting
 
 # Redraw every CADENCE_S while training; slower (up to MAX_CADENCE_S) when a redraw takes more than
 # DRAW_BUDGET of the interval. Measured with scripts/bench_ui.py on the 2-core machine: a redraw costs the
@@ -50,19 +50,22 @@ def poll(job: jobs.Job) -> tuple[jobs.Progress, list]:
 
 
 def progress_ui(progress: jobs.Progress, steps: list, run: Run) -> None:
-    """One frame: queue notice, progress bar, error, loss curves and reconstructions."""
-    if progress.status == "queued":
+    """One frame: queue notice or progress bar, error, loss curves and reconstructions. Charts have the camera
+    icon (the Export section points to it) once training has ended; while it runs they redraw every second."""
+    if progress.status == "queued":   # said once: the bar would repeat it at 0%
         running = jobs.default_pool().counts[0]
         st.info(f"Waiting for a free trainer: {running} model(s) are training on this server and yours is "
                 f"number {progress.queue_position} in the queue. It starts by itself.")
-    st.progress(progress.fraction, text=progress.summary)
+    else:
+        st.progress(progress.fraction, text=progress.summary)
     if progress.error:
         (st.error if progress.status == "failed" else st.warning)(progress.error)
+    config = {"displayModeBar": False} if progress.active else chart_config("loss-curve")
     chart, recon = st.columns([5, 4], gap="medium")
     with chart:
         st.markdown("**Loss** (lower is better)")
-        st.plotly_chart(plots.loss_curve(steps, progress.test_history, run.model_config.variational),
-                        key="train_loss", config={"displayModeBar": False})
+        st.plotly_chart(plots.loss_curve(steps, progress.test_history, run.model_config.variational,
+                                         height=loss_height()), key="train_loss", config=config)
         last = steps[-1].losses["loss"] if steps else None
         cols = st.columns(3)
         cols[0].metric("Train loss (last batch)", "–" if last is None else f"{last:.2f}")
@@ -70,10 +73,16 @@ def progress_ui(progress: jobs.Progress, steps: list, run: Run) -> None:
         cols[2].metric("Samples / s", "–" if not progress.samples_per_s else f"{progress.samples_per_s:,.0f}")
     with recon:
         st.markdown("**Reconstructions** of test samples")
-        preview_ui(progress.preview)
+        preview_ui(progress.preview, progress.active)
 
 
-def preview_ui(preview: jobs.Preview | None) -> None:
+def loss_height() -> int:
+    """The loss chart's height in pixels: lower in presenter view, where the text around it is larger, so the
+    whole chart stays on a 1080-pixel-high screen."""
+    return 280 if presenting() else 320
+
+
+def preview_ui(preview: jobs.Preview | None, active: bool = False) -> None:
     if preview is None:
         st.caption("They appear here after the first training step.")
         return
@@ -83,7 +92,7 @@ def preview_ui(preview: jobs.Preview | None) -> None:
         st.image(png_bytes(preview.grid, scale=PREVIEW_SCALE), caption=caption, output_format="PNG")   # no JPEG blur
     else:
         st.plotly_chart(plots.series_preview(preview.values, preview.rows), key="train_series",
-                        config={"displayModeBar": False})
+                        config={"displayModeBar": False} if active else chart_config("reconstructions"))
         st.caption(caption.replace("Rows, top to bottom", "Lines"))
 
 
@@ -126,8 +135,8 @@ def idle_ui(settings: Settings, data) -> None:
     chart, recon = st.columns([5, 4], gap="medium")
     with chart:
         st.markdown("**Loss** (lower is better)")
-        st.plotly_chart(plots.loss_curve([], [], settings.model.variational), key="train_loss",
-                        config={"displayModeBar": False})
+        st.plotly_chart(plots.loss_curve([], [], settings.model.variational, height=loss_height(),
+                                         epochs=settings.train.epochs), key="train_loss", config={"displayModeBar": False})
     with recon:
         st.markdown("**Reconstructions** of test samples")
         preview_ui(None)

@@ -4,6 +4,7 @@ listed in aecore.share.SETTINGS."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 
 import streamlit as st
@@ -13,10 +14,11 @@ from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
 from aecore.models import MODELS
 
-from . import lecture
+from . import follow, lecture
 from .datasets import UPLOAD, current_data
 from .session import workspace
 
+KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 
 
@@ -45,11 +47,18 @@ def upload_ui() -> None:
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
 
 
+def variant_label(name: str) -> str:
+    """"vae — A variational autoencoder: the code is a distribution, ...": the registry's summary, without its
+    citation (the caption under the box keeps that)."""
+    summary = re.sub(r"\s*\([^()]*\d{4}\)", "", MODELS[name].summary).rstrip(". ")
+    return f"{name} — {summary}"
+
+
 def model_settings_ui(default: dict) -> None:
     """Dataset, variant and bottleneck size."""
     sb = st.sidebar
     choices = [*sorted(DATASETS), UPLOAD]
-    sb.selectbox("Dataset", choices, key="dataset", index=choices.index(default["dataset"]),
+    sb.selectbox("Dataset", choices, key="dataset", persist_state=KEEP, index=choices.index(default["dataset"]),
                  format_func=lambda n: "Upload your own…" if n == UPLOAD else DATASETS[n].title,
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
     if st.session_state.get("dataset") == UPLOAD:
@@ -59,32 +68,78 @@ def model_settings_ui(default: dict) -> None:
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
-    sb.selectbox("Variant", variants, key="variant", help="Which autoencoder: hover each for what it teaches.",
-                 format_func=lambda v: v)
+    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
+                 help="Which autoencoder; each option says in a line what it teaches.")
     sb.caption(MODELS[st.session_state.variant].summary)
-    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim",
+    sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
 
 
+def _epochs(default: dict) -> None:
+    st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", persist_state=KEEP,
+                    help="Passes over the training set.")
+
+
+def _batch_size(default: dict) -> None:
+    st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size", persist_state=KEEP,
+                     help="Samples per step. Larger is faster per sample, smaller updates more often.")
+
+
+def _lr(default: dict) -> None:
+    st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr", persist_state=KEEP,
+                     format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
+
+
+def _loss(default: dict) -> None:
+    st.selectbox("Loss", LOSSES, key="loss", persist_state=KEEP,
+                 help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
+
+
+def _beta(default: dict) -> None:
+    st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta", persist_state=KEEP,
+              help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
+
+
+def _noise(default: dict) -> None:
+    st.selectbox("Input noise", share.NOISE_CHOICES, key="noise", persist_state=KEEP,
+                 help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
+
+
+def _noise_level(default: dict) -> None:
+    st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level", persist_state=KEEP,
+              help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
+
+
+def _sparsity_weight(default: dict) -> None:
+    st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight",
+                    persist_state=KEEP, format="%.3f", help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
+
+
+def _seed(default: dict) -> None:
+    st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", persist_state=KEEP,
+                    help="Same seed, same settings: the same model.")
+
+
+# The training settings, by widget key, in the order the Advanced expander lists them.
+ADVANCED = {"epochs": _epochs, "batch_size": _batch_size, "lr": _lr, "loss": _loss, "beta": _beta, "noise": _noise,
+            "noise_level": _noise_level, "sparsity_weight": _sparsity_weight, "seed": _seed}
+
+
 def advanced_ui(default: dict) -> None:
-    """Training settings, in an expander that presenter view hides (they keep their values)."""
+    """Training settings, in an expander that presenter view hides (they keep their values). The ones the current
+    lesson sets are drawn above it, always visible: a lesson tells the class to change them ("pick 1e-3",
+    "set β back to 1"), in presenter view too."""
+    preset = lecture.current_lesson()
+    lesson_keys = [k for k in ADVANCED if preset is not None and k in preset.settings]
+    if lesson_keys:
+        with st.sidebar.container(key="sidebar_lesson_settings"):
+            st.caption("This lesson's training settings")
+            for key in lesson_keys:
+                ADVANCED[key](default)
     with st.sidebar.container(key="sidebar_advanced"), st.expander("Advanced"):
-        st.number_input("Epochs", 1, 200, default["epochs"], key="epochs", help="Passes over the training set.")
-        st.select_slider("Batch size", share.BATCH_SIZES, default["batch_size"], key="batch_size",
-                         help="Samples per step. Larger is faster per sample, smaller updates more often.")
-        st.select_slider("Learning rate", share.LEARNING_RATES, default["lr"], key="lr",
-                         format_func=lambda v: f"{v:g}", help="Adam's step size. 1e-3 is a safe default; 10 diverges.")
-        st.selectbox("Loss", LOSSES, key="loss",
-                     help="auto: binary cross-entropy for data in [0, 1] (nats per sample), squared error otherwise.")
-        st.slider("β (KL weight)", 0.0, 10.0, default["beta"], 0.1, key="beta",
-                  help="VAEs only. β > 1 trades reconstruction for a smoother, more disentangled code.")
-        st.selectbox("Input noise", share.NOISE_CHOICES, key="noise",
-                     help="Corrupt inputs during training (a denoising autoencoder). 'default' keeps the variant's own.")
-        st.slider("Noise level", 0.0, 1.0, default["noise_level"], 0.05, key="noise_level",
-                  help="Gaussian: the noise's standard deviation. Masking, salt-and-pepper: the fraction of pixels hit.")
-        st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight", format="%.3f",
-                        help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
-        st.number_input("Seed", 0, 2**31 - 1, default["seed"], key="seed", help="Same seed, same settings: the same model.")
+        for key, draw in ADVANCED.items():
+            if key not in lesson_keys:
+                draw(default)
 
 
 @st.fragment(run_every=STATUS_EVERY_S)
@@ -105,6 +160,7 @@ def sidebar_ui(page_title: str) -> None:
     st.sidebar.title("Latent Lab")
     lecture.lesson_ui()
     lecture.presenter_ui()
+    follow.share_ui()
     if workspace().training and page_title != "Train":   # Train shows (and polls) it every second
         with st.sidebar:
             training_status_ui()

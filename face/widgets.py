@@ -17,6 +17,16 @@ def presenting() -> bool:
     return bool(st.session_state.get("presenter"))
 
 
+def intro_ui(text: str) -> None:
+    """A page's introduction: in presenter view behind a click ("About this page"), so the page's result fits on
+    a projector's screen; the lecturer says it instead."""
+    if presenting():
+        with st.expander("About this page", icon=":material/info:"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
+
+
 def image_scale(scale: int) -> int:
     """Pixels per data pixel: `scale`, or PRESENTER_SCALE times it in presenter view (for a projector)."""
     return scale * PRESENTER_SCALE if presenting() else scale

@@ -7,6 +7,7 @@ any other object.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from aecore import jobs
@@ -53,6 +54,7 @@ class Workspace:
     job: jobs.Job | None = None
     groups: dict[str, jobs.Group] = field(default_factory=dict)   # an application page's models, by page key
     upload: Upload = field(default_factory=Upload)
+    following: str | None = None      # the share id of the lecturer's model shown read-only (face.follow), if any
     _snapshot: tuple[str, int, Autoencoder] | None = None          # (run id, step, model copy) while training
 
     @property
@@ -77,7 +79,9 @@ class Workspace:
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.
-        Raises ValueError for settings that cannot build this model on this data."""
+        Raises ValueError for settings that cannot build this model on this data, and while following."""
+        if self.following:
+            raise ValueError("This is the lecturer's model, and it is read-only: fork it to train your own copy.")
         if fresh:
             self.stop()
             self.run = new_run(data, settings.model, settings.train, settings.variant)
@@ -96,18 +100,31 @@ class Workspace:
     def reset(self) -> None:
         """Forget the current model and its job."""
         self.stop()
-        self.run, self.job, self._snapshot = None, None, None
+        self.run, self.job, self._snapshot, self.following = None, None, None, None
 
     def adopt(self, run: Run) -> None:
         """Make a loaded (or demo) model the current one, stopping the job that trained the one it replaces."""
         if self.job is not None and self.job.active:
             self.job.stop()
-        self.run, self.job, self._snapshot = run, None, None
+        self.run, self.job, self._snapshot, self.following = run, None, None, None
 
-    def start_group(self, key: str, specs: list[jobs.ModelSpec], params: dict) -> jobs.Group:
-        """An application page's models, trained together in the background; replaces (and stops) the old ones."""
+    def follow(self, run: Run, share_id: str) -> None:
+        """Show a model a lecturer shared (this session's own copy of it), read-only until `fork`."""
+        self.adopt(run)
+        self.following = share_id
+
+    def fork(self) -> None:
+        """Make the followed model this session's own: a new run id, since its training from here on is its own."""
+        if self.following and self.run is not None:
+            self.run.id = uuid.uuid4().hex[:8]
+        self.following = None
+
+    def start_group(self, key: str, specs: list[jobs.ModelSpec], params: dict,
+                    describe: jobs.Describe | None = None) -> jobs.Group:
+        """An application page's models, trained together in the background; replaces (and stops) the old ones.
+        `describe` names some of them in words for the progress line (jobs.name_models by default)."""
         self.stop_group(key)
-        self.groups[key] = group = jobs.Group.start(specs, params)
+        self.groups[key] = group = jobs.Group.start(specs, params, describe=describe)
         return group
 
     def stop_group(self, key: str) -> None:

@@ -15,7 +15,7 @@ from aecore.apps import AnomalyDetection, Schedule, anomaly, roc
 from face.datasets import current_data, seed
 from face.experiment import Outcome, experiment_ui
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, show_images
 
 GALLERY = 16          # most anomalous test samples shown
 SCORES = (anomaly.AE, "VAE −ELBO")   # the autoencoder's own scores, which a threshold is set on
@@ -68,16 +68,16 @@ def threshold_ui(data, out: Outcome) -> None:
                           help="Samples scoring at or above it are flagged. It starts where 5% of the normal "
                                "training samples would be flagged.")
     at = roc.at_threshold(s, res.anomalous, threshold)
+    hist, curves = out.exp.figures(res, data, score, threshold, (at.false_positive_rate, at.recall))
+    left, right = st.columns(2)   # right under the slider: what dragging it changes (on a projector too)
+    left.plotly_chart(hist, width="stretch", key="anomaly_hist", config=chart_config("anomaly-scores"))
+    right.plotly_chart(curves, width="stretch", key="anomaly_roc", config=chart_config("anomaly-roc"))
     c = st.columns(4)
     c[0].metric("Flagged", f"{at.flagged:,} of {len(s):,}")
     c[1].metric("Precision", "–" if np.isnan(at.precision) else f"{at.precision:.1%}",
                 help="Of the flagged samples, the fraction that really are anomalies.")
     c[2].metric("Recall", f"{at.recall:.1%}", help="Of the anomalies, the fraction flagged.")
     c[3].metric("False alarms", f"{at.false_positive_rate:.1%}", help="Of the normal samples, the fraction flagged.")
-    hist, curves = out.exp.figures(res, data, score, threshold, (at.false_positive_rate, at.recall))
-    left, right = st.columns(2)
-    left.plotly_chart(hist, width="stretch", key="anomaly_hist", config=chart_config("anomaly-scores"))
-    right.plotly_chart(curves, width="stretch", key="anomaly_roc", config=chart_config("anomaly-roc"))
 
 
 def gallery_ui(data, s: np.ndarray, anomalous: np.ndarray) -> None:
@@ -101,10 +101,10 @@ def results_ui(data, out: Outcome) -> None:
     if not res.aucs:
         st.warning("The test split has only one kind of sample (all normal or all anomalous), so ROC is undefined.")
         return
-    st.subheader("How well each method separates normal from anomalous")
-    auc_ui(res.aucs)
     st.subheader("Choose a threshold")
     threshold_ui(data, out)
+    st.subheader("How well each method separates normal from anomalous")
+    auc_ui(res.aucs)
     st.subheader("The most anomalous test samples")
     gallery_ui(data, res.scores[anomaly.AE], res.anomalous)
 
@@ -112,7 +112,7 @@ def results_ui(data, out: Outcome) -> None:
 page_setup()
 model_banner()
 st.title("Anomaly detection")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 if data is not None and (data.y_train is None or data.y_test is None or data.n_classes < 2):
     st.warning(f"{data.title} has no labels, so there is no way to say which samples are normal or to score "

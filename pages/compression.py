@@ -13,7 +13,7 @@ from face.datasets import current_data, seed
 from aecore.apps.experiment import default_epochs
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, model_banner
+from face.widgets import chart_config, intro_ui, model_banner
 
 QUICK_SIZES = [2, 8, 32]   # three models: a sweep that finishes in seconds on the bundled digits
 QUICK_K = 8                # the bytes chart's code size, one of them
@@ -44,7 +44,7 @@ def bytes_caption(k: int, data) -> str:
 page_setup()
 model_banner()
 st.title("Compression")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 cur = data and usable_current(data)   # the session's own model joins the bytes chart
 extra = {f"current model ({cur.variant}, {cur.model_config.latent_dim}-d code)": cur} if cur else None

@@ -13,7 +13,7 @@ from face.datasets import current_data, seed
 from aecore.apps.experiment import default_epochs
 from face.experiment import Outcome, experiment_ui
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, presenting, show_images
 
 SHOWN = 12            # test samples in the picture rows
 BUTTON = "Train both autoencoders"
@@ -45,14 +45,20 @@ def pictures_ui(data, out: Outcome) -> None:
     level = st.select_slider("Noise level shown", denoise.LEVELS, exp.level if exp.level in denoise.LEVELS else 0.5,
                              key="denoise_show_level")
     shown = exp.restored(out.models, out.result, data, level, SHOWN)
+    first = ("clean", "noisy input", denoise.DENOISING, denoise.PLAIN)   # the comparison the page is about, first
+    shown = {**{k: shown[k] for k in first if k in shown}, **shown}
     if data.kind != "image":
         st.plotly_chart(plots.recon_lines(shown["noisy input"][:4].numpy(), shown[denoise.DENOISING][:4].numpy(),
                                           [f"#{i}: noisy (grey) and denoised" for i in range(4)]),
                         width="stretch", key="denoise_lines")
         return
-    for name, x in shown.items():
-        score = "" if name == "clean" else f" · {denoise.psnr(shown['clean'], x, data.value_range):.1f} dB on these {SHOWN}"
-        show_images(x, data.value_range, ncols=SHOWN, caption=f"{name}{score}", scale=2)
+    n = SHOWN // 2 if presenting() else SHOWN   # presenter view: two columns of half rows, all on one screen
+    boxes = st.columns(2) if presenting() else [st.container()]
+    clean = shown["clean"][:n]
+    for i, (name, x) in enumerate(shown.items()):
+        score = "" if name == "clean" else f" · {denoise.psnr(clean, x[:n], data.value_range):.1f} dB on these {n}"
+        with boxes[i * len(boxes) // len(shown)]:
+            show_images(x[:n], data.value_range, ncols=n, caption=f"{name}{score}", scale=2)
 
 
 def summary(exp: Denoising, at: dict[str, float]) -> str:
@@ -65,7 +71,7 @@ def summary(exp: Denoising, at: dict[str, float]) -> str:
 page_setup()
 model_banner()
 st.title("Denoising")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 out = data and experiment_ui(lambda: form_ui(data), data, key="denoise", button=BUTTON,
                              spinner="Measuring PSNR at every noise level…",

@@ -14,7 +14,7 @@ from face.datasets import current_data, seed
 from aecore.apps.experiment import default_epochs
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, model_banner
+from face.widgets import chart_config, intro_ui, model_banner
 
 MAX_TEST = 2000        # test samples scored: k-NN on all 10,000 MNIST test digits takes far longer, for the same story
 BUDGET_CHOICES = ["100", "1000", "all"]
@@ -59,7 +59,7 @@ def results_ui(data, exp: FeatureComparison, rows: list[dict]) -> None:
 page_setup()
 model_banner()
 st.title("Features")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 if data is not None and (data.y_train is None or data.y_test is None):
     st.warning(f"{data.title} has no labels, so there is nothing to classify. Pick a labelled dataset.")

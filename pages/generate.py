@@ -11,12 +11,11 @@ import streamlit as st
 from aecore import explore
 from aecore.models import MODELS
 from face import caches
-from face.codes import interpolation_ui, manifold_ui, sliders_ui, traversal_ui
+from face.codes import TOP_DIMS, interpolation_ui, manifold_ui, sliders_ui, traversal_ui
 from face.datasets import data_for_run
 from face.session import page_setup
 from face.widgets import model_banner, view_model_ui
 
-TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
 INTRO = """A variational autoencoder (VAE) learns codes that follow a simple bell curve, so *any* code drawn from
 it should decode to something that looks like the data. Move the sliders to choose a code yourself and watch
 the decoder turn it into a new sample that is in no dataset."""
@@ -56,11 +55,13 @@ def page() -> None:
     view = view_model_ui("you are decoding with", "gen_refresh")
     model, data, info = view.model, data_for_run(run), run.data_info
     kl = caches.encoded(run.id, view, data).kl if data is not None else None   # the cache Latent space fills
-    dims = explore.rank_dims(kl, model.config.latent_dim, TOP_DIMS)
+    ranked = explore.rank_dims(kl, model.config.latent_dim, TOP_DIMS)   # the most used first
+    dims = sorted(ranked)   # listed z1, z2, ...: a class reads z2 above z1 as a mistake
     label = class_ui(info.label_names) if run.model_config.conditional else None
 
     st.subheader("Choose a code")
-    sliders_ui(model, dims, kl, label, info.kind, info.value_range)
+    decoder = caches.browser_decoder(caches.model_key(run.id, view), model)   # decodes while you drag
+    sliders_ui(model, dims, kl, label, info.kind, info.value_range, decoder, tuple(info.label_names))
 
     st.subheader("Traversals: one dimension at a time")
     st.caption("Each row moves one code dimension from −3σ to +3σ with the others at 0: what does it control?")
@@ -78,7 +79,7 @@ def page() -> None:
     elif model.config.latent_dim < 2:
         st.caption("The manifold grid needs a code of at least 2 dimensions; this one has 1.")
     else:
-        manifold_ui(model, dims, kl, label, info.value_range)
+        manifold_ui(model, ranked, kl, label, info.value_range)   # across and up: the two most used
 
 
 page()

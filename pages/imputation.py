@@ -16,7 +16,7 @@ from face.datasets import current_data, seed
 from aecore.apps.experiment import default_epochs
 from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, model_banner, show_images
+from face.widgets import chart_config, intro_ui, model_banner, show_images
 
 SHOWN = 12
 BUTTON = "Train the autoencoder"
@@ -82,7 +82,7 @@ def fill_ui(data, out: Outcome) -> None:
 page_setup()
 model_banner()
 st.title("Imputation")
-st.markdown(INTRO)
+intro_ui(INTRO)
 data = current_data()
 out = data and model_ui(data)
 if out:

@@ -1,7 +1,8 @@
-"""Latent space: where the test set lands in the model's code space, and what its points decode to.
+"""Latent space: where every sample lands in the model's code space, what its points decode to, and how the space
+formed while the model trained.
 
-Session-state keys of this page: "latent_refresh" (the snapshot button); the scatter's (face.scatter) and the code
-sliders' (face.codes) are documented there.
+Session-state keys of this page: "latent_refresh" (the snapshot button); the atlas' (face.scatter, face.gallery),
+the code sliders' (face.codes) and the time-lapse's (face.timelapse) are documented there.
 """
 from __future__ import annotations
 
@@ -9,15 +10,33 @@ import streamlit as st
 
 from aecore import explore, plots
 from face import caches
-from face.codes import code_ui
-from face.datasets import data_for_run
-from face.scatter import method_ui, scatter_ui, selection_ui
+from face.codes import code_panel_ui
+from face.datasets import data_for_run, data_key
+from face.gallery import picked_ui, take_pick
+from face.scatter import AtlasView, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
+from face.timelapse import timelapse_ui
 from face.widgets import model_banner, view_model_ui
+from face.workspace import ViewModel
 
 INTRO = """An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from
-it. Each dot below is one test sample placed by its code and coloured by its label: if similar samples land
-together, the code has captured what makes them alike, though no one told the model the labels."""
+it. Each dot below is one sample placed by its code and coloured by its label: if similar samples land together,
+the code has captured what makes them alike, though no one told the model the labels."""
+
+
+@st.fragment
+def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl, fp: str) -> None:
+    """The atlas, what is picked in it, and the code sliders: a click or a selection reruns only this."""
+    decoder = caches.browser_decoder(view.key[:3], model.model)
+    thumbs = caches.thumbs(data_key(data), view.split, data)
+    pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
+    picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
+    st.subheader("Decode any code")
+    pin = pick["pin"]
+    code_panel_ui(model.model, data, decoder, view.points.codes, kl,
+                  None if pin is None else (int(positions(view, [pin])[0]), pin), fp)
+    with picked:
+        picked_ui(model.model, data, view, pick)
 
 
 def page() -> None:
@@ -32,21 +51,21 @@ def page() -> None:
     data = data_for_run(run)
     if data is None:
         st.warning(f"This model was trained on **{run.data_info.title}**, which is not loaded. Choose it in "
-                   "the sidebar (or upload the same file) to see where its test samples land.")
+                   "the sidebar (or upload the same file) to see where its samples land.")
         return
     view = view_model_ui("this view is", "latent_refresh")
-    enc = caches.encoded(run.id, view, data)
     key = caches.model_key(run.id, view)
+    enc = caches.encoded(run.id, view, data)
+    points = caches.atlas_points(key, view, data)
+    left, right = st.columns(2)
+    with left:
+        split = split_ui(data)
+    with right:
+        method = method_ui(points.codes.shape[1])
+    atlas_panel_ui(view_ui(key, data, points, method, split), view, data, enc.kl, key[2])
 
-    method = method_ui(key, enc.codes.shape[1])
-    if method is not None:
-        selection_ui(view.model, data, scatter_ui(key, data, enc.codes, method), enc.codes)
-
-    if enc.codes.shape[1] <= 2:
-        st.subheader("Decode any code")
-        st.caption("The code has so few numbers that you can choose them yourself: move the sliders and watch "
-                   "what the decoder makes of that spot (also the empty ones between the clusters).")
-        code_ui(view.model, data, explore.covering_ranges(view.model, enc.codes), key[2])
+    st.subheader("How the space formed")
+    timelapse_ui(ws)
 
     if enc.kl is not None:
         st.subheader("Which code dimensions does the VAE use?")

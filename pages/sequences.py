@@ -14,28 +14,37 @@ from aecore.data import DataError
 from face.datasets import current_data, load_builtin, seed
 from face.experiment import Outcome, current_outcome, evaluated, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import model_banner
+from face.widgets import intro_ui, model_banner
 
 BUTTON = "Train the LSTM autoencoder"
-INTRO = """Some data arrive in order: a heartbeat is 140 readings in time. An **LSTM autoencoder** reads the
-sequence step by step, keeps a summary in its memory, squeezes it into a short code, and a second LSTM unrolls the
-code back into a sequence (Srivastava et al. 2015). Beats it has seen many of come back faithfully; rare abnormal
-beats come back worse, which is what the **Anomaly detection** page turns into a detector."""
+INTRO = """Some data arrive in order: {what}. An **LSTM autoencoder** reads the sequence step by step, keeps a
+summary in its memory, squeezes it into a short code, and a second LSTM unrolls the code back into a sequence
+(Srivastava et al. 2015). {common} come back faithfully; {rare} come back worse, which is what the
+**Anomaly detection** page turns into a detector."""
+# What the introduction says about the data the page shows: (what one sequence is, the common ones, the rare ones)
+ABOUT = {"ecg5000": ("a heartbeat is {steps} readings in time", "Beats it has seen many of", "rare abnormal beats"),
+         "sines": ("each of these synthetic sine waves is {steps} readings in time", "Smooth waves like the many it has seen",
+                   "the few with a glitch (a spike, a flat stretch, a jump in frequency)")}
+OTHER = ("each sequence of {title} is {steps} readings in time", "Sequences like the many it has seen", "rare unusual ones")
 
 
-def sequence_data():
-    """The sidebar's dataset if it holds sequences, else ECG5000, else the synthetic sines (always there)."""
+def intro(data) -> str:
+    """The introduction, about the sequences this page shows (heartbeats, or the sine waves standing in for them)."""
+    what, common, rare = ABOUT.get(data.name, OTHER)
+    return INTRO.format(what=what.format(steps=data.shape[0], title=data.title), common=common, rare=rare)
+
+
+def sequence_data() -> tuple:
+    """(the sidebar's dataset if it holds sequences, else ECG5000, else the synthetic sines (always there); a note
+    saying which when it is not the sidebar's)."""
     data = current_data()
     if data is not None and data.kind == "sequence":
-        return data
+        return data, ""
     try:
-        data = load_builtin("ecg5000")
-        st.caption("Using **ECG5000** (the sidebar's dataset is not made of sequences).")
+        return load_builtin("ecg5000"), "Using **ECG5000** (the sidebar's dataset is not made of sequences)."
     except DataError as err:
-        data = load_builtin("sines")
-        st.caption(f"ECG5000 is not on this server ({str(err).splitlines()[0]}), so this page uses the "
-                   "**synthetic sine waves**.")
-    return data
+        return load_builtin("sines"), (f"ECG5000 is not on this server ({str(err).splitlines()[0]}), so this page "
+                                       "uses the **synthetic sine waves**.")
 
 
 def form_ui() -> SequenceReconstruction:
@@ -62,8 +71,10 @@ def model_ui(data) -> Outcome | None:
 page_setup()
 model_banner()
 st.title("Sequences")
-st.markdown(INTRO)
-data = sequence_data()
+data, note = sequence_data()
+intro_ui(intro(data))
+if note:
+    st.caption(note)
 out = model_ui(data)
 if out:
     res = out.result

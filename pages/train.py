@@ -12,7 +12,7 @@ from face import progress
 from face.caches import warm_up
 from face.datasets import current_data, settings_from_state
 from face.session import page_setup
-from face.widgets import model_banner
+from face.widgets import intro_ui, model_banner
 
 INTRO = """An autoencoder learns to squeeze each sample through a small **code** (the bottleneck) and rebuild
 it. Training shows it many samples and nudges its weights to make the rebuilt sample closer to the input:
@@ -32,6 +32,11 @@ def start(fresh: bool) -> None:
         st.session_state.train_error = str(err)
 
 
+def trained_on(run, data) -> bool:
+    """Whether `run` learnt from the sidebar's dataset: only then are its curves and reconstructions shown here."""
+    return (run.data_info.name, tuple(run.data_info.shape)) == (data.name, tuple(data.shape))
+
+
 def reset() -> None:
     ws.reset()
     progress.forget()
@@ -44,7 +49,7 @@ if not ws.training:
     with banner:
         model_banner()
 st.title("Train")
-st.markdown(INTRO)
+intro_ui(INTRO)
 
 data = current_data()
 if data is None:
@@ -56,15 +61,17 @@ except ValueError as err:
     st.error(f"These settings cannot build a model: {err}")
     st.stop()
 
-can_resume = ws.run is not None and not ws.training and resumable(ws.run, data, settings.model, settings.train)
+following = " Not on the lecturer's model: press **Fork** above to make it yours first." if ws.following else ""
+can_resume = (ws.run is not None and not ws.training and not ws.following
+              and resumable(ws.run, data, settings.model, settings.train))
 buttons = st.columns([1, 1, 1, 1, 4])
-buttons[0].button("Train", key="train_go", type="primary", disabled=ws.training, on_click=start, args=(True,),
-                  help="Build a new model from the sidebar's settings and train it from scratch.")
+buttons[0].button("Train", key="train_go", type="primary", disabled=ws.training or bool(ws.following), on_click=start,
+                  args=(True,), help="Build a new model from the sidebar's settings and train it from scratch." + following)
 buttons[1].button("Stop", key="train_stop", disabled=not ws.training, on_click=ws.stop,
                   help="Stop after the current step. The model keeps what it has learnt so far.")
 buttons[2].button("Resume", key="train_resume", disabled=not can_resume, on_click=start, args=(False,),
                   help="Continue the stopped model where it left off. Needs the same model, data, batch size "
-                       "and seed; a new learning rate or more epochs are fine.")
+                       "and seed; a new learning rate or more epochs are fine." + following)
 buttons[3].button("Reset", key="train_reset", disabled=ws.run is None and ws.job is None, on_click=reset,
                   help="Forget the current model (download it on the Models page first to keep it).")
 if st.session_state.get("train_error"):
@@ -72,7 +79,7 @@ if st.session_state.get("train_error"):
 
 if ws.training:
     progress.live_ui(banner)
-elif ws.run is not None:
+elif ws.run is not None and trained_on(ws.run, data):
     progress.final_ui()
-else:
+else:   # no model, or one of other data (the demo's MNIST while the sidebar says Digits): what Train would do
     progress.idle_ui(settings, data)

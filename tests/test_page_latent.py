@@ -1,7 +1,10 @@
-"""AppTest of pages/latent.py with a tiny trained run seeded in session state."""
+"""AppTest of pages/latent.py with a tiny trained run seeded in session state.
+
+The atlas and the code sliders are custom components (face.atlas): AppTest shows each as an element whose
+arguments we read (`component`), and a person's click or selection is its value, set in session state.
+"""
 from __future__ import annotations
 
-import base64
 import json
 import time
 from pathlib import Path
@@ -10,13 +13,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from aecore import explore
+from aecore.codes import encode_dataset
 from conftest import seed_workspace, trained_run, ws
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
 
 
 def open_page(run, data, job=None, **state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["dataset"] = "upload"
     seed_workspace(at, run, data, job)
     for k, v in state.items():
@@ -24,21 +29,34 @@ def open_page(run, data, job=None, **state) -> AppTest:
     return at.run()
 
 
-def array(value) -> np.ndarray:
-    """A plotly JSON array: a plain list, or plotly's typed-array form {"dtype", "bdata"}."""
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value)
+def component(at: AppTest, key: str) -> dict | None:
+    """The arguments of the component with this key (JSON ones, and the bytes sent in this run, by name)."""
+    for el in at.get("component_instance"):
+        args = json.loads(el.proto.json_args)
+        if args.get("key") == key:
+            return {**args, **{a.key: a.bytes for a in el.proto.special_args}}
+    return None
+
+
+def atlas(at: AppTest) -> dict:
+    found = component(at, "latent_atlas")
+    assert found is not None, "the atlas is drawn"
+    return found
+
+
+def coords(at: AppTest) -> np.ndarray:
+    """The atlas' points, from the run that sent them (the first, or one after the view changed)."""
+    return np.frombuffer(atlas(at)["data_coords"], "<f4").reshape(-1, 2)
+
+
+def act(at: AppTest, **event) -> AppTest:
+    """A click ({"clicked": i}) or a selection ({"selected": [...], "how": "box"}) in the atlas, then its rerun."""
+    at.session_state["latent_atlas"] = {**event, "nonce": f"test-{time.monotonic_ns()}"}
+    return at.run()
 
 
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def scatter(at: AppTest) -> dict:
-    found = [c for c in charts(at) if c["data"] and c["data"][0]["type"] == "scattergl"]
-    assert len(found) == 1, "one latent scatter"
-    return found[0]
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +68,69 @@ def test_vae_with_2d_code(vae2):
     run, data = vae2
     at = open_page(run, data)
     assert not at.exception
-    fig = scatter(at)
-    n = sum(len(array(t["x"])) for t in fig["data"])
-    assert n == len(data.x_test)
-    idx = np.sort(np.concatenate([array(t["customdata"]) for t in fig["data"]]))
-    assert idx.tolist() == list(range(len(data.x_test)))
-    assert {t["name"] for t in fig["data"]} <= set(data.label_names)
+    codes = encode_dataset(run.model, data, "all")
+    xy = coords(at)
+    assert len(xy) == len(data.x_train) + len(data.x_test), "every sample, train and test"
+    np.testing.assert_allclose(xy, codes.codes, rtol=1e-5, atol=1e-6)   # train first, then test
+    args = atlas(at)
+    assert np.frombuffer(args["data_labels"], np.uint8).tolist() == codes.labels.tolist()
+    assert args["label_names"] == list(data.label_names) and args["thumbs"]["count"] == len(xy)
+    assert args["inverse"] == {"mean": [0.0, 0.0], "components": [[1.0, 0.0], [0.0, 1.0]]}, "decodes under the mouse"
+    assert args["decoder"]["latent_dim"] == 2
     assert any(c["data"][0]["type"] == "bar" for c in charts(at)), "KL-per-dimension bar chart"
-    assert len(at.slider) == 2, "sliders to decode a chosen 2-D code"
-    before = at.get("image")[-1].value[0]
-    at.slider(key="latent_z0").set_value(1.5).run()
+    sliders = component(at, "latent_sliders")
+    assert sliders["dims"] == [0, 1], "sliders to decode a chosen 2-D code, in the browser"
+
+    i = len(data.x_train) + 5                      # a test sample: pinned, shown, and the sliders start at its code
+    act(at, clicked=i)
     assert not at.exception
-    assert at.get("image")[-1].value[0] != before, "a new code decodes to a new image"
+    assert any("Pinned: **Test sample #5**" in m.value for m in at.markdown)
+    assert len(at.get("image")) == 2, "its input and its reconstruction"
+    moved = component(at, "latent_sliders")
+    np.testing.assert_allclose(moved["value"], codes.codes[i], rtol=1e-5)
+    assert moved["revision"] != sliders["revision"], "a new pin moves the sliders"
+
+
+def test_a_selection_shows_its_inputs_count_and_label_mix(vae2):
+    run, data = vae2
+    at = open_page(run, data)
+    act(at, selected=list(range(40, 100)), how="lasso")
+    assert not at.exception
+    text = next(m.value for m in at.markdown if "selected" in m.value)
+    labels = encode_dataset(run.model, data, "all").labels[40:100]
+    top = np.bincount(labels).argmax()
+    assert text.startswith("**60 selected**") and f"{data.label_names[top]}: {np.bincount(labels)[top]}" in text
+    assert len(at.get("image")) == 1 and "inputs, then their reconstruction" in at.get("image")[0].proto.imgs[0].caption
+    act(at, selected=[], how="clear")
+    assert not any("selected" in m.value for m in at.markdown)
+
+
+def test_the_split_toggle_draws_one_split(vae2):
+    run, data = vae2
+    at = open_page(run, data)
+    at.radio(key="latent_split").set_value("test").run()
+    assert not at.exception
+    xy = coords(at)
+    np.testing.assert_allclose(xy, encode_dataset(run.model, data, "test").codes, rtol=1e-5, atol=1e-6)
+    assert atlas(at)["thumbs"]["count"] == len(data.x_test)
+    act(at, clicked=0)
+    assert any("Pinned: **Test sample #0**" in m.value for m in at.markdown)
+
+
+def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypatch):
+    from aecore import codes as engine
+    from face import caches
+    monkeypatch.setattr(caches, "even_sample", lambda n: engine.even_sample(n, 100))   # MAX_POINTS, scaled down
+    caches._points.clear()
+    caches.thumbs.clear()
+    run, data = vae2
+    at = open_page(run, data)
+    assert not at.exception
+    assert len(coords(at)) == 100 and atlas(at)["thumbs"]["count"] == 100
+    n = len(data.x_train) + len(data.x_test)
+    assert any(f"100 of {n:,} samples (an even sample)" in c.value for c in at.caption)
+    caches._points.clear()
+    caches.thumbs.clear()
 
 
 @pytest.fixture(scope="module")
@@ -73,21 +142,30 @@ def test_higher_dim_code_uses_pca(vae5):
     run, data = vae5
     at = open_page(run, data)
     assert not at.exception
-    assert "PC1" in scatter(at)["layout"]["xaxis"]["title"]["text"]
-    assert not at.slider, "no code sliders for a 5-D code"
-    assert len(at.get("plotly_chart")) == 2, "scatter and KL bars"
+    assert any("PC1" in c.value for c in at.caption)
+    inverse = atlas(at)["inverse"]
+    assert len(inverse["mean"]) == 5 and np.array(inverse["components"]).shape == (2, 5), "PCA decodes under the mouse"
+    kl = explore.encode_split(run.model, data.x_test, data.y_test).kl
+    assert component(at, "latent_sliders")["dims"] == sorted(explore.rank_dims(kl, 5)), "a slider per dimension"
+    assert not at.slider, "no server sliders: the browser decodes"
 
 
 @pytest.mark.slow
-def test_umap_waits_for_the_button(vae5):
+def test_umap_computes_in_the_background_with_pca_meanwhile(vae5):
+    from face import caches
     run, data = vae5
     at = open_page(run, data)
     at.radio(key="latent_method").set_value("UMAP").run()
     assert not at.exception
-    assert not [c for c in charts(at) if c["data"] and c["data"][0]["type"] == "scattergl"], "UMAP waits for the button"
-    at.button(key="latent_umap_go").click().run(timeout=180)   # the first UMAP fit also compiles numba code
+    assert any("PC1" in c.value for c in at.caption), "PCA is drawn while UMAP computes"
+    assert any("UMAP" in p.proto.text for p in at.get("progress")), "with its progress"
+    key = caches.model_key(run.id, ws(at).view_model())
+    task = caches._umap_task(key, caches.data_key(data))
+    assert task.wait(300) and task.error is None   # the first UMAP in a process also compiles numba code
+    at.run()
     assert not at.exception
-    assert "UMAP" in scatter(at)["layout"]["xaxis"]["title"]["text"]
+    assert any("UMAP 1" in c.value for c in at.caption) and not at.get("progress")
+    assert atlas(at)["inverse"] is None, "UMAP cannot be decoded under the mouse"
 
 
 def test_deterministic_model_has_no_kl_chart():
@@ -95,16 +173,36 @@ def test_deterministic_model_has_no_kl_chart():
     at = open_page(run, data)
     assert not at.exception
     assert not any(c["data"][0]["type"] == "bar" for c in charts(at))
-    assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
+    assert len(coords(at)) == len(data.x_train) + len(data.x_test)
 
 
 def test_sequences_show_line_plots():
     run, data = trained_run("lstm", latent_dim=2, epochs=1)
     at = open_page(run, data)
     assert not at.exception
-    assert scatter(at)
-    assert any(c["data"] and c["data"][0]["type"] == "scatter" for c in charts(at)), "decoded code as a line plot"
+    assert atlas(at)["thumbs"]["kind"] == "line", "hover pictures are line plots"
+    assert component(at, "latent_sliders")["decoder"]["ops"][0]["op"] == "lstm", "the LSTM decodes in the browser"
+    act(at, clicked=1)
+    assert any(c["data"] and c["data"][0]["type"] == "scatter" for c in charts(at)), "the pinned sample as lines"
     assert not at.get("image"), "no image grids for sequences"
+
+
+def test_a_decoder_the_browser_cannot_run_falls_back_to_server_sliders(vae2, monkeypatch):
+    from face import caches
+    monkeypatch.setattr(caches, "browser_decoder", lambda key, model: "no browser decoder for TestDecoder")
+    run, data = vae2
+    at = open_page(run, data)
+    assert not at.exception
+    assert any("cannot run in your browser" in c.value for c in at.caption), "and says so"
+    assert component(at, "latent_sliders") is None and atlas(at)["inverse"] is None
+    assert len(at.slider) == 2
+    before = at.get("image")[-1].value[0]
+    at.slider(key="latent_z0").set_value(1.5).run()
+    assert not at.exception
+    assert at.get("image")[-1].value[0] != before, "a new code decodes to a new image"
+    act(at, clicked=7)
+    code = encode_dataset(run.model, data, "all").codes[7]
+    assert at.slider(key="latent_z0").value == pytest.approx(round(float(code[0]), 2)), "a pin fills the sliders"
 
 
 def test_no_run_and_missing_data_explain_themselves(vae2):
@@ -118,15 +216,13 @@ def test_no_run_and_missing_data_explain_themselves(vae2):
     assert not at.exception and "not loaded" in at.warning[0].value
 
 
-def test_selection_helper_reads_customdata():
-    from types import SimpleNamespace
-
-    from face.scatter import selected_indices
-    points = [{"customdata": 7}, {"customdata": [3]}, {"customdata": 7}, {}]
-    assert selected_indices(SimpleNamespace(selection=SimpleNamespace(points=points))) == [7, 3]
+def test_label_mix_names_the_commonest_first():
+    from face.gallery import label_mix
+    assert label_mix(np.array([1, 1, 1, 0, 2, 2]), ("a", "b", "c")) == "b: 3 (50%) · c: 2 (33%) · a: 1 (17%)"
+    assert label_mix(np.arange(7), tuple("abcdefg")).endswith("other: 2") and label_mix(None, ()) == ""
 
 
-def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
+def test_while_training_the_view_is_a_snapshot_and_the_time_lapse_is_live():
     from aecore import jobs
     from aecore.config import TrainConfig
     from aecore.models import variant_config
@@ -142,7 +238,8 @@ def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
         at = open_page(run, data, job=job)
         assert not at.exception
         assert any("snapshot of the model at step" in i.value for i in at.info)
-        assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
+        assert len(coords(at)) == len(data.x_train) + len(data.x_test)
+        assert any("recording while it trains" in c.value for c in at.caption), "the time-lapse, live"
         step = run.step
         assert job.active
         assert ws(at).view_model().model is not run.model, "the page decodes with a copy"
@@ -151,6 +248,30 @@ def test_while_training_the_view_is_a_snapshot_and_training_goes_on():
             time.sleep(0.05)
         assert run.step > step, "training went on"
         job.stop()
+
+
+def test_the_time_lapse_plays_and_downloads_as_a_gif():
+    from aecore import jobs
+    from aecore.config import TrainConfig
+    from aecore.models import variant_config
+    from aecore.train import new_run
+    from conftest import make_images
+    data = make_images()
+    run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=3, batch_size=16), "vae")
+    with jobs.pool_of(1) as pool:
+        job = jobs.start(run, data, pool=pool, heartbeat_s=None)
+        assert job.wait(60)
+    n = len(run.timelapse.frames)
+    at = open_page(run, data)
+    assert not at.exception
+    assert at.slider(key="latent_tl_frame").value == n - 1, "the newest frame first"
+    assert at.get("download_button"), "the GIF to download"
+    picture = at.get("image")[-1].value[0]
+    at.button(key="latent_tl_go").click().run()        # play: from the start, one frame a run (timer in a browser)
+    assert not at.exception and at.session_state["latent_tl_play"]
+    first = at.session_state["latent_tl_frame"]
+    at.run()
+    assert at.session_state["latent_tl_frame"] == first + 1 and at.get("image")[-1].value[0] != picture
 
 
 def test_through_the_app_frame(vae2):
@@ -162,4 +283,4 @@ def test_through_the_app_frame(vae2):
     at.run()
     at.switch_page("pages/latent.py").run()
     assert not at.exception
-    assert sum(len(array(t["x"])) for t in scatter(at)["data"]) == len(data.x_test)
+    assert len(coords(at)) == len(data.x_train) + len(data.x_test)

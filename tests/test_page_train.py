@@ -58,8 +58,8 @@ def rerun_until(at: AppTest, cond, timeout: float = 30) -> AppTest:
 
 
 def buttons(at: AppTest) -> dict[str, bool]:
-    """label -> enabled"""
-    return {b.label: not b.disabled for b in at.button}
+    """label -> enabled, of the page's buttons (the sidebar has its own, such as Share)"""
+    return {b.label: not b.disabled for b in at.main.button}
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -188,6 +188,8 @@ def test_queue_position_is_shown(monkeypatch):
         assert not at.exception
         assert ws(at).job.status == "queued"
         assert "number 1 in the queue" in at.info[0].value
+        said = [p.proto.text for p in at.get("progress")] + [i.value for i in at.info]
+        assert sum("queue" in t for t in said) == 1, f"the queue said once: {said}"
         blocker.stop()
         rerun_until(at, lambda a: not ws(a).job.active)
         assert ws(at).job.poll().status == "done"

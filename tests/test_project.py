@@ -90,3 +90,14 @@ def test_umap_keeps_the_embedding_of_the_points_it_was_fit_on(codes):
     np.testing.assert_array_equal(coords[p.fit_index_], p.embedding_.astype(np.float32))
     with pytest.raises(NotImplementedError):
         p.inverse_transform(coords[:1])
+
+
+def test_a_view_says_how_to_decode_a_spot(codes):
+    pca = project(codes, "pca")
+    mean, components = pca.inverse
+    spot = pca.coords[:3]
+    on_plane = Projector("pca").fit(codes).inverse_transform(spot)
+    np.testing.assert_allclose(mean + spot @ components, on_plane, atol=1e-4)
+    mean2, comp2 = project(codes[:, :2], "direct").inverse
+    assert np.array_equal(mean2, [0, 0]) and np.array_equal(comp2, np.eye(2))
+    assert project(codes[:, :1], "direct").inverse[1].tolist() == [[1.0], [0.0]]

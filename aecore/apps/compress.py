@@ -188,6 +188,12 @@ class Compression:
         return [jobs.ModelSpec(str(s), data, variant_config("vanilla", latent_dim=s), train, "vanilla")
                 for s in self.all_sizes]
 
+    @staticmethod
+    def describe(names: list[str]) -> str:
+        """How a progress line names some of these models: 'the models for bottlenecks 2 and 8'."""
+        return f"the model{'s' if len(names) > 1 else ''} for bottleneck{'s' if len(names) > 1 else ''} " + \
+            jobs.join_and(names)
+
     def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> CompressionResult:
         """The sweep and the bytes rows. Models besides the ones `specs` names (a page's current model) join
         the bytes rows under their own name."""

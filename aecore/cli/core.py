@@ -1,4 +1,4 @@
-"""The engine's subcommands that use a run, and bench: eval, encode, reconstruct, sample, bench.
+"""The engine's subcommands that use a run, and bench: eval, encode, project, reconstruct, sample, bench.
 
 Each prints one JSON object (or a table) on stdout, so a shell script or numpy can read the result.
 """
@@ -8,7 +8,9 @@ import json
 import math
 from pathlib import Path
 
+from ..codes import SPLITS
 from ..config import TrainConfig
+from ..project import METHODS
 from .files import data_json, label_index, load_run, run_and_data, save_npy, save_png
 from .options import positive, run_options
 
@@ -16,7 +18,7 @@ GRID = 64   # samples for reconstruct and sample: an 8x8 picture
 
 
 def add_commands(sub) -> None:
-    """Register eval, encode, reconstruct, sample and bench."""
+    """Register eval, encode, project, reconstruct, sample and bench."""
     from ..bench import CASES, BenchConfig
 
     s = sub.add_parser("eval", help="print test-split metrics of a run as one JSON object")
@@ -28,6 +30,15 @@ def add_commands(sub) -> None:
     s.add_argument("--split", choices=("test", "train"), default="test")
     s.add_argument("--out", required=True, type=Path)
     s.set_defaults(func=cmd_encode)
+
+    s = sub.add_parser("project", help="2-D coordinates of a split's codes (direct, PCA or UMAP of every point) to .npy")
+    run_options(s)
+    s.add_argument("--method", choices=METHODS, default="pca",
+                   help="direct: the code itself (1-2 numbers); pca: top two components; umap: neighbours kept")
+    s.add_argument("--split", choices=SPLITS, default="all", help="all: train, then test (the rows' order)")
+    s.add_argument("--seed", type=int, default=TrainConfig().seed, help="UMAP's seed (the same map every time)")
+    s.add_argument("--out", required=True, type=Path)
+    s.set_defaults(func=cmd_project)
 
     s = sub.add_parser("reconstruct", help="reconstructions of the first N test samples to .npy (+ .png)")
     run_options(s)
@@ -75,6 +86,32 @@ def cmd_encode(args) -> int:
     save_npy(args.out, codes)
     print(json.dumps({"out": str(args.out), "shape": list(codes.shape), "split": args.split, "dataset": data.name,
                       "data": data_json(data, len(x), split=args.split, same_as_training=same)}))
+    return 0
+
+
+def cmd_project(args) -> int:
+    """Encode a split, project every code to 2-D, save the (N, 2) coordinates; one JSON line with the timings."""
+    import time
+
+    from .. import umapx
+    from ..codes import encode_dataset
+    from ..project import Projector
+
+    run, data, same = run_and_data(args)
+    codes = encode_dataset(run.model, data, args.split)
+    compile_s = 0.0
+    if args.method == "umap":   # numba compiles once per process (less with its disk cache): timed apart
+        start = time.perf_counter()
+        umapx.warm_up_umap(background=False)
+        compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    coords = Projector(args.method, max_fit=len(codes), seed=args.seed).fit_transform(codes.codes)
+    seconds = time.perf_counter() - start
+    save_npy(args.out, coords)
+    print(json.dumps({"out": str(args.out), "method": args.method, "n": len(coords), "seconds": round(seconds, 3),
+                      "compile_s": round(compile_s, 3), "split": args.split, "shape": list(coords.shape),
+                      "dataset": data.name, "data": data_json(data, len(coords), split=args.split,
+                                                              same_as_training=same)}))
     return 0
 
 

@@ -90,13 +90,13 @@ def label_index(label: str, names: tuple[str, ...]) -> int:
     return index
 
 
-def save_npy(path: Path, tensor) -> None:
-    """The tensor as .npy at exactly this path."""
+def save_npy(path: Path, array) -> None:
+    """The tensor (or numpy array) as .npy at exactly this path."""
     import numpy as np
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:   # np.save(str) would append .npy to other names
-        np.save(f, tensor.detach().cpu().numpy())
+        np.save(f, array.detach().cpu().numpy() if hasattr(array, "detach") else np.asarray(array))
 
 
 def save_png(path: Path, x, run, ncols: int | None = None) -> str | None:

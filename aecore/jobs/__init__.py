@@ -10,7 +10,8 @@
 Callers use the names below: `from aecore import jobs; job = jobs.start(run, data); job.poll()`.
 """
 from .backend import backend_status
-from .group import Group, GroupProgress, ModelSpec, build_runs, progress, start_all, train_all
+from .group import (Describe, Group, GroupProgress, ModelSpec, build_runs, join_and, name_models, progress, start_all,
+                    train_all)
 from .pool import JobPool, default_max_jobs, default_pool, lock_for, pool_of, start
 from .preview import PREVIEW_N, PREVIEW_SEED, make_preview, preview_for
 from .protocol import ACTIVE, STATUSES, JobHandle, Preview, Progress, format_seconds, progress_of
@@ -18,7 +19,8 @@ from .runtime import (GIL_SWITCH_S, HEARTBEAT_S, PREVIEW_EVERY_S, Job, ModelLock
                       warm_up)
 
 __all__ = ["ACTIVE", "GIL_SWITCH_S", "HEARTBEAT_S", "PREVIEW_EVERY_S", "PREVIEW_N", "PREVIEW_SEED", "STATUSES",
-           "Group", "GroupProgress", "Job", "JobHandle", "JobPool", "backend_status", "ModelLock", "ModelSpec", "Preview", "Progress",
-           "build_runs", "default_max_jobs", "default_pool", "format_seconds", "lock_for", "make_preview",
-           "pool_of", "preview_for", "progress", "progress_of", "share_the_gil", "start", "start_all",
+           "Describe", "Group", "GroupProgress", "Job", "JobHandle", "JobPool", "ModelLock", "ModelSpec", "Preview",
+           "Progress", "backend_status", "build_runs", "default_max_jobs", "default_pool", "format_seconds", "join_and",
+           "lock_for", "make_preview", "name_models", "pool_of", "preview_for", "progress", "progress_of",
+           "share_the_gil", "start", "start_all",
            "threads_per_job", "train_all", "warm_up"]

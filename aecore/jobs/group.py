@@ -15,6 +15,8 @@ from ..train import Run, fit, new_run
 from .pool import start
 from .runtime import HEARTBEAT_S, Job
 
+Describe = Callable[[list[str]], str]   # model names -> how a sentence names them ("the models for bottlenecks 2 and 8")
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -43,16 +45,17 @@ class Group:
     runs: dict[str, Run]
     jobs: dict[str, Job] = field(default_factory=dict)
     params: dict = field(default_factory=dict)     # what the page needs to redraw results (noise, data key, ...)
+    describe: Describe | None = None               # names -> words for the progress line; None: `name_models`
 
     @classmethod
     def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = HEARTBEAT_S,
-              pool=None) -> "Group":
+              pool=None, describe: Describe | None = None) -> "Group":
         """Build a fresh run per spec and queue them all; returns at once."""
         runs = build_runs(specs)
-        return cls(specs, runs, start_all(runs, specs, heartbeat_s, pool), dict(params or {}))
+        return cls(specs, runs, start_all(runs, specs, heartbeat_s, pool), dict(params or {}), describe)
 
     def progress(self) -> GroupProgress:
-        return progress(self.jobs)
+        return progress(self.jobs, self.describe)
 
     @property
     def finished(self) -> bool:
@@ -97,8 +100,19 @@ def start_all(runs: dict[str, Run], specs: list[ModelSpec], heartbeat_s: float |
     return {name: start(run, data[name], pool=pool, heartbeat_s=heartbeat_s) for name, run in runs.items()}
 
 
-def progress(jobs_by_name: dict[str, Job]) -> GroupProgress:
-    """One bar for a group of jobs (polling is also each job's heartbeat)."""
+def join_and(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else ""
+
+
+def name_models(names: list[str]) -> str:
+    """Models named in a sentence: 'the denoising AE and the plain AE'."""
+    return join_and([f"the {n}" for n in names])
+
+
+def progress(jobs_by_name: dict[str, Job], describe: Describe | None = None) -> GroupProgress:
+    """One bar for a group of jobs (polling is also each job's heartbeat); `describe` names models in words."""
+    describe = describe or name_models
     polls = {name: job.poll(since=None) for name, job in jobs_by_name.items()}
     done = sum(min(p.epoch, p.total_epochs) for p in polls.values())
     total = sum(p.total_epochs for p in polls.values())
@@ -106,9 +120,9 @@ def progress(jobs_by_name: dict[str, Job]) -> GroupProgress:
     queued = [n for n, p in polls.items() if p.status == "queued"]
     errors = tuple(f"{n}: {p.error}" for n, p in polls.items() if p.error)
     if running:
-        summary = "Training " + ", ".join(running) + (f" ({len(queued)} waiting)" if queued else "")
+        summary = f"Training {describe(running)}" + (f" ({len(queued)} more waiting for a free trainer)" if queued else "")
     elif queued:
-        summary = "Waiting for a free trainer: the server trains a few models at a time"
+        summary = f"Waiting for a free trainer to train {describe(queued)}: the server trains a few models at a time"
     else:
         summary = "Finished"
     return GroupProgress(done / max(total, 1), summary, not running and not queued, errors)

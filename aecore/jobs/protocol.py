@@ -47,6 +47,7 @@ class Progress:
     phase: str = "train"
     phase_start: int = 0           # epochs of the schedule before this phase (layer-wise pretraining's)
     phase_epochs: int | None = None   # epochs in this phase; None: the whole schedule is one phase
+    frames: tuple = ()             # the run's time-lapse so far (aecore.timelapse.Frame, shared, frozen)
 
     @property
     def fraction(self) -> float:
@@ -130,7 +131,12 @@ def progress_of(run: Run, preview: Preview | None = None) -> Progress:
                     epoch=last.epoch if last else float(run.epoch), total_epochs=run.total_epochs, eta_s=None,
                     samples_per_s=last.samples_per_s if last else None, history=list(run.history),
                     history_end=len(run.history), test_history=list(run.test_history), error=None,
-                    preview=preview, phase=phase, phase_start=start, phase_epochs=n)
+                    preview=preview, phase=phase, phase_start=start, phase_epochs=n, frames=frames_of(run))
+
+
+def frames_of(run: Run) -> tuple:
+    """The time-lapse frames a run has recorded so far (none for a run trained outside a job)."""
+    return tuple(run.timelapse.frames) if run.timelapse is not None else ()
 
 
 class JobStatus:

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..data.dataset import Dataset
+from ..timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
 from . import backend
 from .preview import make_preview, preview_inputs
-from .protocol import ACTIVE, JobStatus, Preview, Progress, phase_at, phase_span
+from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
 
 if TYPE_CHECKING:
     from .pool import JobPool
@@ -116,6 +117,7 @@ class Job(JobStatus):
         self._history_end = len(run.history)
         self._test_history = list(run.test_history)
         self._preview: Preview | None = None
+        self._frames = frames_of(run)           # the time-lapse so far (aecore.timelapse), a tuple per frame added
         self._last_poll = time.monotonic()
         self._thread: threading.Thread | None = None
         self._preview_inputs = preview_inputs(run, data)
@@ -128,7 +130,7 @@ class Job(JobStatus):
         with self._state:
             self._last_poll = now
             status, last, end = self._status, self._last, self._history_end
-            tests, error, preview = self._test_history, self._error, self._preview
+            tests, error, preview, frames = self._test_history, self._error, self._preview, self._frames
         position = self.pool.position(self) if status == "queued" else 0
         run = self.run
         phase = last.phase if last else phase_at(run)
@@ -142,7 +144,7 @@ class Job(JobStatus):
             samples_per_s=last.samples_per_s if last else None,
             history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
-            phase=phase, phase_start=start, phase_epochs=n)
+            phase=phase, phase_start=start, phase_epochs=n, frames=frames)
 
     def stop(self) -> None:
         """Stop after the current step (or before starting, if queued). The model keeps what it learnt."""
@@ -187,6 +189,7 @@ class Job(JobStatus):
         next_preview = 0.0   # a preview right away, so the page shows the untrained model's output at once
         try:
             torch.set_num_threads(self.threads or threads_per_job(self.pool.max_jobs))   # this thread's pool only
+            recorder = Recorder(self.run, self.data)   # a frame of the probe set every ~1/50 of the run
             while True:
                 if self._stop.is_set():
                     break
@@ -194,10 +197,12 @@ class Job(JobStatus):
                     error = abandoned_message(self.heartbeat_s)
                     break
                 with self.lock:
+                    self._add_frame(recorder.maybe_record())   # before the step: the first frame is the untrained model
                     step = next(steps, None)
                     if step is None:
                         status = "done"
                         self._set_preview()
+                        self._add_frame(recorder.finish())
                         break
                     now = time.monotonic()
                     if step.test is not None or now >= next_preview:
@@ -237,6 +242,11 @@ class Job(JobStatus):
             return False
         with self._state:
             return time.monotonic() - self._last_poll > self.heartbeat_s
+
+    def _add_frame(self, frame) -> None:
+        if frame is not None:
+            with self._state:
+                self._frames = (*self._frames, frame)
 
     def _set_preview(self) -> None:
         """Reconstruct the fixed preview inputs (caller holds the model lock, so training is paused)."""

@@ -55,7 +55,10 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray]], aucs: dict[str, float]
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
                                  marker=dict(color="black", size=10, symbol="x")))
     fig.update_layout(height=360, margin=MARGIN, xaxis_title="false positive rate (normal samples flagged)",
-                      yaxis_title="true positive rate (anomalies caught)", legend=legend_below(-0.25))
+                      yaxis_title="true positive rate (anomalies caught)",
+                      # inside, bottom right: ROC curves leave that corner empty, and a legend below the plot ran
+                      # into the axis title once presenter view enlarged its text
+                      legend=dict(x=0.98, y=0.02, xanchor="right", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)"))
     return fig
 
 
@@ -68,17 +71,44 @@ def sweep(rows: list[dict]) -> go.Figure:
 
 
 def rate_distortion(rows: list[dict]) -> go.Figure:
-    """PSNR against bytes per sample for every code format and JPEG quality."""
+    """PSNR against bytes per sample for every code format and JPEG quality. The code formats of two methods sit
+    at the same bytes, so their labels point away from each other (the higher line's up, the lower's down); JPEG's
+    alternate above and below, and read "q50" rather than "quality 50"."""
     fig = go.Figure()
-    for i, method in enumerate(dict.fromkeys(r["method"] for r in rows)):
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    sides = label_sides(rows, [m for m in methods if m != "JPEG"])
+    for i, method in enumerate(methods):
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["bytes"])
+        jpeg = method == "JPEG"
         fig.add_trace(go.Scatter(x=[r["bytes"] for r in pts], y=[r["psnr"] for r in pts], mode="lines+markers+text",
-                                 name=method, text=[r["format"] for r in pts], textposition="top center",
-                                 line=dict(color=color(i), dash="dash" if method == "JPEG" else "solid")))
-    fig.update_layout(height=400, margin=MARGIN, xaxis_title="bytes per sample (log scale)",
+                                 name=method, text=[r["format"].replace("quality ", "q") for r in pts], cliponaxis=False,
+                                 textposition=[("top center", "bottom center")[j % 2] for j in range(len(pts))]
+                                 if jpeg else sides[method],
+                                 line=dict(color=color(i), dash="dash" if jpeg else "solid")))
+    fig.update_layout(height=420, margin=dict(MARGIN, r=40), xaxis_title="bytes per sample (log scale)",
                       yaxis_title="PSNR (dB, higher is better)", legend=legend_below(-0.2))
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=log_ticks([r["bytes"] for r in rows]))
     return fig
+
+
+def label_sides(rows: list[dict], methods: list[str]) -> dict[str, str]:
+    """Where each code method's labels go: above the best line, below the worst, right of any between."""
+    mean = {m: float(np.mean([r["psnr"] for r in rows if r["method"] == m])) for m in methods}
+    ranked = sorted(methods, key=lambda m: -mean[m])
+    sides = {m: "middle right" for m in ranked}
+    if ranked:
+        sides[ranked[-1]] = "bottom center"
+        sides[ranked[0]] = "top center"
+    return sides
+
+
+def log_ticks(values: list[float]) -> list[float]:
+    """1-2-5 ticks covering `values`, for a log axis: plotly's own label the minor ticks between decades
+    too ("2 3 4 ... 10 2 3"), which reads as noise."""
+    lo, hi = min(values), max(values)
+    ticks = [m * 10 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1) for m in (1, 2, 5)]
+    inside = [t for t in ticks if lo / 1.5 <= t <= hi * 1.5]
+    return inside or [lo, hi]
 
 
 def accuracy(rows: list[dict], classifier: str) -> go.Figure:

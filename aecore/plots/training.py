@@ -16,7 +16,8 @@ from ..train import Step
 from .style import COLORS, LEGEND_ABOVE, MARGIN
 
 MAX_POINTS = 500       # per trace: a 1,000-px-wide chart cannot show more, and the JSON stays ~10 kB
-LOG_Y_RATIO = 20.0     # use a log axis when the plotted values span more than this factor
+LOG_Y_RATIO = 100.0    # a log axis only when the total loss spans more than two orders of magnitude (a run that
+                       # diverges); a VAE's 550 -> 155 is read best on a linear one, where the fall is visible
 PART_NAMES = {"loss": "loss", "recon": "reconstruction", "kl": "KL", "sparsity": "sparsity",
               "contractive": "contractive", "weight_decay": "weight decay"}
 
@@ -51,9 +52,10 @@ def smooth(y: np.ndarray, span: int | None = None) -> np.ndarray:
 
 
 def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], variational: bool,
-               height: int = 320) -> go.Figure:
+               height: int = 320, epochs: int | None = None) -> go.Figure:
     """Training loss per step (smoothed, against epochs) and test loss per epoch (markers). For VAEs the
-    reconstruction and KL parts get their own traces, since their sum hides the trade-off between them."""
+    reconstruction and KL parts get their own traces, since their sum hides the trade-off between them.
+    Before the first step the axes are empty: epochs 0 to `epochs` (when given) and no loss values."""
     parts = ["loss", "recon", "kl"] if variational else ["loss"]
     train = [s for s in history_steps if s.phase == "train"]
     pre = [s for s in history_steps if s.phase != "train"]
@@ -68,32 +70,38 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
         for part in parts:
             x, y = downsample(epochs, np.array([s.losses.get(part, np.nan) for s in train], dtype=float))
             y = smooth(y)
-            plotted.append(y)
+            if part == "loss":
+                plotted.append(y)
             # A VAE's total sits on top of its reconstruction part: draw it as a wide pale band underneath
             band = variational and part == "loss"
-            traces.append(dict(type="scatter", x=x, y=y, mode="lines", name=f"train {PART_NAMES[part]}",
+            traces.append(dict(type="scatter", x=x, y=y, mode="lines" if len(x) > 1 else "markers",   # one step: a dot
+                               name=f"train {PART_NAMES[part]}",
                                legendgroup=part, opacity=0.35 if band else 1.0,
                                line=dict(color=COLORS[part], width=7 if band else 2)))
     for part in parts:
         tests = [(t["epoch"], t[part]) for t in test_history if part in t]
         if tests:
             tx, ty = (np.array(v, dtype=float) for v in zip(*tests))
-            plotted.append(ty)
+            if part == "loss":
+                plotted.append(ty)
             band = variational and part == "loss"
             traces.append(dict(type="scatter", x=tx, y=ty, mode="markers+lines", name=f"test {PART_NAMES[part]}",
                                legendgroup=part, opacity=0.5 if band else 1.0,
                                line=dict(color=COLORS[part], width=1, dash="dot"),
                                marker=dict(size=13 if band else 8, symbol="diamond")))
     layout = dict(height=height, margin=MARGIN, uirevision="loss", legend=LEGEND_ABOVE,
-                  xaxis=dict(title=dict(text="epoch")),
+                  xaxis=dict(title=dict(text="epoch"), rangemode="nonnegative"),
                   yaxis=dict(title=dict(text="loss per sample"), type="log" if _wants_log(plotted) else "linear"))
-    if not traces:
+    if not traces:   # plotly's empty axes would run from -1 to 4 (y) and -1 to 6 (x)
         layout["annotations"] = [dict(text="The loss appears here after the first step", showarrow=False,
                                       xref="paper", yref="paper", x=0.5, y=0.5)]
+        layout["xaxis"].update(range=[0, epochs or 1])
+        layout["yaxis"].update(range=[0, 1], showticklabels=False)
     return go.Figure(data=traces, layout=layout)
 
 
 def _wants_log(arrays: list[np.ndarray]) -> bool:
+    """Whether the total loss (train and test; not its parts, whose KL may start near 0) spans orders of magnitude."""
     values = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
     if len(values) < 2 or values.min() <= 0:
         return False

@@ -70,18 +70,28 @@ def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: 
                  inverse=inv, height=int(height))
 
 
-def latent_sliders_ui(decoder: BrowserDecoder, *, value=None, ranges=None, label: int | None = None,
+def latent_sliders_ui(decoder: BrowserDecoder, *, value=None, ranges=None, dims=None, names=None,
+                      revision: str | int | None = None, label: int | None = None,
                       label_names: tuple[str, ...] = (), height: int = 260, key: str) -> dict | None:
     """One slider per latent dimension; the browser redraws the decoded sample while a slider moves.
 
     Returns `{"code": [z...], "label": int | None, "nonce": ...}` when a slider is let go (or the class changes for
     a conditional model), else None. `value` sets the sliders (e.g. a pinned point's code); `ranges` gives
-    (low, high) per dimension, default (-3, 3): three standard deviations of a VAE's prior.
+    (low, high) per dimension, default (-3, 3): three standard deviations of a VAE's prior. `dims` shows sliders
+    for those dimensions only (the others stay at `value`), titled `names` (default "z1", "z2", ...). With a
+    `revision`, the sliders move to `value` only when the revision changes (a button, a new pin), so passing back
+    the code the sliders reported never pulls one away from the person dragging it.
     """
     k = decoder.spec["latent_dim"]
     ranges = [[-3.0, 3.0]] * k if ranges is None else [[float(lo), float(hi)] for lo, hi in ranges]
     if len(ranges) != k:
         raise ValueError(f"ranges has {len(ranges)} entries for {k} latent dimensions")
+    dims = None if dims is None else [int(d) for d in dims]
+    if dims is not None and not all(0 <= d < k for d in dims):
+        raise ValueError(f"dims must lie in 0..{k - 1}, got {dims}")
+    if names is not None and len(names) != len(dims if dims is not None else ranges):
+        raise ValueError("names needs one title per shown slider")
     z = None if value is None else [float(v) for v in np.asarray(value, dtype=float).ravel()]
     return _call(key, [Payload("weights", decoder.weights, eager=True)], mode="sliders", decoder=decoder.spec,
-                 ranges=ranges, value=z, label=label, label_names=[str(s) for s in label_names], height=int(height))
+                 ranges=ranges, dims=dims, names=None if names is None else [str(n) for n in names], value=z,
+                 revision=revision, label=label, label_names=[str(s) for s in label_names], height=int(height))

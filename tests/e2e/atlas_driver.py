@@ -34,9 +34,11 @@ def open_atlas(page, url: str, query: str = "", timeout_ms: float = 300_000):
     return wait_frame(page, timeout_ms)
 
 
-def wait_frame(page, timeout_ms: float = 300_000):
-    page.locator(COMPONENT).wait_for(timeout=timeout_ms)
-    frame = page.locator(COMPONENT).element_handle().content_frame()
+def wait_frame(page, timeout_ms: float = 300_000, nth: int = 0):
+    """The frame of the page's nth atlas component (a scatter or sliders) once it has drawn."""
+    component = page.locator(COMPONENT).nth(nth)
+    component.wait_for(timeout=timeout_ms)
+    frame = component.element_handle().content_frame()
     frame.wait_for_function("() => window.atlas && window.atlas.stats.firstDrawAt", timeout=timeout_ms)
     return frame
 
@@ -46,8 +48,8 @@ def stats(frame) -> dict:
 
 
 def to_page(page, frame_xy: tuple[float, float]) -> tuple[float, float]:
-    """Page coordinates of a point given in the frame's own (CSS pixel) coordinates."""
-    box = page.locator(COMPONENT).bounding_box()
+    """Page coordinates of a point given in the frame's own (CSS pixel) coordinates (of the page's first atlas)."""
+    box = page.locator(COMPONENT).first.bounding_box()
     return box["x"] + frame_xy[0], box["y"] + frame_xy[1]
 
 

@@ -1,7 +1,7 @@
 """Drive the real app in a real browser: start `streamlit run app.py`, launch Debian's chromium through
 Playwright, and do what a person does (pick settings in the sidebar, press Train, open a page, move a slider).
 
-Shared by tests/e2e and scripts/bench_slider.py. Never runs `playwright install`: it uses /usr/bin/chromium.
+Shared by tests/e2e and the scripts/bench_*.py that drive a browser. Never runs `playwright install`: it uses /usr/bin/chromium.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
+MNIST = REPO.parent / "shared" / "datasets" / "mnist"   # all 70,000 digits, when this machine has them (conftest's)
 ARTIFACTS = REPO / "artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -33,12 +34,13 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path: Path | None = None,
-                     script: str = "app.py") -> Iterator[str]:
-    """`streamlit run <script>` on a free port; yields its URL once /_stcore/health answers, stops it after."""
+                     script: str = "app.py", env: dict | None = None) -> Iterator[str]:
+    """`streamlit run <script>` on a free port (with `env` added to this environment); yields its URL once
+    /_stcore/health answers, stops it after."""
     port = port or free_port()
     log_path = log_path or ARTIFACTS / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -119,16 +121,22 @@ def open_app(page, url: str) -> None:
     wait_idle(page)
 
 
+def option_text(option: str) -> re.Pattern:
+    """An option shown as `option`, or as `option — what it is` (the Variant box says what each variant teaches)."""
+    return re.compile(rf"^{re.escape(option)}( — .*)?$".replace("/", r"\/"))   # Playwright's selector: "/" escaped
+
+
 def choose(page, label: str, option: str, tries: int = 3) -> None:
     """Pick `option` in the selectbox labelled `label` (a combobox), and check that it took."""
     combo = page.get_by_role("combobox", name=label, exact=True)
+    shown = option_text(option)
     for _ in range(tries):
-        if combo.input_value() == option:
+        if shown.match(combo.input_value()):
             return
         combo.click()
-        page.get_by_role("option", name=option, exact=True).click()
+        page.get_by_role("option", name=shown).click()
         wait_idle(page)
-    if combo.input_value() != option:
+    if not shown.match(combo.input_value()):
         raise AssertionError(f"could not choose {option!r} in {label!r}: it shows {combo.input_value()!r}")
 
 

@@ -1,0 +1,106 @@
+"""The Latent space time-lapse: where a fixed probe set of test samples sat while the model trained
+(aecore.timelapse), played back with a slider and a play button, live during training, and saved as a GIF.
+
+Session-state keys: "latent_tl_frame" (the frame shown), "latent_tl_play" (playing), "latent_tl_seen" (frames known
+at the last run: a slider left on the newest frame follows new ones), "latent_tl_go" and "latent_tl_gif" (buttons).
+"""
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+
+from aecore.animate import frame_images
+from aecore.timelapse import Timelapse
+
+from .workspace import Workspace
+
+PLAY_S = 0.2        # 5 frames a second: 50 frames in 10 s
+LIVE_S = 1.0        # while training, new frames are looked for this often (the Train page's cadence)
+SIZE = 360          # pixels: the picture and the GIF
+
+
+def frames_now(ws: Workspace) -> tuple:
+    """The current model's time-lapse so far: from its job's poll while it trains, else from the run."""
+    if ws.training:
+        return ws.job.poll(None).frames
+    tl = ws.run.timelapse
+    return tuple(tl.frames) if tl is not None else ()
+
+
+def _caption(frame) -> str:
+    return f"step {frame.step:,} · epoch {frame.epoch:.1f}"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def pictures(run_id: str, steps: tuple, _tl: Timelapse, _frames: tuple) -> list[bytes]:
+    """Each frame as a PNG, all on one scale (so growth and motion show); keyed by the run and its frames' steps."""
+    out = []
+    for image in frame_images([f.coords for f in _frames], _tl.labels, SIZE, [_caption(f) for f in _frames]):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        out.append(buffer.getvalue())
+    return out
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def gif(run_id: str, steps: tuple, _tl: Timelapse) -> bytes:
+    return _tl.gif(SIZE)
+
+
+def _toggle_play(n: int) -> None:
+    state = st.session_state
+    state.latent_tl_play = not state.get("latent_tl_play", False)
+    if state.latent_tl_play and state.get("latent_tl_frame", 0) >= n - 1:
+        state.latent_tl_frame = 0   # from the start again
+
+
+def timelapse_ui(ws: Workspace) -> None:
+    """The playback, in a fragment that reruns on a timer while playing (5 a second) or training (once a second)."""
+    playing = bool(st.session_state.get("latent_tl_play"))
+    run_every = PLAY_S if playing else LIVE_S if ws.training else None
+    st.fragment(run_every=run_every)(_playback_ui)(ws, run_every)
+
+
+def _next_frame(n: int, playing: bool) -> int:
+    """The frame to show now: the next one while playing, the newest while following a training run."""
+    state = st.session_state
+    seen, frame = state.get("latent_tl_seen", 0), state.get("latent_tl_frame")
+    if frame is None or (not playing and frame >= seen - 1):
+        frame = n - 1                          # follow new frames, as long as the slider sits on the newest
+    elif playing:
+        frame += 1
+    if playing and frame >= n - 1:
+        state.latent_tl_play = False           # played to the end
+    state.latent_tl_seen = n
+    return min(frame, n - 1)
+
+
+def _playback_ui(ws: Workspace, run_every: float | None) -> None:
+    frames = frames_now(ws)
+    if not frames:
+        st.caption("Train a model on the **Train** page to record this: while it trains, where 2,000 test samples "
+                   "land is saved about 50 times, and played back here.")
+        return
+    n, playing = len(frames), bool(st.session_state.get("latent_tl_play"))
+    st.session_state.latent_tl_frame = _next_frame(n, playing)
+    if (PLAY_S if st.session_state.get("latent_tl_play") else LIVE_S if ws.training else None) != run_every:
+        st.rerun()                             # the timer changes with the whole page's run
+    left, right = st.columns([3, 2])
+    with right:
+        st.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                  key="latent_tl_go", on_click=_toggle_play, args=(n,), disabled=n < 2)
+        if n > 1:
+            st.slider("Frame", 0, n - 1, key="latent_tl_frame", disabled=playing)
+        frame = frames[st.session_state.latent_tl_frame]
+        st.caption(f"Frame {st.session_state.latent_tl_frame + 1} of {n}: {_caption(frame)}"
+                   + (" · recording while it trains" if ws.training else ""))
+        if not playing:
+            steps = tuple(f.step for f in frames)
+            st.download_button("Download as GIF", gif(ws.run.id, steps, ws.run.timelapse), key="latent_tl_gif",
+                               file_name=f"latent-space-{ws.run.id}.gif", mime="image/gif", on_click="ignore",
+                               icon=":material/download:")
+    with left:
+        steps = tuple(f.step for f in frames)
+        st.image(pictures(ws.run.id, steps, ws.run.timelapse, frames)[st.session_state.latent_tl_frame],
+                 caption=f"{len(frames[0].coords):,} test samples, coloured by label as in the map above")

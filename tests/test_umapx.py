@@ -1,0 +1,72 @@
+"""Fast UMAP: shape, reproducibility when seeded, progress, and where numba caches its kernels."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from aecore import umapx
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=5, size=(3, 6))
+    return (centres[np.arange(150) % 3] + rng.normal(size=(150, 6))).astype(np.float32)
+
+
+@pytest.mark.slow   # the first UMAP in a process compiles numba kernels
+def test_embed_shape_finite_and_progress(blobs):
+    seen = []
+    coords = umapx.umap_embed(blobs, n_epochs=30, progress=seen.append)
+    assert coords.shape == (150, 2) and coords.dtype == np.float32 and np.isfinite(coords).all()
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+@pytest.mark.slow
+def test_seeded_runs_repeat(blobs):
+    a = umapx.umap_embed(blobs, seed=3, n_epochs=30)
+    b = umapx.umap_embed(blobs, seed=3, n_epochs=30)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_fewer_epochs_for_large_data():
+    assert umapx.default_epochs(70_000) == umapx.FAST_EPOCHS < umapx.default_epochs(5_000)
+
+
+def test_pca_start_is_scaled_and_seeded(blobs):
+    start = umapx.pca_start(blobs, seed=1)
+    assert start.shape == (150, 2) and abs(np.abs(start).max() - 10) < 1e-2
+    np.testing.assert_array_equal(start, umapx.pca_start(blobs, seed=1))
+
+
+def test_rejects_too_few_points():
+    with pytest.raises(ValueError):
+        umapx.umap_embed(np.zeros((2, 4), np.float32))
+
+
+@pytest.mark.slow   # a fresh process that imports numba
+def test_numba_cache_folder_set_before_umap_import(tmp_path):
+    """In a fresh process: importing aecore.umapx imports no numba; an unset NUMBA_CACHE_DIR becomes the given
+    folder, and numba sees it."""
+    env = {k: v for k, v in os.environ.items() if k != umapx.NUMBA_CACHE_ENV}
+    code = ("from aecore import umapx, project; import sys; assert 'numba' not in sys.modules; "
+            "p = umapx.configure_numba_cache(sys.argv[1]); "
+            "import numba; assert numba.config.CACHE_DIR == str(p), numba.config.CACHE_DIR; print(p)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "nb")], env=env, check=True,
+                         capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.stdout.strip() == str(tmp_path / "nb") and (tmp_path / "nb").is_dir()
+
+
+def test_numba_cache_keeps_a_folder_already_chosen(tmp_path, monkeypatch):
+    monkeypatch.setenv(umapx.NUMBA_CACHE_ENV, str(tmp_path / "theirs"))
+    assert umapx.configure_numba_cache(tmp_path / "ours") == tmp_path / "theirs"
+
+
+def test_place_takes_neighbours_positions():
+    fit_codes = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
+    embedding = fit_codes[:, :2] * 3
+    np.testing.assert_allclose(umapx.place(fit_codes[:4], fit_codes, embedding, n_neighbors=1), embedding[:4])
+    flat = np.tile([[1.0, -2.0]], (40, 1))
+    np.testing.assert_allclose(umapx.place(fit_codes[:3] + 0.1, fit_codes, flat), flat[:3], atol=1e-6)
