@@ -80,3 +80,4 @@ save_ui(ws.run, ws.training)
 load_ui()
 if ws.run is not None:
     details_ui(ws.run)
+st.caption(jobs.backend_status())   # where models train: this server, a Ray cluster, or a fallback and why

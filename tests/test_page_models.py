@@ -149,3 +149,11 @@ def test_hostile_paths_are_refused_alike_and_lose_nothing(vae, tmp_path, monkeyp
         answers.add(at.error[0].value.replace(repr(text), "PATH").replace(f"load {text}:", "load PATH:"))
     assert len(answers) == 1 and "not a run folder under the runs folder" in answers.pop()
     assert str(tmp_path) not in " ".join(e.value for e in at.error)
+
+
+def test_the_page_says_where_models_train(vae, monkeypatch):
+    """Issue 14: one line on the Models page names the backend (in-process here: no AECORE_RAY_ADDRESS)."""
+    monkeypatch.delenv("AECORE_RAY_ADDRESS", raising=False)
+    run, data = vae
+    at = open_page(run, data)
+    assert any("Training runs on this server" in c.value for c in at.caption)
