@@ -16,12 +16,9 @@ def banner(page) -> str:
     return page.get_by_text(re.compile(r"^(Current model|No model yet)")).first.inner_text()
 
 
-def test_a_reload_and_a_closed_tab_keep_the_model(browser, app_url):
-    context = browser.new_context(viewport=harness.VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    harness.open_app(page, app_url)
+def test_a_reload_and_a_closed_tab_keep_the_model(page, browser, app_url):
+    """`page` (conftest) is a fresh browser on the app; it also fails the test on JavaScript errors in that page."""
+    context, errors = page.context, []
     harness.train(page, variant="vanilla", latent_dim=3, epochs=1)
     trained = banner(page)
     assert "**" not in trained and "vanilla" in trained and "bottleneck 3" in trained
@@ -41,7 +38,6 @@ def test_a_reload_and_a_closed_tab_keep_the_model(browser, app_url):
     assert again.get_by_role("combobox", name="Variant", exact=True).input_value().startswith("vanilla — ")
     assert again.get_by_text("The sidebar is set to").count() == 0
     harness.shot(again, "reload-2-new-tab")
-    context.close()
 
     stranger = browser.new_context(viewport=harness.VIEWPORT).new_page()   # another browser: not this model
     harness.open_app(stranger, app_url)
