@@ -51,6 +51,8 @@ def isolate_data(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("AECORE_FASHION_MNIST_URL", DEAD_URL)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    if "face.datasets" in sys.modules:   # a page test after this one must not get a dataset an earlier test loaded
+        sys.modules["face.datasets"].load_builtin.clear()
 
 
 @contextmanager

@@ -241,8 +241,9 @@ def test_wait_first_step_returns_at_once_when_queued(make_pool):
     wait_for(lambda: first.status == "running", 60)
     second = jobs.start(tiny_run(epochs=1)[0], data, pool=pool)
     t0 = time.perf_counter()
-    assert not second.wait_first_step(5)
+    assert not second.wait_first_step(5), (first.poll(None), second.poll(None))
     assert time.perf_counter() - t0 < 1
+    assert first.status == "running" and second.status == "queued"
     first.stop()
 
 

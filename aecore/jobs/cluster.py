@@ -133,8 +133,13 @@ class RayPool:
         return queued.index(job) + 1 if job in queued else 0
 
     def waiting_for_cpus(self, job: RayJob) -> bool:
-        """Whether a queued job waits for a free CPU (rather than for its worker to start)."""
-        return self.position(job) > 1 or ray.available_resources().get("CPU", 0) < self.cpus_per_job
+        """Whether a queued job waits for a free CPU (rather than for its worker to start). Ray's view of free
+        CPUs lags by up to a heartbeat, so this server's own running jobs count too."""
+        with self._lock:
+            busy = sum(self.cpus_per_job for j in self._jobs if j.status == "running")
+        total = ray.cluster_resources().get("CPU", 0)
+        return (self.position(job) > 1 or busy + self.cpus_per_job > total
+                or ray.available_resources().get("CPU", 0) < self.cpus_per_job)
 
     def active_job(self, run: Run) -> RayJob | None:
         """The newest queued or running job on this Run, if any."""
