@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from . import infer, share
-from .apps import AnomalyDetection, Denoising, Schedule
+from .apps import AnomalyDetection, Denoising
 from .apps import run as run_app
 from .claims import Claim
 from .data.dataset import Dataset
@@ -69,7 +69,7 @@ def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
         raise ValueError(f"lesson {preset.name!r} states no claim")
     seconds: dict[str, float] = {}
     if claim.app:
-        values = measure_app(claim.app, data, int(preset.settings.get("seed", share.SETTINGS["seed"].default)))
+        values = measure_app(preset.experiment(int(preset.settings.get("seed", share.SETTINGS["seed"].default))), data)
     else:
         values = {}
         for name, overrides in claim.runs.items():
@@ -162,12 +162,9 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
 
 
 # --- application lessons -------------------------------------------------------------------------------------
-def measure_app(app: str, data: Dataset, seed: int = 0) -> dict[str, dict[str, float]]:
-    """method -> metric -> value for an application lesson, with the defaults its page opens with (the epochs too:
-    aecore.apps.experiment.default_epochs)."""
-    if app == "denoise":
-        exp = Denoising(schedule=Schedule(seed=seed))
+def measure_app(exp: Denoising | AnomalyDetection, data: Dataset) -> dict[str, dict[str, float]]:
+    """method -> metric -> value for an application lesson: its page's models trained as the lesson sets the
+    form, with the epochs the page opens with for this data (aecore.apps.experiment.default_epochs)."""
+    if isinstance(exp, Denoising):
         return {m: {"psnr": v} for m, v in run_app(exp, data).at(exp.level).items()}
-    if app == "anomaly":
-        return {m: {"roc_auc": v} for m, v in run_app(AnomalyDetection(schedule=Schedule(seed=seed)), data).aucs.items()}
-    raise ValueError(f"unknown application lesson {app!r}")
+    return {m: {"roc_auc": v} for m, v in run_app(exp, data).aucs.items()}

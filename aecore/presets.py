@@ -3,7 +3,9 @@
 A preset file holds
     {"title": "...", "explanation": "2-3 sentences for students", "settings": {sidebar key: value, ...},
      "page": "pages/latent.py", "order": 10, "demo": "vae-mnist-2d" (optional),
-     "claim": {"runs": ..., "checks": [...], "notes": "..."} (optional; see aecore.claims)}
+     "claim": {"runs": ..., "checks": [...], "notes": "..."} (optional; see aecore.claims),
+     "form": {field: value, ...} (optional, with an application claim: the page's form, as the fields of its
+              aecore.apps object; the page's widgets are keyed "<app>_<field>")}
 Its name is the file's stem, which is also what a link's `?lesson=` names. Loading is strict: an unknown
 key, a bad value, a setting combination no model accepts, or a missing demo is a PresetError naming the file.
 """
@@ -16,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from . import share
+from .apps import AnomalyDetection, Denoising, Schedule
 from .claims import Claim, ClaimError, parse_claim
 from .data import DATASETS
 
 REQUIRED = ("title", "explanation", "settings", "page")
-OPTIONAL = ("order", "demo", "claim")
+OPTIONAL = ("order", "demo", "claim", "form")
 PAGE_PATTERN = re.compile(r"^[a-z_]+/[a-z0-9_]+\.py$")   # a page file beside app.py: "pages/latent.py"
+APP_TYPES = {"denoise": Denoising, "anomaly": AnomalyDetection}   # claims.APPS: the page's application object
+FORM_FIELDS = {"denoise": ("noise", "level", "latent_dim", "epochs"),   # the form's widgets ("epochs": its Schedule's)
+               "anomaly": ("variant", "latent_dim", "epochs")}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")   # it goes in URLs
 
 
@@ -41,6 +47,15 @@ class Preset:
     order: int = 0               # position in the picker; ties sort by name
     demo: str | None = None      # a bundled run folder (assets/demos/<demo>) to load as the current model
     claim: Claim | None = None   # what the lesson promises, as data `aecore.lessons.check_lesson` measures
+    form: dict[str, Any] = field(default_factory=dict)   # the application page's form (fields of its object)
+
+    def experiment(self, seed: int = 0):
+        """The application object the lesson's page trains with its form set as the lesson says (None for a
+        lesson without an application claim)."""
+        if self.claim is None or self.claim.app is None:
+            return None
+        fields = {k: v for k, v in self.form.items() if k != "epochs"}
+        return APP_TYPES[self.claim.app](**fields, schedule=Schedule(self.form.get("epochs"), seed=seed))
 
 
 def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
@@ -80,8 +95,9 @@ def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
     if demo is not None and (not isinstance(demo, str) or (demos is not None and demo not in demos)):
         raise PresetError(f"{where}: demo {demo!r} is not a bundled demo ({', '.join(sorted(demos or ())) or 'none'})")
     claim = _claim(where, data.get("claim"), settings, kind)
+    form = _form(where, data.get("form"), claim)
     return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order, demo,
-                  claim)
+                  claim, form)
 
 
 def _claim(where: str, data: Any, settings: dict[str, Any], kind: str) -> Claim | None:
@@ -101,6 +117,29 @@ def _claim(where: str, data: Any, settings: dict[str, Any], kind: str) -> Claim 
     return claim
 
 
+def _form(where: str, data: Any, claim: Claim | None) -> dict[str, Any]:
+    """The application form's fields, checked by building the application object from them ({} when none)."""
+    if data is None:
+        return {}
+    if claim is None or claim.app is None:
+        raise PresetError(f"{where}: form sets an application page's settings; it needs a claim naming the app")
+    if not isinstance(data, dict):
+        raise PresetError(f"{where}: form must be an object of field -> value, got {type(data).__name__}")
+    allowed = FORM_FIELDS[claim.app]
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise PresetError(f"{where}: form: unknown fields {', '.join(unknown)} (the {claim.app} page's form sets "
+                          f"{', '.join(allowed)})")
+    epochs = data.get("epochs")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise PresetError(f"{where}: form: epochs must be a whole number of at least 1, got {epochs!r}")
+    try:
+        APP_TYPES[claim.app](**{k: v for k, v in data.items() if k != "epochs"})
+    except (TypeError, ValueError) as err:
+        raise PresetError(f"{where}: form: {err}") from None
+    return dict(data)
+
+
 def load_presets(folder: str | Path, demos: set[str] | None = None) -> dict[str, Preset]:
     """Every `*.json` preset in a folder, by name, in picker order (PresetError on the first bad file)."""
     presets = []
@@ -114,8 +153,10 @@ def load_presets(folder: str | Path, demos: set[str] | None = None) -> dict[str,
 
 
 def apply_preset(preset: Preset) -> dict[str, Any]:
-    """The full sidebar state a preset sets: its settings over the defaults, so nothing from before leaks in."""
-    return {**share.defaults(), **preset.settings}
+    """The full sidebar state a preset sets: its settings over the defaults, so nothing from before leaks in;
+    and its application page's form widgets, so the page trains what the lesson describes."""
+    app = preset.claim.app if preset.claim else None
+    return {**share.defaults(), **preset.settings, **{f"{app}_{k}": v for k, v in preset.form.items()}}
 
 
 def bundled_demos(folder: str | Path) -> set[str]:

@@ -38,7 +38,7 @@ def form_ui(data) -> AnomalyDetection:
                            help="The default was measured to work well on this kind of data (on ECG5000 the MLP "
                                 "beats the LSTM, which needs ~100 epochs at a higher learning rate to get close). "
                                 "A VAE adds the negative ELBO as a second score.")
-    k = c2.number_input("Bottleneck size", 1, 256, cfg0.latent_dim, key="anomaly_k",
+    k = c2.number_input("Bottleneck size", 1, 256, cfg0.latent_dim, key="anomaly_latent_dim",
                         help="The PCA baseline keeps the same number of components.")
     epochs = c3.number_input("Epochs", 1, 500, train0.epochs, key="anomaly_epochs",
                              help="Passes over the normal training samples.")

@@ -31,7 +31,7 @@ def form_ui(data) -> Denoising:
                              "salt-and-pepper: set a fraction to the minimum or maximum.")
     level = c2.slider("Training noise level", 0.05, 0.9, Denoising().level, 0.05, key="denoise_level",
                       help="Gaussian: σ. Masking, salt-and-pepper: the fraction of values hit.")
-    k = c3.number_input("Bottleneck size", 2, 256, Denoising().latent_dim, key="denoise_k",
+    k = c3.number_input("Bottleneck size", 2, 256, Denoising().latent_dim, key="denoise_latent_dim",
                         help="Both autoencoders get this code size; PCA keeps this many components.")
     epochs = c4.number_input("Epochs", 1, 50, default_epochs(data, denoise.TRAIN.epochs), key="denoise_epochs",
                              help="Passes over the training set for each of the two models.")

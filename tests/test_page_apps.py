@@ -49,7 +49,7 @@ def texts(at: AppTest) -> str:
 
 @pytest.mark.slow
 def test_denoise_trains_two_models_and_plots_every_method():
-    at = open_page("denoise", make_images(), denoise_k=8, denoise_epochs=1)
+    at = open_page("denoise", make_images(), denoise_latent_dim=8, denoise_epochs=1)
     assert not at.exception
     assert "Train both autoencoders" in texts(at)
     submit = [b for b in at.button if b.label == "Train both autoencoders"][0]
@@ -74,7 +74,7 @@ def submit(at: AppTest, label: str) -> AppTest:
 @pytest.mark.slow
 def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
     data = make_images()
-    at = open_page("anomaly", data, anomaly_epochs=2, anomaly_k=4)
+    at = open_page("anomaly", data, anomaly_epochs=2, anomaly_latent_dim=4)
     assert not at.exception
     at = finish_training(submit(at, "Train on normal samples"), "anomaly")
     assert not at.exception
@@ -95,7 +95,7 @@ def test_anomaly_scores_every_test_sample_with_baselines_and_a_threshold():
 
 @pytest.mark.slow
 def test_anomaly_with_a_vae_offers_the_elbo_score():
-    at = open_page("anomaly", make_images(), anomaly_epochs=1, anomaly_k=2, anomaly_variant="vae")
+    at = open_page("anomaly", make_images(), anomaly_epochs=1, anomaly_latent_dim=2, anomaly_variant="vae")
     at = finish_training(submit(at, "Train on normal samples"), "anomaly")
     assert not at.exception
     assert "VAE −ELBO" in set(at.dataframe[0].value["method"])

@@ -109,6 +109,18 @@ def test_every_lesson_applies_cleanly(name):
     assert {k: at.session_state[k] for k in preset.settings} == preset.settings
 
 
+def test_an_application_lesson_sets_its_pages_form():
+    """Issue 15: the Denoising page trains what the lesson says (its form once trained other sizes)."""
+    at = app()
+    at.session_state["denoise_latent_dim"] = 8   # the page's form, changed before the lesson
+    apply_lesson(at, "denoising")
+    assert not at.exception and at.title[0].value == "Denoising"
+    form = PRESETS["denoising"].form
+    assert at.number_input(key="denoise_latent_dim").value == form["latent_dim"] == 64
+    assert at.selectbox(key="denoise_noise").value == form["noise"]
+    assert at.slider(key="denoise_level").value == form["level"]
+
+
 def test_reset_button_puts_the_lesson_back():
     at = apply_lesson(app(), "denoising")
     at.sidebar.number_input(key="latent_dim").set_value(3)

@@ -107,6 +107,36 @@ def test_presets_build_a_model_for_their_data(presets):
         build_model(model_cfg, data.shape, data.value_range, data.n_classes)
 
 
+@pytest.mark.parametrize("form, message", [
+    ({"latent_dim": 8}, "needs a claim naming the app"),
+])
+def test_a_form_needs_an_application_claim(form, message):
+    with pytest.raises(PresetError, match=message):
+        parse_preset("lesson", {**GOOD, "form": form})
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"levels": [0.1]}, "unknown fields levels"),
+    ({"epochs": 0}, "epochs must be a whole number"),
+    ({"noise": "pink"}, "noise must be one of"),
+    ([64], "must be an object"),
+])
+def test_bad_forms_are_errors(presets, form, message):
+    data = json.loads((PRESETS_DIR / "denoising.json").read_text())
+    with pytest.raises(PresetError, match=message):
+        parse_preset("denoising", {**data, "form": form})
+
+
+def test_an_application_lesson_builds_what_its_page_trains(presets):
+    exp = presets["denoising"].experiment(seed=3)
+    assert (exp.noise, exp.level, exp.latent_dim, exp.schedule.seed) == ("gaussian", 0.5, 64, 3)
+    beats = presets["anomaly-normal-beats"].experiment()
+    assert (beats.variant, beats.schedule.epochs) == ("lstm", 15)
+    assert presets["beta-too-large"].experiment() is None
+    state = apply_preset(presets["denoising"])
+    assert state["denoise_latent_dim"] == 64 and state["denoise_level"] == 0.5 and state["latent_dim"] == 64
+
+
 def test_missing_keys_are_errors():
     with pytest.raises(PresetError, match="missing keys page"):
         parse_preset("lesson", {k: v for k, v in GOOD.items() if k != "page"})
