@@ -14,7 +14,7 @@ from face import caches
 from face.codes import TOP_DIMS, interpolation_ui, manifold_ui, sliders_ui, traversal_ui
 from face.datasets import data_for_run
 from face.session import page_setup
-from face.widgets import model_banner, view_model_ui
+from face.widgets import intro_ui, model_banner, view_model_ui
 
 INTRO = """A variational autoencoder (VAE) learns codes that follow a simple bell curve, so *any* code drawn from
 it should decode to something that looks like the data. Move the sliders to choose a code yourself and watch
@@ -44,7 +44,7 @@ def page() -> None:
     ws = page_setup()
     model_banner()
     st.title("Generate")
-    st.markdown(INTRO)
+    intro_ui(INTRO)
     run = ws.run
     if run is None:
         st.info("Train a VAE on the **Train** page (or load one on **Models**) to generate with it.")

@@ -16,7 +16,7 @@ from face.gallery import picked_ui, take_pick
 from face.scatter import AtlasView, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
 from face.timelapse import timelapse_ui
-from face.widgets import model_banner, view_model_ui
+from face.widgets import intro_ui, model_banner, view_model_ui
 from face.workspace import ViewModel
 
 INTRO = """An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from
@@ -43,7 +43,7 @@ def page() -> None:
     ws = page_setup()
     model_banner()
     st.title("Latent space")
-    st.markdown(INTRO)
+    intro_ui(INTRO)
     run = ws.run
     if run is None:
         st.info("Train a model on the **Train** page (or load one on **Models**) to see its latent space.")

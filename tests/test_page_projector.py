@@ -103,6 +103,18 @@ def test_presenter_view_folds_the_lesson_card_and_the_intro():
     assert any("Lesson: Bottleneck too small" in i.value for i in at.info), "in full without presenter view"
 
 
+def test_presenter_view_folds_the_intro_of_the_explore_pages():
+    """Latent space and Generate too: their result, not their introduction, on the projector's first screen."""
+    at = apply_lesson(present(app()), "vae-vs-ae-2-vae")   # opens Latent space with the demo VAE
+    for title, first_words in [("Latent space", "An autoencoder squeezes"), ("Generate", "A variational autoencoder")]:
+        if title == "Generate":
+            at.switch_page("pages/generate.py").run()
+        assert not at.exception and at.title[0].value == title
+        about = next(e for e in at.main.expander if e.label == "About this page")
+        assert about.markdown[0].value.startswith(first_words)
+        assert not [m for m in at.main.markdown if m.value.startswith(first_words) and m not in about.markdown]
+
+
 # --- following the lecturer's model -----------------------------------------------------------------------------
 
 def lecturer_shares(run) -> str:
