@@ -8,6 +8,7 @@ them: the Train page's test loss, the codes the Latent page plots, the PSNR tabl
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -80,7 +81,17 @@ def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
 
 
 def train_run(settings: dict, data: Dataset) -> Trained:
-    """Train what the sidebar would with these settings (a diverged run keeps its last good weights)."""
+    """Train what the sidebar would with these settings (a diverged run keeps its last good weights). Training
+    is seeded, so two lessons that train the same settings on the same data share one run (MEMO_RUNS kept)."""
+    key = (json.dumps(settings, sort_keys=True), data.name, data.source, len(data.x_train), len(data.x_test))
+    if key not in _trained:
+        _trained[key] = _train(settings, data)
+        while len(_trained) > MEMO_RUNS:
+            _trained.pop(next(iter(_trained)))
+    return _trained[key]
+
+
+def _train(settings: dict, data: Dataset) -> Trained:
     variant, model_cfg, train_cfg = share.configs(settings, data.kind)
     run = new_run(data, model_cfg, train_cfg, variant)
     t0, cpu0, diverged = time.perf_counter(), time.process_time(), False
@@ -91,6 +102,10 @@ def train_run(settings: dict, data: Dataset) -> Trained:
         diverged = True
     run.model.eval()
     return Trained(run, diverged, time.perf_counter() - t0, time.process_time() - cpu0)
+
+
+MEMO_RUNS = 8   # trained lesson runs kept (small MLPs; the lessons share a few settings)
+_trained: dict[tuple, Trained] = {}
 
 
 def _metrics_of(claim: Claim, run: str) -> list[str]:
@@ -158,6 +173,7 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "gap_fraction": gap_fraction,
     "mse_vs_pca": mse_vs_pca,
     "diverged": lambda t, d: float(t.diverged),
+    "peak_ratio": lambda t, d: max(sum(s.losses.values()) for s in t.run.history) / sum(t.run.history[0].losses.values()),
 }
 
 

@@ -18,7 +18,7 @@ from .data import DATASETS
 from .models import MODELS, variant_config
 
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0)   # 10 is there to show divergence
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)   # 0.3 leaps and settles; 1 and 10 diverge
 NOISE_CHOICES = ("default", *NOISES)   # "default": keep the variant's own corruption
 CORE = ("dataset", "variant", "latent_dim")   # always written to a link; the rest only when not the default
 SHOWN = CORE   # outside the sidebar's Advanced expander, so on screen in presenter view too

@@ -136,3 +136,6 @@ def test_a_claim_may_only_change_what_presenter_view_shows():
     with pytest.raises(PresetError, match="lr, which presenter view hides"):
         parse_preset("lesson", {"title": "T", "explanation": "One. Two.", "page": "pages/train.py",
                                 "settings": {"variant": "vanilla"}, "claim": bad})
+    # a setting the lesson sets is drawn outside Advanced in presenter view (face.sidebar), so runs may change it
+    parse_preset("lesson", {"title": "T", "explanation": "One. Two.", "page": "pages/train.py",
+                            "settings": {"variant": "vanilla", "lr": 0.003}, "claim": bad})
