@@ -12,7 +12,7 @@ import streamlit as st
 from aecore import share
 from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
-from aecore.models import MODELS
+from aecore.models import MODELS, variant_config
 
 from . import follow, lecture
 from .datasets import UPLOAD, current_data
@@ -69,10 +69,20 @@ def model_settings_ui(default: dict) -> None:
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
     sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
-                 help="Which autoencoder; each option says in a line what it teaches.")
+                 on_change=variant_changed, help="Which autoencoder; each option says in a line what it teaches.")
     sb.caption(MODELS[st.session_state.variant].summary)
     sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
+
+
+def variant_changed() -> None:
+    """A variant picked in the sidebar brings its own weights: a β-VAE its β=4, a sparse AE its L1 weight.
+    Without this the β slider's 1.0 would quietly turn a β-VAE into a plain VAE."""
+    cfg = variant_config(st.session_state.variant)
+    if cfg.variational:
+        st.session_state.beta = cfg.beta
+    if cfg.sparsity != "none":
+        st.session_state.sparsity_weight = cfg.sparsity_weight
 
 
 def _epochs(default: dict) -> None:

@@ -205,6 +205,18 @@ def test_the_variant_box_says_what_each_variant_teaches():
     assert "hover" not in at.sidebar.selectbox(key="variant").help
 
 
+def test_picking_a_beta_vae_brings_its_own_beta():
+    """The β slider's 1.0 would quietly make a β-VAE a plain VAE: picking the variant sets β to its 4."""
+    at = app()
+    at.sidebar.selectbox(key="variant").set_value("beta-vae")
+    rerun_frame(at)
+    assert at.session_state["beta"] == 4.0
+    assert at.query_params["beta"] == "4", "and the link carries it"
+    at.sidebar.selectbox(key="variant").set_value("vae")
+    rerun_frame(at)
+    assert at.session_state["beta"] == 1.0
+
+
 # --- application pages ------------------------------------------------------------------------------------------
 
 def open_page(page: str, data, **state) -> AppTest:
