@@ -76,6 +76,24 @@ def test_worker_frames_carry_every_step_once_and_end_with_the_optimizers():
     assert frames[0].preview is not None and all(f.progress.preview is None for f in frames)
 
 
+def test_worker_frames_carry_the_time_lapse_once_and_go_on_with_the_runs_own():
+    run, data = tiny_run(epochs=3)
+    frames = list(worker.frames(transfer.pack(run), data, take=set, preview_every_s=0.0))
+    started = [f.timelapse for f in frames if f.timelapse is not None]
+    assert len(started) == 1 and not started[0].frames, "the new time-lapse's probe once, without frames"
+    probe = [p for f in frames for p in f.probe]
+    assert probe and [p.step for p in probe] == sorted({p.step for p in probe}), "each frame once, in order"
+    assert probe[0].step == 0 and probe[-1].step == 18 and all(f.progress.frames == () for f in frames)
+    # a resume: the server sends its time-lapse along, and the worker adds to it instead of starting anew
+    tl = started[0]
+    tl.frames.extend(probe)
+    run.step, run.epoch, run.train_config = 18, 3, TrainConfig(epochs=4, batch_size=32, lr=3e-3)
+    again = list(worker.frames(transfer.pack(run), data, take=set, preview_every_s=0.0, timelapse=tl))
+    assert all(f.timelapse is None for f in again)
+    more = [p for f in again for p in f.probe]
+    assert more and more[0].step > 18 and again[0].probe_start == len(probe)
+
+
 def test_worker_stops_on_order_and_says_so():
     run, data = tiny_run(epochs=10_000)
     orders = iter([set(), {"snapshot"}, {"stop"}])
@@ -169,6 +187,25 @@ def test_a_killed_worker_fails_that_job_only_and_leaves_the_last_good_weights(ra
     victim.train_config = TrainConfig(epochs=victim.epoch + 1, batch_size=32, lr=3e-3)
     again = jobs.start(victim, data, pool=pool)                              # and Resume works
     assert again.wait(120) and again.poll().status == "done" and victim.done
+
+
+@pytest.mark.slow
+def test_a_job_on_the_cluster_keeps_its_time_lapse_and_a_resume_goes_on_with_it(ray_cluster):
+    """Issue 13: the space forming plays back for a model trained on the cluster as for one trained here."""
+    pool = ray_cluster.RayPool()
+    run, data = tiny_run(epochs=3)
+    job = jobs.start(run, data, pool=pool, heartbeat_s=None)
+    assert job.wait(120) and job.poll().status == "done"
+    tl = run.timelapse
+    steps = [f.step for f in tl.frames]
+    assert tl.method == "direct" and steps[0] == 0 and steps[-1] == run.step == 18 and steps == sorted(set(steps))
+    assert job.poll().frames == tuple(tl.frames) == jobs.progress_of(run).frames
+    first = list(tl.frames)
+    run.train_config = TrainConfig(epochs=4, batch_size=32, lr=3e-3)
+    again = jobs.start(run, data, pool=pool, heartbeat_s=None)
+    assert again.wait(120) and again.poll().status == "done"
+    assert run.timelapse.frames[:len(first)] == first and run.timelapse.frames[-1].step == run.step == 24
+    assert (run.timelapse.index == tl.index).all(), "the same probe"
 
 
 @pytest.mark.slow

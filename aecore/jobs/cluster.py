@@ -61,9 +61,9 @@ def connect(address: str, **options) -> None:
 
 
 def train_task(files: dict[str, bytes], data: Dataset, mailbox, key: str, device: str, preview_every_s: float,
-               threads: int):
+               threads: int, timelapse):
     """The Ray task of one job: worker.frames, with its orders from the mailbox."""
-    yield from worker.frames(files, data, Orders(mailbox, key), device, preview_every_s, threads)
+    yield from worker.frames(files, data, Orders(mailbox, key), device, preview_every_s, threads, timelapse)
 
 
 class Orders:
@@ -115,7 +115,7 @@ class RayPool:
         """Queue the job's task on the cluster; returns its stream of frames."""
         threads = job.threads or max(1, int(self.cpus_per_job))
         return self._task.remote(files, self._data_ref(job.data), _MAILBOX, job.key,
-                                 job.run.train_config.device, job.preview_every_s, threads)
+                                 job.run.train_config.device, job.preview_every_s, threads, job.run.timelapse)
 
     def tell(self, key: str, what: str) -> None:
         _MAILBOX.put.remote(key, what)

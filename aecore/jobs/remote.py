@@ -22,7 +22,7 @@ from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 from ..data.dataset import Dataset
 from ..train import Run
 from .preview import preview_for
-from .protocol import JobStatus, Progress, progress_of
+from .protocol import JobStatus, Progress, frames_of, progress_of
 from .runtime import abandoned_message, batches_per_epoch
 from .transfer import Snapshot, fresh_optimizers, pack, restore
 from .worker import Frame
@@ -57,7 +57,7 @@ class RayJob(JobStatus):
         self._preview = None
         self._history_end, self._test_history = len(run.history), list(run.test_history)
         self._last_poll = time.monotonic()
-        self._mirror = Mirror(len(run.history))
+        self._mirror = Mirror(len(run.history), len(frames_of(run)))
         self._good: Snapshot | None = None      # the newest weights snapshot: what a lost worker leaves
         self._refused: str | None = None        # why the cluster did not take the job
         self._launched = _counters(run)   # what the Run goes back to if the worker dies before a snapshot
@@ -79,7 +79,7 @@ class RayJob(JobStatus):
             progress = replace(progress_of(run), samples_per_s=None,
                                epoch=run.epoch + run.batch / batches_per_epoch(run, self.data))
         return replace(progress, status=status, queue_position=position, history=history, history_end=end,
-                       test_history=list(tests), error=error, preview=preview)
+                       test_history=list(tests), error=error, preview=preview, frames=frames_of(run))
 
     def stop(self) -> None:
         """Stop after the current step (a queued job never starts). The model keeps what it learnt."""
@@ -250,8 +250,9 @@ class ReaderLock:
 class Mirror:
     """What the frames brought that the Run does not hold yet (taken and applied under the job's lock)."""
 
-    def __init__(self, history_len: int):
+    def __init__(self, history_len: int, probe_len: int = 0):
         self.end = history_len      # len(run.history) once everything absorbed is applied
+        self.probe_end = probe_len  # len(run.timelapse.frames) likewise
         self.snapshots = 0          # snapshots absorbed so far: a reader waits for this to grow
         self.update = Update()
 
@@ -259,6 +260,11 @@ class Mirror:
         steps = frame.steps[max(0, self.end - frame.start):]   # each step once, even if a frame overlaps
         self.update.steps.extend(steps)
         self.end += len(steps)
+        if frame.timelapse is not None:   # the worker started a new time-lapse: it replaces the Run's
+            self.update.timelapse, self.update.probe, self.probe_end = frame.timelapse, [], 0
+        probe = frame.probe[max(0, self.probe_end - frame.probe_start):]
+        self.update.probe.extend(probe)
+        self.probe_end += len(probe)
         self.update.counters = frame.counters
         if frame.test_history is not None:
             self.update.tests = frame.test_history
@@ -274,9 +280,14 @@ class Mirror:
 class Update:
     def __init__(self):
         self.steps, self.counters, self.tests, self.snapshot = [], None, None, None
+        self.timelapse, self.probe = None, []
 
     def apply_to(self, run: Run) -> None:
         run.history.extend(self.steps)
+        if self.timelapse is not None:
+            run.timelapse = self.timelapse
+        if self.probe:
+            run.timelapse.frames.extend(self.probe)
         if self.snapshot is not None:
             restore(run, self.snapshot)
         if self.counters is not None:

@@ -2,8 +2,9 @@
 
 `frames` is the body of the Ray task that trains one run (aecore/jobs/remote.py wraps it): it rebuilds the Run
 from bytes, trains it with the same `Job` as the in-process backend (its own one-slot pool, no heartbeat: the
-server keeps that), and yields a `Frame` every FRAME_S with what is new: steps, test losses, the preview, and a
-weights `Snapshot` when the server asked for one (a page reading the model), every CHECKPOINT_S and at each
+server keeps that), and yields a `Frame` every FRAME_S with what is new: steps, test losses, the preview, the
+time-lapse's new frames (aecore.timelapse; the run's own time-lapse comes along, so a resumed run goes on with
+its probe), and a weights `Snapshot` when the server asked for one (a page reading the model), every CHECKPOINT_S and at each
 epoch's end (the last good weights should this worker die), and with the optimizers in the last frame.
 The server's instructions ("stop", "snapshot") come from `take()`, a call to its mailbox (remote.py).
 This module never imports ray, so it is tested like the rest of aecore.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from ..data.dataset import Dataset
+from ..timelapse import Timelapse
 from ..train import Step
 from .pool import JobPool
 from .protocol import Preview, Progress
@@ -40,12 +42,16 @@ class Frame:
     preview: Preview | None = None           # when it changed (`progress` carries none: it is the bulk of a frame)
     snapshot: Snapshot | None = None
     final: bool = False            # the job ended: this is the last frame, with the optimizers' state
+    timelapse: Timelapse | None = None   # a time-lapse the worker started (its probe, no frames): replaces the Run's
+    probe_start: int = 0           # index in the time-lapse's frames of probe[0]
+    probe: list = field(default_factory=list)   # the time-lapse's new frames (aecore.timelapse.Frame)
 
 
 def frames(files: dict[str, bytes], data: Dataset, take: Callable[[], set], device: str = "cpu",
-           preview_every_s: float = 1.0, threads: int = 1) -> Iterator[Frame]:
+           preview_every_s: float = 1.0, threads: int = 1, timelapse: Timelapse | None = None) -> Iterator[Frame]:
     """Train the packed run on `data`, yielding a Frame every FRAME_S until it ends (see the module docstring)."""
     run = unpack(files, device)
+    run.timelapse = timelapse
     job = Job(run, data, JobPool(1), heartbeat_s=None, preview_every_s=preview_every_s, threads=threads)
     reporter = _Reporter(job)   # before the job starts: it sends every step from the first
     job.pool.submit(job)
@@ -80,6 +86,8 @@ class _Reporter:
     def __init__(self, job: Job):
         self.job, self.sent, self.tests_sent, self.epoch_sent = job, len(job.run.history), -1, job.run.epoch
         self.preview: Preview | None = None
+        self.timelapse = job.run.timelapse   # the one the server holds too
+        self.probe_sent = len(self.timelapse.frames) if self.timelapse is not None else 0
 
     def epoch_ended(self) -> bool:
         return self.job.run.epoch != self.epoch_sent
@@ -96,7 +104,20 @@ class _Reporter:
             self.epoch_sent = epoch
         preview = progress.preview if progress.preview is not self.preview else None
         self.preview = progress.preview
-        return Frame(os.getpid(), replace(progress, preview=None), counters, start, steps, tests, preview, snap, final)
+        started, probe_start, probe = self._probe()
+        return Frame(os.getpid(), replace(progress, preview=None, frames=()), counters, start, steps, tests, preview,
+                     snap, final, started, probe_start, probe)
+
+    def _probe(self) -> tuple[Timelapse | None, int, list]:
+        """(the time-lapse when the worker started a new one, else None; where the new frames start; the frames)."""
+        tl, started = self.job.run.timelapse, None
+        if tl is None:
+            return None, 0, []
+        if tl is not self.timelapse:
+            started, self.timelapse, self.probe_sent = Timelapse(tl.index, tl.labels, tl.method, tl.n_test), tl, 0
+        frames, start = tl.frames[self.probe_sent:], self.probe_sent
+        self.probe_sent += len(frames)
+        return started, start, frames
 
 
 class Mailbox:
