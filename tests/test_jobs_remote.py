@@ -124,6 +124,7 @@ print(json.dumps({"ray": "ray" in sys.modules, "job": type(job).__name__, "done"
 """
 
 
+@pytest.mark.slow   # a fresh Python process, or seconds of real polling: the full suite runs it
 def test_without_the_variable_ray_is_never_imported():
     out = python_with({"AECORE_RAY_ADDRESS": ""}, TRAIN_ONE)
     report = json.loads(out.stdout.strip().splitlines()[-1])
@@ -131,6 +132,7 @@ def test_without_the_variable_ray_is_never_imported():
                       "status": "Training runs on this server (set AECORE_RAY_ADDRESS to use a Ray cluster)."}
 
 
+@pytest.mark.slow   # a fresh Python process, or seconds of real polling: the full suite runs it
 def test_an_unreachable_cluster_falls_back_with_one_log_line():
     with socket.socket() as s:   # a port nobody listens at
         s.bind(("127.0.0.1", 0))

@@ -146,6 +146,7 @@ def status_line_script():
         training_status_ui()
 
 
+@pytest.mark.slow   # a fresh Python process, or seconds of real polling: the full suite runs it
 def test_sidebar_status_line_polls_the_job():
     """The sidebar's status line: progress off the Train page, and the job's heartbeat there. (Tested on its
     own: in AppTest 1.67, reruns of an app with a pages/ folder drop the entrypoint's sidebar.)"""

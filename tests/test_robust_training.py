@@ -226,6 +226,7 @@ def test_a_closed_tab_ends_its_job_and_frees_its_run(own_pool):
     assert collected(ref), "nothing should hold the Run of a session that is gone"
 
 
+@pytest.mark.slow   # a fresh Python process, or seconds of real polling: the full suite runs it
 def test_polling_from_any_page_keeps_the_job_alive(own_pool):
     """Off the Train page the sidebar's status line polls: a job watched that way keeps training."""
     data = make_images()
