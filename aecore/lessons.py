@@ -8,7 +8,6 @@ them: the Train page's test loss, the codes the Latent page plots, the PSNR tabl
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,6 +19,7 @@ from .apps import AnomalyDetection, Denoising
 from .apps import run as run_app
 from .claims import Claim
 from .data.dataset import Dataset
+from .jobs.group import side_by_side
 from .pca import fit_pca
 from .presets import Preset
 from .train import Diverged, Run, evaluate_losses, fit, new_run
@@ -73,39 +73,34 @@ def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
         values = measure_app(preset.experiment(int(preset.settings.get("seed", share.SETTINGS["seed"].default))), data)
     else:
         values = {}
-        for name, overrides in claim.runs.items():
-            trained = train_run({**preset.settings, **overrides}, data)
+        for name, trained in train_runs({n: {**preset.settings, **o} for n, o in claim.runs.items()}, data).items():
             seconds[name] = trained.cpu_seconds
             values[name] = {m: RUN_METRICS[m](trained, data) for m in _metrics_of(claim, name)}
     return LessonCheck(preset.name, data.title, values, [(c.describe(), c.holds(values)) for c in claim.checks], seconds)
 
 
-def train_run(settings: dict, data: Dataset) -> Trained:
-    """Train what the sidebar would with these settings (a diverged run keeps its last good weights). Training
-    is seeded, so two lessons that train the same settings on the same data share one run (MEMO_RUNS kept)."""
-    key = (json.dumps(settings, sort_keys=True), data.name, data.source, len(data.x_train), len(data.x_test))
-    if key not in _trained:
-        _trained[key] = _train(settings, data)
-        while len(_trained) > MEMO_RUNS:
-            _trained.pop(next(iter(_trained)))
-    return _trained[key]
+def train_runs(settings: dict[str, dict], data: Dataset) -> dict[str, Trained]:
+    """Train what the sidebar would with each of these settings, side by side as the dashboard's jobs do
+    (jobs.side_by_side). The models are built first, in order, so each seeded start is what it would be alone."""
+    runs = {name: new_run(data, *_configs(s, data)) for name, s in settings.items()}
+    return dict(zip(runs, side_by_side(lambda run: _fit(run, data), list(runs.values()))))
 
 
-def _train(settings: dict, data: Dataset) -> Trained:
+def _configs(settings: dict, data: Dataset):
     variant, model_cfg, train_cfg = share.configs(settings, data.kind)
-    run = new_run(data, model_cfg, train_cfg, variant)
-    t0, cpu0, diverged = time.perf_counter(), time.process_time(), False
+    return model_cfg, train_cfg, variant
+
+
+def _fit(run: Run, data: Dataset) -> Trained:
+    """Train `run` to the end in this thread (a diverged run keeps its last good weights)."""
+    t0, cpu0, diverged = time.perf_counter(), time.thread_time(), False
     try:
         for _ in fit(run, data):
             pass
     except Diverged:
         diverged = True
     run.model.eval()
-    return Trained(run, diverged, time.perf_counter() - t0, time.process_time() - cpu0)
-
-
-MEMO_RUNS = 8   # trained lesson runs kept (small MLPs; the lessons share a few settings)
-_trained: dict[tuple, Trained] = {}
+    return Trained(run, diverged, time.perf_counter() - t0, time.thread_time() - cpu0)
 
 
 def _metrics_of(claim: Claim, run: str) -> list[str]:

@@ -148,7 +148,7 @@ class Autoencoder(nn.Module):
             out["sparsity"] = penalties.sparsity(mu, cfg.sparsity, cfg.sparsity_target)
             total = total + cfg.sparsity_weight * out["sparsity"]
         if cfg.contractive_weight:
-            out["contractive"] = penalties.contractive(mu, x_in)
+            out["contractive"] = penalties.contractive(mu, x_in, self.rng)
             total = total + cfg.contractive_weight * out["contractive"]
         if cfg.weight_decay:
             out["weight_decay"] = penalties.weight_penalty(self, cfg.weight_decay_kind)

@@ -39,10 +39,11 @@ def sparsity(z: Tensor, kind: str, target: float) -> Tensor:
     return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
 
 
-def contractive(z: Tensor, x: Tensor) -> Tensor:
+def contractive(z: Tensor, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
     """Squared Frobenius norm of dz/dx (Rifai et al. 2011), estimated with one random projection:
-    E_v ||J^T v||^2 = ||J||_F^2 for v ~ N(0, I), so one vector-Jacobian product instead of latent_dim."""
-    v = torch.randn_like(z)
+    E_v ||J^T v||^2 = ||J||_F^2 for v ~ N(0, I), so one vector-Jacobian product instead of latent_dim.
+    `generator`: the model's own, so models training side by side stay reproducible."""
+    v = torch.randn(z.shape, generator=generator, device=z.device, dtype=z.dtype)
     (jtv,) = torch.autograd.grad(z, x, v, create_graph=True)
     return jtv.flatten(1).square().sum(1).mean()
 

@@ -6,14 +6,20 @@ sums their progress into one bar.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, TypeVar
+
+import torch
 
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..train import Run, fit, new_run
 from .pool import start
-from .runtime import HEARTBEAT_S, Job
+from .runtime import HEARTBEAT_S, Job, threads_per_job
+
+T, R = TypeVar("T"), TypeVar("R")
 
 Describe = Callable[[list[str]], str]   # model names -> how a sentence names them ("the models for bottlenecks 2 and 8")
 
@@ -81,15 +87,35 @@ def build_runs(specs: list[ModelSpec]) -> dict[str, Run]:
     return {s.name: new_run(s.data, s.model, s.train, s.variant) for s in specs}
 
 
+def side_by_side(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    """[fn(item) for item in items], one at a time per core with one torch thread each, as the dashboard's jobs
+    train (on 2 cores: twice as fast as one after another). A single item runs in this thread, as set up."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        return [fn(item) for item in items]
+
+    def one(item: T) -> R:
+        torch.set_num_threads(threads_per_job(workers))   # this thread's own setting
+        return fn(item)
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, items))   # raises the first error a thread met
+
+
 def train_all(specs: list[ModelSpec], on_step: Callable[[str, float], None] | None = None) -> dict[str, Run]:
-    """Train every spec to the end in this thread; `on_step(name, fraction_of_that_model)` reports progress."""
+    """Train every spec to the end, side by side (`side_by_side`); `on_step(name, fraction_of_that_model)` reports
+    progress from the training threads. The runs are built first, in order, so each seeded start is what it would
+    be alone, and training draws only from each model's own generators: the same weights as one after another."""
     runs = build_runs(specs)
-    for spec in specs:
+
+    def train(spec: ModelSpec) -> None:
         run = runs[spec.name]
         for step in fit(run, spec.data):
             if on_step is not None:
                 on_step(spec.name, step.epoch / max(run.total_epochs, 1))
         run.model.eval()
+
+    side_by_side(train, specs)
     return runs
 
 
