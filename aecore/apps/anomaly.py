@@ -214,15 +214,15 @@ class AnomalyDetection:
         aucs = auc_table(scores, anomalous) if anomalous.any() and not anomalous.all() else {}
         return AnomalyResult(scores, recon_scores(model, normal_only(data, normal).x_train), anomalous, aucs)
 
-    def one_class(self, data: Dataset, on_class: Callable[[int], None] | None = None) -> list[dict]:
+    def one_class(self, data: Dataset, on_step: Callable[[str, float], None] | None = None) -> list[dict]:
         """The one-class benchmark: each class in turn is normal, a fresh model trains on it alone, and every
-        test sample is scored. Rows {normal, <method>: ROC-AUC, ...}, one per class."""
-        rows = []
-        for c in range(data.n_classes):
-            if on_class is not None:
-                on_class(c)
-            rows.append({"normal": label_name(data, c), **run(replace(self, normal=(c,)), data).aucs})
-        return rows
+        test sample is scored. Rows {normal, <method>: ROC-AUC, ...}, one per class. The models train side by side
+        (jobs.train_all: the same weights as one class after another); `on_step("class <c>", fraction)`."""
+        per_class = [replace(self, normal=(c,)) for c in range(data.n_classes)]
+        specs = [replace(spec, name=f"class {c}") for c, exp in enumerate(per_class) for spec in exp.specs(data)]
+        runs = jobs.train_all(specs, on_step)
+        return [{"normal": label_name(data, c), **exp.evaluate({AE: runs[f"class {c}"].model}, data).aucs}
+                for c, exp in enumerate(per_class)]
 
     def figures(self, result: AnomalyResult, data: Dataset, score: str, threshold: float,
                 point: tuple[float, float] | None) -> tuple[go.Figure, go.Figure]:

@@ -135,7 +135,7 @@ def cmd_anomaly(args) -> int:
 
 
 def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
-    rows = exp.one_class(data, on_class=lambda c: print(f"training on class {c} only…", file=sys.stderr))
+    rows = exp.one_class(data, _progress())
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
     if as_json:
