@@ -116,8 +116,9 @@ class LocalClass:
 
     def stop(self) -> None:
         """Stop every part, proxy first, each by its own process group."""
-        for name, proc in reversed(self.parts):
-            stop_group(proc)
+        procs = [proc for _, proc in reversed(self.parts)]
+        stop_groups(procs[:1])   # the proxy first: no request reaches a replica that is going away
+        stop_groups(procs[1:])   # then the rest together, each with its grace time
         self.parts.clear()
         if self.ray_dir is not None:
             shutil.rmtree(self.ray_dir, ignore_errors=True)
@@ -200,15 +201,28 @@ def check_alive(parts) -> None:
 
 def stop_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
     """SIGTERM to the process group this script started; SIGKILL to what is left after `grace_s`."""
+    stop_groups([proc], grace_s)
+
+
+def stop_groups(procs: list[subprocess.Popen], grace_s: float = 5) -> None:
+    """SIGTERM to each process group; SIGKILL to what is left of them after `grace_s` (waited for together)."""
+    left = list(procs)
     for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        for proc in list(left):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                left.remove(proc)
         deadline = time.monotonic() + wait_s
-        try:
-            os.killpg(proc.pid, sig)
-            while time.monotonic() < deadline:
-                proc.poll()                 # reap the leader, so the group can empty
-                os.killpg(proc.pid, 0)      # ProcessLookupError once no process of the group is left
-                time.sleep(0.2)
-        except ProcessLookupError:
+        while left and time.monotonic() < deadline:
+            for proc in list(left):
+                proc.poll()                     # reap the leader, so the group can empty
+                try:
+                    os.killpg(proc.pid, 0)      # ProcessLookupError once no process of the group is left
+                except ProcessLookupError:
+                    left.remove(proc)
+            time.sleep(0.2)
+        if not left:
             return
 
 
