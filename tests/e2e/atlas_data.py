@@ -20,7 +20,7 @@ from aecore.models import Autoencoder, variant_config
 from aecore.train import fit, new_run
 
 REPO = Path(__file__).resolve().parents[2]
-MNIST_DIR = REPO.parent.parent / "shared" / "datasets" / "mnist"
+MNIST_DIR = REPO.parent / "shared" / "datasets" / "mnist"   # ../shared beside the checkout, as in conftest
 CACHE = REPO / "artifacts" / "atlas-demo"
 # name -> (dataset, variant, steps): enough steps for the codes to sort into regions, a minute at most here
 MODELS = {"mlp": ("mnist", "vae", 600), "conv": ("mnist", "conv-vae", 150), "cvae": ("mnist", "cvae", 300),

@@ -47,7 +47,7 @@ def test_every_point_is_drawn(scatter):
     s = drive.stats(frame)
     assert s["points"] == 70_000 and s["renderer"] == "WebGL"
     grey = np.asarray(Image.open(BytesIO(frame.locator(".plot").screenshot())).convert("L"))
-    assert (grey < 240).mean() > 0.05, "the points cover a good part of the plot (how much depends on the models trained)"
+    assert (grey < 240).mean() > 0.1, "the points cover a good part of the plot"
     harness.shot(page, "atlas-70k")
 
 
