@@ -82,13 +82,13 @@ def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
 def train_runs(settings: dict[str, dict], data: Dataset) -> dict[str, Trained]:
     """Train what the sidebar would with each of these settings, side by side as the dashboard's jobs do
     (jobs.side_by_side). The models are built first, in order, so each seeded start is what it would be alone."""
-    runs = {name: new_run(data, *_configs(s, data)) for name, s in settings.items()}
+    runs = {name: _new_run(s, data) for name, s in settings.items()}
     return dict(zip(runs, side_by_side(lambda run: _fit(run, data), list(runs.values()))))
 
 
-def _configs(settings: dict, data: Dataset):
+def _new_run(settings: dict, data: Dataset) -> Run:
     variant, model_cfg, train_cfg = share.configs(settings, data.kind)
-    return model_cfg, train_cfg, variant
+    return new_run(data, model_cfg, train_cfg, variant)
 
 
 def _fit(run: Run, data: Dataset) -> Trained:
@@ -155,6 +155,12 @@ def mse_vs_pca(t: Trained, data: Dataset) -> float:
     return float(ae / (pca.reconstruct(x) - x).square().mean())
 
 
+def peak_ratio(t: Trained) -> float:
+    """The highest training loss over the first one: how far the loss leapt before it settled (or diverged)."""
+    losses = [sum(step.losses.values()) for step in t.run.history]
+    return max(losses) / losses[0]
+
+
 def _codes(t: Trained, data: Dataset) -> torch.Tensor:
     return infer.encode_all(t.run.model, data.x_test, data.y_test)
 
@@ -168,7 +174,7 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "gap_fraction": gap_fraction,
     "mse_vs_pca": mse_vs_pca,
     "diverged": lambda t, d: float(t.diverged),
-    "peak_ratio": lambda t, d: max(sum(s.losses.values()) for s in t.run.history) / sum(t.run.history[0].losses.values()),
+    "peak_ratio": lambda t, d: peak_ratio(t),
 }
 
 

@@ -54,8 +54,8 @@ class Preset:
         lesson without an application claim)."""
         if self.claim is None or self.claim.app is None:
             return None
-        fields = {k: v for k, v in self.form.items() if k != "epochs"}
-        return APP_TYPES[self.claim.app](**fields, schedule=Schedule(self.form.get("epochs"), seed=seed))
+        given = {k: v for k, v in self.form.items() if k != "epochs"}
+        return APP_TYPES[self.claim.app](**given, schedule=Schedule(self.form.get("epochs"), seed=seed))
 
 
 def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:

@@ -1,12 +1,12 @@
 """What runs on a Ray worker: one in-process Job (aecore/jobs/runtime.py) reporting in frames.
 
-`frames` is the body of the Ray task that trains one run (aecore/jobs/remote.py wraps it): it rebuilds the Run
-from bytes, trains it with the same `Job` as the in-process backend (its own one-slot pool, no heartbeat: the
-server keeps that), and yields a `Frame` every FRAME_S with what is new: steps, test losses, the preview, the
-time-lapse's new frames (aecore.timelapse; the run's own time-lapse comes along, so a resumed run goes on with
-its probe), and a weights `Snapshot` when the server asked for one (a page reading the model), every CHECKPOINT_S and at each
-epoch's end (the last good weights should this worker die), and with the optimizers in the last frame.
-The server's instructions ("stop", "snapshot") come from `take()`, a call to its mailbox (remote.py).
+`frames` is the body of the Ray task that trains one run (aecore/jobs/remote.py wraps it): it rebuilds the Run from
+bytes, trains it with the same `Job` as the in-process backend (its own one-slot pool, no heartbeat: the server
+keeps that), and yields a `Frame` every FRAME_S with what is new: steps, test losses, the preview, the time-lapse's
+new frames (aecore.timelapse; the run's own time-lapse comes along, so a resumed run goes on with its probe), and a
+weights `Snapshot` when the server asked for one (a page reading the model), every CHECKPOINT_S and at each epoch's
+end (the last good weights should this worker die), and with the optimizers in the last frame. The server's
+instructions ("stop", "snapshot") come from `take()`, a call to its mailbox (remote.py).
 This module never imports ray, so it is tested like the rest of aecore.
 """
 from __future__ import annotations
