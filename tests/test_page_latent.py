@@ -122,7 +122,7 @@ def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypat
     from face import caches
     monkeypatch.setattr(caches, "even_sample", lambda n: engine.even_sample(n, 100))   # MAX_POINTS, scaled down
     caches._points.clear()
-    caches.thumbs.clear()
+    caches._thumbs_task.clear()
     run, data = vae2
     at = open_page(run, data)
     assert not at.exception
@@ -130,7 +130,7 @@ def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypat
     n = len(data.x_train) + len(data.x_test)
     assert any(f"100 of {n:,} samples (an even sample)" in c.value for c in at.caption)
     caches._points.clear()
-    caches.thumbs.clear()
+    caches._thumbs_task.clear()
 
 
 @pytest.fixture(scope="module")
