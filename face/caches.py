@@ -77,9 +77,6 @@ def umap_task(key: tuple, dkey: tuple, codes: np.ndarray) -> Task:
     return _umap_task(key, dkey).start(fit, lock=umap_lock())
 
 
-PACK_WAIT_SAMPLES = 10_000   # more: the points are drawn first (full MNIST's pictures take 3-11 s to pack)
-
-
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _thumbs_task(dkey: tuple, split: str) -> Task:
     return Task("atlas-thumbs")
@@ -87,16 +84,15 @@ def _thumbs_task(dkey: tuple, split: str) -> Task:
 
 def thumbs_task(dkey: tuple, split: str, data: Dataset) -> Task:
     """Hover pictures of the atlas points of `split`, packed once per dataset for every session (MNIST: 11 MB,
-    3-11 s), in the background: the points are drawn without waiting for them (see `thumbs`)."""
+    3-11 s), in a background thread: the server's warm-up starts it while the first page encodes its points."""
     return _thumbs_task(dkey, split).start(lambda progress: pack_thumbs(data, split))
 
 
 def thumbs(dkey: tuple, split: str, data: Dataset) -> Thumbs | None:
-    """The pictures if they are packed, else None at once (their packing started): points first, pictures after.
-    A dataset of up to PACK_WAIT_SAMPLES samples is packed while the page waits (milliseconds)."""
+    """The pictures (None if packing them failed): packed once, by the server's warm-up (face.warmup) or by the
+    first page that needs them; a page that comes while they are packed waits for that packing, not a second."""
     task = thumbs_task(dkey, split, data)
-    if len(data.x_train) + len(data.x_test) <= PACK_WAIT_SAMPLES:
-        task.wait()
+    task.wait()
     return task.result if task.done and task.error is None else None
 
 

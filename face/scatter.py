@@ -88,14 +88,6 @@ def umap_progress_ui(task: Task, n: int) -> None:
     st.progress(task.fraction, text=text)
 
 
-@st.fragment(run_every=0.5)
-def pictures_wait_ui(task: Task) -> None:
-    """While the hover pictures are packed (once per dataset and server): once they are, the page again, so the
-    atlas gets them (the points are on screen meanwhile)."""
-    if task.done:
-        st.rerun()
-
-
 def caption(view: AtlasView, data: Dataset) -> str:
     """How many points of how many samples, and the view's axes."""
     n = split_sizes(data)[view.split]

@@ -13,7 +13,7 @@ from face import caches
 from face.codes import code_panel_ui
 from face.datasets import data_for_run, data_key
 from face.gallery import picked_ui, take_pick
-from face.scatter import AtlasView, atlas_draw_ui, method_ui, pictures_wait_ui, positions, split_ui, view_ui
+from face.scatter import AtlasView, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
 from face.timelapse import timelapse_ui
 from face.widgets import intro_ui, model_banner, view_model_ui
@@ -25,9 +25,10 @@ the code has captured what makes them alike, though no one told the model the la
 
 
 @st.fragment
-def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl, fp: str, thumbs) -> None:
+def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl, fp: str) -> None:
     """The atlas, what is picked in it, and the code sliders: a click or a selection reruns only this."""
     decoder = caches.browser_decoder(view.key[:3], model.model)
+    thumbs = caches.thumbs(data_key(data), view.split, data)
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
     picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
@@ -61,11 +62,7 @@ def page() -> None:
         split = split_ui(data)
     with right:
         method = method_ui(points.codes.shape[1])
-    atlas = view_ui(key, data, points, method, split)
-    pictures = caches.thumbs_task(data_key(data), split, data)   # packed in the background: the points go first
-    atlas_panel_ui(atlas, view, data, enc.kl, key[2], caches.thumbs(data_key(data), split, data))
-    if not pictures.done:
-        pictures_wait_ui(pictures)
+    atlas_panel_ui(view_ui(key, data, points, method, split), view, data, enc.kl, key[2])
 
     st.subheader("How the space formed")
     timelapse_ui(ws)
