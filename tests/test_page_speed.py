@@ -1,0 +1,120 @@
+"""Issue 19's mechanisms (timings live in scripts/bench_pages.py): a warm view of Latent space recomputes nothing
+that did not change, in this session or a new one; its big payloads are sent once per session; the export files
+are made once per model state for every session; the server's warm-up fills the caches the demo's page reads."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import seed_workspace, trained_run
+from test_page_latent import PAGE, component
+
+WORK = {   # module -> the names of the expensive calls a warm view must not make again
+    "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
+    "aecore.explore": ("encode_split",),
+    "aecore.export": ("run_downloads",),
+}
+
+
+@pytest.fixture()
+def calls(monkeypatch):
+    """How often each expensive call ran, with every cache of them emptied first."""
+    import importlib
+
+    from face import caches, export
+    for cached in (caches._encoded, caches._points, caches.projection, caches._thumbs_task, caches.browser_decoder,
+                   export._downloads):
+        cached.clear()
+    counts: Counter = Counter()
+    for module_name, names in WORK.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            real = getattr(module, name)
+
+            def counted(*args, _real=real, _name=name, **kwargs):
+                counts[_name] += 1
+                return _real(*args, **kwargs)
+            monkeypatch.setattr(module, name, counted)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def vae2():
+    return trained_run("vae", latent_dim=2)
+
+
+def latent_page(run, data) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    seed_workspace(at, run, data)
+    return at.run()
+
+
+def export_script():
+    from face.export import export_ui
+    export_ui()
+
+
+def test_a_warm_view_recomputes_nothing(vae2, calls):
+    run, data = vae2
+    first = latent_page(run, data)
+    assert not first.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1 and calls["export_decoder"] == 1
+    done = dict(calls)
+    first.run()                        # a rerun of the same session
+    second = latent_page(run, data)    # another session (a reload) on the same model state
+    assert not second.exception
+    assert dict(calls) == done, "a warm view encoded, packed, projected or exported again"
+
+
+def test_big_payloads_go_once_per_session(vae2, calls):
+    run, data = vae2
+    at = latent_page(run, data)
+    assert "data_coords" in component(at, "latent_atlas"), "the first view sends the points"
+    at.run()
+    assert "data_coords" not in component(at, "latent_atlas"), "a rerun sends them again"
+    other = latent_page(run, data)
+    assert "data_coords" in component(other, "latent_atlas"), "a new session (a new frame) gets them"
+
+
+def test_export_files_are_made_once_for_every_session(vae2, calls):
+    run, data = vae2
+    for _ in range(2):   # two sessions showing the same model state
+        at = AppTest.from_function(export_script, default_timeout=30)
+        seed_workspace(at, run, data)
+        at.run()
+        assert not at.exception and len(at.get("download_button")) == 4
+    assert calls["run_downloads"] == 1
+
+
+def warm_up_script():
+    from face import warmup
+    started = warmup.start()
+    started.demo.join(300)
+    started.torch.join(300)
+
+
+def demo_page_script():
+    """What the Latent space page asks the caches for the bundled demo on the default dataset."""
+    from face import caches, lecture
+    from face.datasets import data_key, load_builtin
+    from face.workspace import ViewModel
+    data = load_builtin("mnist")
+    run = lecture.load_demo(lecture.DEFAULT_DEMO)
+    view = ViewModel(run.model.eval(), run.step, False)
+    caches.atlas_points(caches.model_key(run.id, view), view, data)
+    assert caches.thumbs(data_key(data), "all", data) is not None
+
+
+@pytest.mark.slow   # loads MNIST (the 5k offline digits here, or all of it) and encodes it
+def test_the_servers_warm_up_prepares_the_demos_latent_space(calls):
+    from face import warmup
+    warmup.start.clear()
+    at = AppTest.from_function(warm_up_script, default_timeout=300).run()
+    assert not at.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the warm-up encoded and packed the demo"
+    page = AppTest.from_function(demo_page_script, default_timeout=60).run()
+    assert not page.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the page found them ready"
