@@ -53,10 +53,15 @@ def prepare_demo() -> None:
     caches.thumbs_task(data_key(data), "all", data).wait()
 
 
-@st.cache_resource(show_spinner=False)
-def after_first_page() -> threading.Thread:
-    """Once per server, after its first page was sent: import umap here, then compile its kernels in the
-    background (35-55 s with an empty numba cache, a second or two from it)."""
+_umap_once = threading.Lock()   # taken for good by the first run that gets here: one warm-up per server process
+
+
+def after_first_page() -> threading.Thread | None:
+    """Once per server, after its first page was sent: import umap in this script thread, then compile its
+    kernels in the background (35-55 s with an empty numba cache, a second or two from it). Every other run
+    returns at once (a cached function would make them wait for the import)."""
+    if not _umap_once.acquire(blocking=False):
+        return None
     lock = caches.umap_lock()
     if lock.acquire(blocking=False):   # else a UMAP runs, which imported umap in its own thread
         try:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO))
 import atlas_driver as drive  # noqa: E402
 import harness  # noqa: E402
+from bench_latent import server_pid, settle  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 N = 70_000
@@ -136,6 +137,7 @@ def latent_warm(browser, urls: dict, repeats: int) -> dict:
     atlas_visit(browser, urls["app"])   # warm-up visits: data, codes and pictures cached, as for a second visitor
     plotly_visit(browser, urls["plotly"])
     floor_visit(browser, urls["floor"])
+    settle(server_pid(urls["app"]), limit_s=300)   # and the server's start-up work done (numba's kernels)
     runs = {"latent": [], "pictures": [], "plotly": [], "floor": []}
     for _ in range(repeats):
         drawn, pictures = atlas_visit(browser, urls["app"])
@@ -171,6 +173,7 @@ def pages_warm(browser, urls: dict) -> dict:
         page.goto(f"{urls['app']}/latent")
         drive.wait_frame(page, 300_000)
         harness.wait_idle(page)
+        settle(server_pid(urls["app"]), limit_s=300)
         for title, path in PAGES.items():
             open_ready(page, f"{urls['app']}/{path}")
             out[title] = round(open_ready(page, f"{urls['app']}/{path}"), 2)

@@ -274,7 +274,6 @@ SHARED_READ_ONLY = {
     "lecture:lesson_presets": "the lesson presets, parsed JSON",
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
     "warmup:start": "the server's warm-up threads (no model); what they prepare goes into the caches below",
-    "warmup:after_first_page": "the finished umap warm-up thread (no model)",
     "caches:umap_lock": "one lock for every session: one UMAP at a time on the server",
     "caches:_umap_task": "the UMAP of one model state's codes (keyed by run, step and weights), computed once in "
                          "the background; its result is never written to",
