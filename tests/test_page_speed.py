@@ -3,6 +3,7 @@ that did not change, in this session or a new one; its big payloads are sent onc
 are made once per model state for every session; the server's warm-up fills the caches the demo's page reads."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -118,3 +119,44 @@ def test_the_servers_warm_up_prepares_the_demos_latent_space(calls):
     page = AppTest.from_function(demo_page_script, default_timeout=60).run()
     assert not page.exception
     assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the page found them ready"
+
+
+def test_classifier_fits_report_progress_weighted_by_their_labels():
+    from aecore.apps import features
+    run, data = trained_run("vanilla", latent_dim=4, epochs=1)
+    sets = features.feature_sets(run.model, data.x_train, data.x_test)
+    seen = []
+    rows = features.accuracy_rows(sets, data.y_train, data.y_test, budgets=(30, None),
+                                  progress=lambda f, what: seen.append((f, what)))
+    assert len(seen) == len(rows) == 2 * 3 * 2 and [f for f, _ in seen] == sorted(f for f, _ in seen)
+    assert seen[0][0] == 0.0 and seen[-1][0] < 1.0 and "labels" in seen[-1][1]
+    small = seen[len(seen) // 2][0]   # the 30-label fits weigh little against those on every label
+    assert small < 30 / len(data.x_train)
+
+
+def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
+    """Features on more than BACKGROUND_SAMPLES samples (full MNIST) measures in the background, with a bar that
+    says what runs and the time left, instead of a bare spinner; then the page shows the results."""
+    from conftest import make_images
+    from face import experiment
+    from face.workspace import Upload, Workspace
+    from test_page_apps import APP
+    monkeypatch.setattr(experiment, "BACKGROUND_SAMPLES", 0)   # the tiny data counts as big
+    data = make_images()
+    run, _ = trained_run("vanilla", latent_dim=4, epochs=1)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    at.session_state["workspace"] = Workspace(run=run, upload=Upload(data=data))
+    at.session_state["features_budgets"] = ["100"]
+    at.switch_page("pages/features.py")
+    at.run()
+    at = [b for b in at.button if b.label == "Compare features"][0].click().run()
+    assert not at.exception and not at.dataframe, "no results yet: they are measured in the background"
+    bars = at.get("progress")
+    assert bars and "Training the classifiers" in bars[0].proto.text
+    for _ in range(120):   # as the bar's fragment does: rerun until the measuring is done
+        if at.dataframe:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception and len(at.dataframe[0].value) == 3 * 2

@@ -279,6 +279,8 @@ SHARED_READ_ONLY = {
                          "the background; its result is never written to",
     "caches:_thumbs_task": "a dataset's hover pictures as bytes, the same for every session, packed once in the "
                            "background; its result is never written to",
+    "experiment:_evaluation": "an application's measuring of one set of trained models (keyed by them, the data "
+                              "and the settings), run once in the background; its result is never written to",
     "export:_downloads": "one model state's export files as bytes (keyed by its weights and the dataset)",
     "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its weights)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
