@@ -21,6 +21,7 @@ from . import caches
 from .atlas import atlas_ui
 from .datasets import data_key
 
+ATLAS_KEY = "latent_atlas"   # the component's key: face.atlas.points_drawn(ATLAS_KEY) once its points are drawn
 SPLITS = {"all": "Train and test", "train": "Training set", "test": "Test set"}
 METHODS = {"PCA": "pca", "UMAP": "umap"}
 METHOD_HELP = ("The code has more than two numbers, so it is flattened to 2-D. PCA keeps the two directions of "
@@ -105,7 +106,7 @@ def atlas_draw_ui(view: AtlasView, data: Dataset, decoder, thumbs) -> dict | Non
     st.caption(caption(view, data))
     return atlas_ui(view.projection.coords, labels, names, thumbs=thumbs,
                     decoder=decoder if inverse is not None else None, inverse=inverse,
-                    colors=[color(c) for c in range(len(names))] or None, key="latent_atlas")
+                    colors=[color(c) for c in range(len(names))] or None, key=ATLAS_KEY)
 
 
 def positions(view: AtlasView, rows) -> np.ndarray:

@@ -264,9 +264,10 @@ def app_umap(browser, url: str) -> dict:
     """Load the 16-d run on Models, open Latent space, pick UMAP: seconds to its view, and the progress seen."""
     with visit(browser) as page:
         page.goto(f"{url}/models")
-        page.get_by_text("A run folder on this server").click()
-        page.get_by_label("Run folder").fill("vae16")
-        page.get_by_label("Run folder").press("Enter")
+        page.get_by_role("tab", name="A run folder on this server").click()
+        field = page.get_by_label("Run folder", exact=True)
+        field.fill("vae16")
+        field.press("Enter")
         harness.wait_idle(page)
         page.get_by_role("button", name="Load folder").click()
         harness.wait_idle(page)
