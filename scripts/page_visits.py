@@ -141,6 +141,7 @@ def app_umap(browser, url: str) -> dict:
         field.fill("vae16")
         field.press("Enter")
         harness.wait_idle(page)
+        page.get_by_role("tab", name="A run folder on this server").click()   # the rerun showed the first tab
         page.get_by_role("button", name="Load folder").click()
         harness.wait_idle(page)
         page.goto(f"{url}/latent")
