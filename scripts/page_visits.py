@@ -185,7 +185,8 @@ def switch_once(page) -> float:
 
 
 def set_epochs(page, epochs: int) -> None:
-    if not page.get_by_test_id("stNumberInput").filter(has_text="Epochs").count():
+    field = page.get_by_test_id("stNumberInput").filter(has_text="Epochs")
+    if not (field.count() and field.first.is_visible()):   # in the closed Advanced expander
         page.get_by_test_id("stSidebar").get_by_text("Advanced").click()
     harness.set_number(page, "Epochs", epochs)
 
