@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from face import follow, lecture, persist
+from face import follow, lecture, persist, reattach
 from face.caches import warm_up
 from face.export import export_ui
 from face.sidebar import sidebar_ui
@@ -41,6 +41,7 @@ sidebar_ui(page.title)
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
 follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork
+reattach.interrupted_ui(page.title)   # the server restarted mid-training: what was lost, Resume
 lecture.lesson_card_ui()
 try:
     page.run()
