@@ -38,6 +38,7 @@ MB = 2**20
 MAX_BYTES = 2 * 2**30
 QUOTA_BYTES = 64 * MB                 # one student's model and upload: MNIST as .npz (~55 MB) still fits
 STALE_S = 600                         # a temporary folder this old belongs to a save that crashed: swept
+EVICT_EVERY_S = 10.0                  # a save looks at every entry (26 ms for 200 on a busy machine): not every save
 SETTINGS, STATE = "settings.json", "state.json"
 SHARED = "shared"                     # models lecturers shared with their class: a subfolder of their own
 UPLOADS = "uploads"
@@ -97,15 +98,17 @@ class WorkspaceStore:
     """Saves and restores (run, settings, state, upload) by token; bounded in age, per student and in all."""
 
     def __init__(self, root: str | Path | None = None, max_bytes: int | None = None, ttl_s: float = TTL_S,
-                 quota_bytes: int | None = None):
+                 quota_bytes: int | None = None, evict_every_s: float = EVICT_EVERY_S):
         self.root = Path(root) if root is not None else default_root()
         self.max_bytes = max_bytes if max_bytes is not None else env_megabytes("AECORE_STORE_MB", MAX_BYTES)
         self.quota_bytes = quota_bytes if quota_bytes is not None else env_megabytes("AECORE_STORE_QUOTA_MB",
                                                                                        QUOTA_BYTES)
-        self.ttl_s = ttl_s
+        self.ttl_s, self.evict_every_s = ttl_s, evict_every_s
+        self._evicted_at = -float("inf")
 
     def save(self, token: str, run: Run | None, settings: dict, state: dict | None = None) -> str | None:
-        """Replace the token's workspace atomically (a reader never sees half an entry), then evict. Returns why
+        """Replace the token's workspace atomically (a reader never sees half an entry), then evict (at most every
+        evict_every_s). Returns why
         the model was not kept (over the student's quota), or None. The student's upload gives way first."""
         folder = self._folder(token)
         files = run_files(run) if run is not None else {}
@@ -123,7 +126,7 @@ class WorkspaceStore:
         for name, blob in files.items():
             (tmp / name).write_bytes(blob)
         self._swap_in(tmp, folder)
-        self.evict()
+        self._evict_now_and_then()
         return note
 
     def keep_upload(self, token: str, name: str, blob: bytes) -> str | None:
@@ -143,7 +146,7 @@ class WorkspaceStore:
                 out.write(blob)
             os.replace(tmp, target)   # files, unlike folders, replace each other atomically
         self._drop_uploads(token, keep=target)
-        self.evict()
+        self._evict_now_and_then()
         return None
 
     def load(self, token: str) -> Saved | None:
@@ -164,6 +167,7 @@ class WorkspaceStore:
     def evict(self) -> None:
         """Sweep stale temporary folders; drop expired items; then, while over max_bytes, an item of the student
         using the most space: their upload first, then their workspace (ties: whose oldest item is oldest)."""
+        self._evicted_at = time.monotonic()
         self._sweep_temporaries()
         now, items = time.time(), self._items()
         for item in [i for i in items if now - i.mtime > self.ttl_s]:
@@ -186,8 +190,13 @@ class WorkspaceStore:
             if not usage[heaviest] or not any(i.token == heaviest for i in items):
                 usage.pop(heaviest)
 
+    def _evict_now_and_then(self) -> None:
+        """After a save: evict, unless this store did within evict_every_s (the quota already bounds each save)."""
+        if time.monotonic() - self._evicted_at >= self.evict_every_s:
+            self.evict()
+
     def upload_bytes(self, token: str) -> int:
-        return sum(i.size for i in self._upload_items() if i.token == token)
+        return sum(i.size for i in self._upload_items(token))
 
     # --- the folder ----------------------------------------------------------------------------------------
     def _swap_in(self, tmp: Path, folder: Path) -> None:
@@ -237,10 +246,11 @@ class WorkspaceStore:
                     continue
         return out + self._upload_items()
 
-    def _upload_items(self) -> list[Item]:
+    def _upload_items(self, token: str = "") -> list[Item]:
+        """Every student's uploads, or (with `token`) one student's."""
         out = []
         folder = self.root / UPLOADS
-        for path in folder.iterdir() if folder.is_dir() else ():
+        for path in folder.glob(f"{token}*") if folder.is_dir() else ():
             if TOKEN.fullmatch(path.name[:32]) and path.name[32:33] == "-":
                 try:
                     stat = path.stat()
@@ -250,10 +260,13 @@ class WorkspaceStore:
         return out
 
     def _workspace_bytes(self, token: str) -> int:
-        return sum(i.size for i in self._items() if i.token == token and i.path.parent == self.root)
+        try:
+            return sum(p.stat().st_size for p in self._folder(token).iterdir())
+        except OSError:   # none yet, or replaced by a save meanwhile
+            return 0
 
     def _load_upload(self, token: str) -> tuple[str, bytes] | None:
-        mine = sorted((i for i in self._upload_items() if i.token == token), key=lambda i: i.mtime)
+        mine = sorted(self._upload_items(token), key=lambda i: i.mtime)
         for item in reversed(mine):
             try:
                 return item.path.name[33 + 16 + 1:], item.path.read_bytes()   # "<token>-<digest>-<name>"
@@ -262,8 +275,8 @@ class WorkspaceStore:
         return None
 
     def _drop_uploads(self, token: str, keep: Path | None = None) -> None:
-        for item in self._upload_items():
-            if item.token == token and item.path != keep:
+        for item in self._upload_items(token):
+            if item.path != keep:
                 _remove(item.path)
 
     def _folder(self, token: str) -> Path:

@@ -48,7 +48,7 @@ def _load(load, source: str) -> None:
     try:
         run = load()
     except CheckpointError as err:
-        st.session_state.model_message = ("error", scrub(f"Could not load {source}: {err}"))
+        st.session_state.model_message = ("error", scrub(f"Could not load {source}: {err}", keep=(source,)))
         return
     workspace().adopt(run)   # stops the job that trained the model it replaces
     forget()

@@ -35,9 +35,13 @@ def load_builtin(name: str) -> Dataset:
 
 
 def parse_upload(blob: bytes, name: str) -> Dataset:
-    """A user's file as a Dataset (raises DataError). Pages key shared caches by (name, source, sizes): the
-    content's digest in `source` tells apart two files of the same name and size."""
-    data = load_file(blob, name)
+    """A user's file as a Dataset (raises DataError), as the sidebar's uploader reads it."""
+    return with_digest(load_file(blob, name), blob)
+
+
+def with_digest(data: Dataset, blob: bytes) -> Dataset:
+    """Pages key shared caches by (name, source, sizes): the content's digest in `source` tells apart two files of
+    the same name and size."""
     digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
     return replace(data, source=f"{data.source}#{digest}")
 

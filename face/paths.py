@@ -28,9 +28,16 @@ def known_roots() -> list[tuple[str, str]]:
     return sorted(set(pairs), key=lambda pair: -len(pair[0]))
 
 
-def scrub(text: str) -> str:
-    """`text` with the server's folders named and other absolute paths cut to their last two parts."""
+def scrub(text: str, keep: tuple[str, ...] = ()) -> str:
+    """`text` with the server's folders named and other absolute paths cut to their last two parts. The strings in
+    `keep` (what the visitor typed, which is theirs to see) are left as they are."""
+    kept = {f"\0{i}\0": s for i, s in enumerate(k for k in keep if k)}
+    for mark, s in kept.items():
+        text = text.replace(s, mark)
     for folder, name in known_roots():
         if len(folder) > 1:
             text = text.replace(folder, name)
-    return ABSOLUTE.sub(lambda m: "…/" + "/".join(m.group(0).rstrip("/").split("/")[-2:]), text)
+    text = ABSOLUTE.sub(lambda m: "…/" + "/".join(m.group(0).rstrip("/").split("/")[-2:]), text)
+    for mark, s in kept.items():
+        text = text.replace(mark, s)
+    return text

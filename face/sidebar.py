@@ -9,11 +9,11 @@ import streamlit as st
 
 from aecore import share
 from aecore.config import LOSSES
-from aecore.data import DATASETS, DataError
+from aecore.data import DATASETS, DataError, load_file
 from aecore.models import MODELS, variant_config
 
 from . import follow, lecture, persist
-from .datasets import UPLOAD, current_data, parse_upload
+from .datasets import UPLOAD, current_data, with_digest
 from .session import workspace
 
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
@@ -36,7 +36,7 @@ def upload_ui() -> None:
         upload.name, upload.kept = file.name, False
         try:
             blob = file.getvalue()
-            upload.data, upload.error = parse_upload(blob, file.name), None
+            upload.data, upload.error = with_digest(load_file(blob, file.name), blob), None
             persist.keep_upload(file.name, blob)   # a restarted server brings it back
         except DataError as err:
             upload.data, upload.error = None, str(err)

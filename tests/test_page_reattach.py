@@ -164,3 +164,9 @@ def test_the_stores_own_folder_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("AECORE_STORE_DIR", str(tmp_path / "store"))
     assert scrub(f"{tmp_path}/store/abc is gone") == "the store/abc is gone"
     assert isinstance(WorkspaceStore().root, Path)
+
+
+def test_what_the_visitor_typed_is_kept_as_typed(monkeypatch):
+    monkeypatch.setattr("face.paths.known_roots", lambda: [("/srv/runs", "runs")])
+    said = "'/proc/self/environ' is not a run folder under /srv/runs or /opt/x/y"
+    assert scrub(said, keep=("/proc/self/environ",)) == "'/proc/self/environ' is not a run folder under runs or …/x/y"

@@ -112,7 +112,7 @@ def test_a_new_student_cannot_push_out_others_beyond_their_own_quota(tmp_path):
     probe = WorkspaceStore(tmp_path / "probe")
     probe.save(TOKENS[0], small, {})
     one = entry_size(probe, TOKENS[0])
-    store = WorkspaceStore(tmp_path / "s", max_bytes=4 * one, quota_bytes=3 * one)
+    store = WorkspaceStore(tmp_path / "s", max_bytes=4 * one, quota_bytes=3 * one, evict_every_s=0)
     assert store.save(TOKENS[1], small, {}) is None and store.save(TOKENS[2], small, {}) is None
     note = store.save(TOKENS[3], big, {})   # a new token with a model over the quota
     assert note is not None and "AECORE_STORE_QUOTA_MB" in note
@@ -129,7 +129,7 @@ def test_over_the_budget_the_heaviest_student_loses_their_oldest_item_first(tmp_
     probe = WorkspaceStore(tmp_path / "probe")
     probe.save(TOKENS[0], run, {})
     one = entry_size(probe, TOKENS[0])
-    store = WorkspaceStore(tmp_path / "s", max_bytes=int(3.5 * one), quota_bytes=10 * one)
+    store = WorkspaceStore(tmp_path / "s", max_bytes=int(3.5 * one), quota_bytes=10 * one, evict_every_s=0)
     store.save(TOKENS[1], run, {})                          # the oldest save, but a light student
     assert store.keep_upload(TOKENS[2], "a.npy", b"u" * one) is None
     time.sleep(0.01)
