@@ -83,16 +83,18 @@ class Workspace:
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.
-        Raises ValueError for settings that cannot build this model on this data, and while following."""
+        Raises ValueError for settings that cannot build this model on this data, while following, and past the
+        class's limits on jobs per student or epochs per model (jobs.JobLimitError)."""
         if self.following:
             raise ValueError("This is the lecturer's model, and it is read-only: fork it to train your own copy.")
-        self.interrupted = None
         if fresh:
             self.stop()
-            self.run = new_run(data, settings.model, settings.train, settings.variant)
+            run = new_run(data, settings.model, settings.train, settings.variant)
         else:
-            prepare_resume(self.run, settings.train)
-        self.job = jobs.start(self.run, data, owner=self.owner)
+            run = self.run
+            prepare_resume(run, settings.train)
+        job = jobs.start(run, data, owner=self.owner)   # a refusal (the class's limits) keeps the current model
+        self.run, self.job, self.interrupted = run, job, None
         self.job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
         return self.job
 

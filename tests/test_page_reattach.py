@@ -170,3 +170,32 @@ def test_what_the_visitor_typed_is_kept_as_typed(monkeypatch):
     monkeypatch.setattr("face.paths.known_roots", lambda: [("/srv/runs", "runs")])
     said = "'/proc/self/environ' is not a run folder under /srv/runs or /opt/x/y"
     assert scrub(said, keep=("/proc/self/environ",)) == "'/proc/self/environ' is not a run folder under runs or …/x/y"
+
+
+def test_an_upload_in_the_sidebar_is_kept_in_the_store(tmp_path):
+    from conftest import upload_data, upload_handler_script
+    token = new_token()
+    at = AppTest.from_string(upload_handler_script(), default_timeout=30)
+    at.session_state["ws_token"] = token
+    seed_workspace(at)
+    at.run()
+    blob = write_bars(tmp_path / "bars.npz").read_bytes()
+    upload_data(at, "bars.npz", blob)
+    assert not at.exception and ws(at).upload.data is not None
+    persist.store().save(token, None, {"dataset": "upload"})
+    assert persist.store().load(token).upload == ("bars.npz", blob)
+
+
+def test_train_past_the_students_share_says_why_and_keeps_the_model(monkeypatch):
+    """The page's answer to a refused job (AECORE_MAX_EPOCHS here): an error, and the current model stays."""
+    from conftest import make_images
+    monkeypatch.setenv("AECORE_MAX_EPOCHS", "3")
+    run, data = trained_run("vae", epochs=1)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    seed_workspace(at, run=run, data=make_images())
+    at.session_state["epochs"] = 5
+    at.run()
+    at.button(key="train_go").click().run()
+    assert "at most 3 per model (AECORE_MAX_EPOCHS)" in " ".join(e.value for e in at.error)
+    assert ws(at).run is run and ws(at).job is None
