@@ -14,6 +14,7 @@ Saves are atomic, also when two tabs of one student save at once, and temporary 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -52,16 +53,14 @@ def default_root() -> Path:
 
 
 def env_megabytes(name: str, default: int) -> int:
-    """A size in MB from the environment variable `name` (in bytes), else `default` bytes."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+    """A size from the environment variable `name`, in MB (returned in bytes), else `default` bytes."""
+    raw = os.environ.get(name, "").strip() or str(default / MB)
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number of MB, got {raw!r}") from None
+        value = 0.0
     if value <= 0:
-        raise ValueError(f"{name} must be more than 0 MB, got {raw}")
+        raise ValueError(f"{name} must be a number of MB above 0, got {raw!r}")
     return int(value * MB)
 
 
@@ -206,11 +205,9 @@ class WorkspaceStore:
         try:
             for _ in range(RENAME_TRIES):
                 aside = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:12]}")
-                try:
+                with contextlib.suppress(FileNotFoundError):   # none yet, or another writer moved it aside
                     folder.rename(aside)
                     asides.append(aside)
-                except FileNotFoundError:   # no entry yet, or another writer moved it aside meanwhile
-                    pass
                 try:
                     tmp.rename(folder)
                     return
@@ -291,8 +288,7 @@ def _size(files: dict[str, bytes]) -> int:
 
 def _safe_name(name: str) -> str:
     """The upload's own file name, reduced to characters any file system takes (its suffix tells its format)."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[-80:].lstrip(".")
-    return name or "upload"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name)[-80:].lstrip(".") or "upload"
 
 
 def _remove(path: Path) -> None:

@@ -200,3 +200,13 @@ def test_stale_temporary_folders_are_swept_and_fresh_ones_kept(tmp_path):
     os.utime(stale, (old, old))
     store.evict()
     assert not stale.exists() and fresh.exists() and (tmp_path / TOKENS[0]).exists()
+
+
+def test_the_budgets_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AECORE_STORE_MB", "100")
+    monkeypatch.setenv("AECORE_STORE_QUOTA_MB", "2.5")
+    store = WorkspaceStore(tmp_path)
+    assert (store.max_bytes, store.quota_bytes) == (100 * 2**20, int(2.5 * 2**20))
+    monkeypatch.setenv("AECORE_STORE_QUOTA_MB", "lots")
+    with pytest.raises(ValueError, match="AECORE_STORE_QUOTA_MB must be a number of MB above 0"):
+        WorkspaceStore(tmp_path)
