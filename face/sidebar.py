@@ -14,6 +14,7 @@ from aecore.models import MODELS, variant_config
 
 from . import follow, lecture, persist
 from .datasets import UPLOAD, current_data, with_digest
+from .paths import scrub
 from .session import workspace
 
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
@@ -41,7 +42,7 @@ def upload_ui() -> None:
         except DataError as err:
             upload.data, upload.error = None, str(err)
     if upload.error:
-        st.sidebar.error(upload.error)
+        st.sidebar.error(scrub(upload.error, keep=(upload.name or "",)))
     elif upload.data is not None:
         d = upload.data
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")

@@ -199,3 +199,23 @@ def test_train_past_the_students_share_says_why_and_keeps_the_model(monkeypatch)
     at.button(key="train_go").click().run()
     assert "at most 3 per model (AECORE_MAX_EPOCHS)" in " ".join(e.value for e in at.error)
     assert ws(at).run is run and ws(at).job is None
+
+
+def test_a_model_over_the_students_space_is_said_once(monkeypatch):
+    monkeypatch.setenv("AECORE_STORE_QUOTA_MB", "0.01")   # 10 KB: smaller than any model
+    persist.store.clear()
+    try:
+        token = new_token()
+        run, data = trained_run("vanilla", epochs=1)
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["ws_token"] = token
+        seed_workspace(at, run=run, data=data)
+        at.run()
+        said = " ".join(t.value for t in at.toast)
+        assert "Not kept across a reload: your model" in said and "AECORE_STORE_QUOTA_MB" in said
+        assert persist.store().load(token).run is None   # the settings are kept, the model is not
+        at.run()
+        assert not at.toast   # said once
+    finally:
+        monkeypatch.delenv("AECORE_STORE_QUOTA_MB")
+        persist.store.clear()
