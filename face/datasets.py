@@ -58,7 +58,8 @@ def current_data(show: bool = True) -> Dataset | None:
     if name == UPLOAD:
         upload = workspace().upload
         if show and upload.error:
-            st.error(scrub(f"Your file was refused: {upload.error}", keep=(upload.name or "",)), icon=":material/block:")
+            st.error(scrub(f"Your file was refused: {upload.error}", keep=(upload.name or "",)),
+                     icon=":material/block:")
         return upload.data
     try:
         return load_builtin(name)

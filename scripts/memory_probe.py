@@ -45,9 +45,7 @@ def holders(cls_path: str, depth: int = 6) -> list[str]:
         nxt = []
         for obj, path in frontier:
             for r in gc.get_referrers(obj):
-                if id(r) in seen or type(r).__name__ in ("frame", "list") and len(getattr(r, "__len__", lambda: 0)()) > 1000:
-                    continue
-                if r is frontier or r is nxt or type(r).__name__ == "frame":
+                if id(r) in seen or r is frontier or r is nxt or type(r).__name__ == "frame":
                     continue
                 seen.add(id(r))
                 nxt.append((r, path + " <- " + describe(r)))
