@@ -76,7 +76,8 @@ def restore() -> None:
     if live:
         # the same run: its training goes on and this page follows it (or it is the lecturer's, still read-only)
         ws.run, ws.job, ws.following = old.run, old.job, old.following
-        ws.upload = replace(old.upload, kept=old.upload.data is not None)   # the file is in the old page's uploader
+        if old.upload.data is not None:   # the file is in the old page's uploader, not this one's
+            ws.upload = replace(old.upload, kept=True)
     elif saved is not None and saved.run is not None:
         ws.adopt(saved.run)
     if ws.run is not None:
