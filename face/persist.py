@@ -29,8 +29,9 @@ from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
 # While training, at most one save this often: a server that dies loses at most this (plus the page's 1-5 s timer).
-# A save of the default VAE (2.6 MB) costs ~12 ms after 1 epoch of full MNIST, ~60 ms after 10 (its history);
-# scripts/bench_store.py. Every 3 s that is 0.4-2% of a core per training student.
+# Measured on the busy 2-core machine (load 13-15, scripts/bench_store.py): a save of the default VAE (2.5 MB) costs
+# ~33 ms after the sidebar's 10 epochs of the 5k subset, ~80 ms after 10 epochs of full MNIST (its history.json);
+# a conv AE 12 ms. Every 3 s that is 0.4-3% of a core per training student.
 SAVE_EVERY_S = 3.0
 _HEX = re.compile(r"[0-9a-f]{32}")
 

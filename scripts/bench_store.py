@@ -6,7 +6,8 @@ into a store that already holds 200 other students' entries (eviction looks at e
 median of the parts: serialising the run (aecore.checkpoint.run_files), the whole save, and the entry's size; and
 history.json's encoding as it was (dataclasses.asdict per step) and as it is (vars), side by side.
 
-    python scripts/bench_store.py
+    python scripts/bench_store.py          # 4,690 steps of history; `python scripts/bench_store.py 400`: the
+                                           # sidebar's default, 10 epochs of the 5k subset
 """
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ from aecore.train import fit, new_run  # noqa: E402
 STEPS = 4690   # 10 epochs of full MNIST at batch 128
 
 
-def model_with_history(variant: str, data):
+def model_with_history(variant: str, data, steps: int = STEPS):
     d = defaults()
     run = new_run(data, variant_config(variant, latent_dim=d["latent_dim"]), TrainConfig(epochs=1, batch_size=128))
-    steps = fit(run, data)
-    next(steps)
-    steps.close()
-    run.history = [replace(run.history[0], n=i + 1) for i in range(STEPS)]
+    training = fit(run, data)
+    next(training)
+    training.close()
+    run.history = [replace(run.history[0], n=i + 1) for i in range(steps)]
     return run
 
 
@@ -52,15 +53,16 @@ def timed(fn, repeat: int = 15) -> float:
 
 
 def main() -> int:
+    steps = int(sys.argv[1]) if len(sys.argv) > 1 else STEPS
     data = load_dataset("mnist")
-    out = {"data": data.title, "history_steps": STEPS, "load": os.getloadavg()[0]}
+    out = {"data": data.title, "history_steps": steps, "load": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as root:
         store = WorkspaceStore(root)
         filler = model_with_history("vanilla", data)
         for _ in range(200):
             store.save(new_token(), filler, {"variant": "vanilla"})
         for variant in ("vae", "conv"):
-            run = model_with_history(variant, data)
+            run = model_with_history(variant, data, steps)
             token = new_token()
             size = sum(len(b) for b in run_files(run).values())
             serialise = timed(lambda: run_files(run))
