@@ -25,6 +25,7 @@ from aecore.codes import encode_dataset
 from aecore.data import Dataset
 from aecore.decoder_export import export_decoder
 from aecore.explore import encode_split
+from aecore.timelapse import Frame, Timelapse
 from conftest import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,3 +161,81 @@ def test_the_same_demo_is_shared_by_every_session(digits, monkeypatch):
     assert ws(a).view_model().fingerprint == ws(b).view_model().fingerprint
     assert len(encodes) == 1, "every sample encoded once for both sessions"
     assert_serves(b, "latent_sliders", truth(second, digits))
+
+
+# --- the other keys: application results, the time-lapse, what is saved for a reload --------------------------------
+def altered_demo():
+    """The negated-decoder demo as a Run that keeps the demo's run id and step."""
+    files = demo_files()
+    with zipfile.ZipFile(io.BytesIO(negated_decoder_zip())) as zf:
+        files["model.safetensors"] = zf.read("model.safetensors")
+    return runs_from_files(files)
+
+
+def test_application_results_are_keyed_by_content_not_by_run_id():
+    from face.experiment import Outcome
+    demo, altered, again = runs_from_files(demo_files()), altered_demo(), runs_from_files(demo_files())
+    assert (altered.id, altered.step) == (demo.id, demo.step)
+    key = lambda run: Outcome(None, {"current model": run}).key  # noqa: E731
+    assert key(altered) != key(demo)
+    assert key(again) == key(demo), "the same model shares its results"
+
+
+def timelapse_of(coords: list[np.ndarray]) -> Timelapse:
+    n = len(coords[0])
+    frames = [Frame(100 * (i + 1), i + 1.0, c.astype(np.float32)) for i, c in enumerate(coords)]
+    return Timelapse(np.arange(n), np.arange(n) % 3, "direct", n, frames)
+
+
+def test_time_lapse_pictures_are_keyed_by_their_frames_not_by_run_id_and_steps():
+    """Two sessions that both go on training the demo record frames at the same steps under the same run id."""
+    from face.timelapse import content_key
+    g = np.random.default_rng(0)
+    coords = [g.normal(size=(50, 2)) for _ in range(3)]
+    mine, theirs, same = timelapse_of(coords), timelapse_of([-c for c in coords]), timelapse_of(coords)
+    assert [f.step for f in mine.frames] == [f.step for f in theirs.frames]
+    key = lambda tl: content_key(tl, tuple(tl.frames))  # noqa: E731
+    assert key(mine) != key(theirs)
+    assert key(mine) == key(same)
+    assert key(mine) != content_key(mine, tuple(mine.frames[:2])), "a new frame, a new key"
+
+
+@pytest.mark.slow
+def test_the_time_lapse_another_session_sees_is_its_own(digits):
+    """The time-lapse picture is a PNG in Streamlit's media store, named by its bytes' hash."""
+    pictures = []
+    for sign in (1, -1):
+        run = runs_from_files(demo_files())       # both under the demo's id, with frames at the same steps
+        g = np.random.default_rng(1)
+        run.timelapse = timelapse_of([sign * g.normal(size=(len(digits.x_test), 2)) for _ in range(2)])
+        at = session("latent", run, digits)
+        assert not at.exception
+        pictures += [im.proto.imgs[0].url for im in at.get("image") if "coloured by label" in im.proto.imgs[0].caption]
+    assert len(pictures) == 2 and pictures[0] != pictures[1], "each session's own frames"
+
+
+def test_a_loaded_model_is_saved_for_a_reload_under_its_own_id():
+    """A file loaded on Models is this student's model: saved under their token with its new id, even when its
+    config.json says it is the bundled demo (demos are not saved: they come back by themselves)."""
+    from aecore.store import WorkspaceStore, new_token
+
+    def script():
+        import streamlit as st
+
+        from aecore.checkpoint import load_run_bytes
+        from face import checkpoints, persist
+        if "loaded" not in st.session_state:
+            st.session_state.loaded = True
+            checkpoints._load(lambda: load_run_bytes(st.session_state.blob, "demo.zip"), "demo.zip")
+        persist.save()
+
+    token = new_token()
+    at = AppTest.from_function(script, default_timeout=30)
+    at.session_state["ws_token"], at.session_state["blob"] = token, negated_decoder_zip()
+    at.run()
+    assert not at.exception
+    mine = ws(at).run
+    saved = WorkspaceStore().load(token)
+    assert saved is not None and saved.run is not None, "kept for a reload"
+    assert saved.run.id == mine.id != "demo-vae-mnist-2d"
+    assert all(torch.equal(saved.run.model.state_dict()[k], v) for k, v in mine.model.state_dict().items())
