@@ -95,8 +95,8 @@ def served(at: AppTest, sliders: str) -> dict:
     out = {"decoder": component(at, sliders)["data_weights"], "spec": component(at, sliders)["decoder"]}
     if sliders == "latent_sliders":
         out["coords"] = np.frombuffer(component(at, "latent_atlas")["data_coords"], "<f4").reshape(-1, 2)
-        kl = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-        out["kl"] = [plotly_array(c["data"][0]["y"]) for c in kl if c["data"][0]["type"] == "bar"][0]
+        charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+        out["kl"] = next(plotly_array(c["data"][0]["y"]) for c in charts if c["data"][0]["type"] == "bar")
     return out
 
 
