@@ -37,8 +37,9 @@ class CheckpointError(ValueError):
     """A run folder or archive cannot be loaded; the message says what is wrong with it."""
 
 
-def run_files(run: Run) -> dict[str, bytes]:
-    """The three files of a run folder, as bytes."""
+def run_files(run: Run, max_steps: int | None = histories.MAX_STEPS) -> dict[str, bytes]:
+    """The three files of a run folder, as bytes; the history thinned to `max_steps` (None: all of it, for a
+    worker that continues the run and must count steps as the server does)."""
     weights = {k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()}
     config = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id, "variant": run.variant,
@@ -47,7 +48,7 @@ def run_files(run: Run) -> dict[str, bytes]:
         "value_range": list(run.model.value_range),
         "step": run.step, "epoch": run.epoch, "batch": run.batch,
     }
-    history = {"steps": [asdict(s) for s in histories.thin(run.history)], "test": run.test_history}
+    history = {"steps": [asdict(s) for s in histories.thin(run.history, max_steps)], "test": run.test_history}
     return {"model.safetensors": save_safetensors(weights),
             "config.json": json.dumps(config, indent=2).encode(),
             "history.json": json.dumps(history).encode()}
@@ -185,8 +186,8 @@ def _guarded(what: str, load):
         raise CheckpointError(f"{what} could not be loaded ({type(err).__name__}: {err})") from None
 
 
-def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
-    """Validate and assemble a Run from the bytes of its files."""
+def runs_from_files(files: dict[str, bytes], device: str = "cpu", max_steps: int | None = histories.MAX_STEPS) -> Run:
+    """Validate and assemble a Run from the bytes of its files (its history thinned to `max_steps`, as run_files)."""
     for name in ("config.json", "model.safetensors"):
         if name not in files:
             raise CheckpointError(f"{name} is missing; a run folder holds {', '.join(FILES)}")
@@ -212,7 +213,7 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg),
               variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")), **counters)
     if "history.json" in files:
-        run.history, run.test_history = _parse_history(files["history.json"])
+        run.history, run.test_history = _parse_history(files["history.json"], max_steps)
     return run
 
 
@@ -270,10 +271,10 @@ def _read_weights(blob: bytes, expected: dict[str, torch.Tensor]) -> dict[str, t
     return weights
 
 
-def _parse_history(blob: bytes) -> tuple[list[Step], list[dict]]:
+def _parse_history(blob: bytes, max_steps: int | None) -> tuple[list[Step], list[dict]]:
     try:
         history = json.loads(blob)
-        steps = histories.thin([Step(**s) for s in history.get("steps", [])])
+        steps = histories.thin([Step(**s) for s in history.get("steps", [])], max_steps)
         tests = list(history.get("test", []))
         for s in steps:   # the pages plot these: every loss a number, "loss" always there
             _check_losses(s.losses, f"step {s.n}")

@@ -15,9 +15,9 @@ MAX_STEPS = 20_000             # ~4 MB of history.json; a chart shows a few hund
 MAX_BYTES = 32 * 2**20         # 150,000 steps as older versions saved them (unthinned); more is refused unparsed
 
 
-def thin(steps: list[Step], cap: int = MAX_STEPS) -> list[Step]:
-    """`steps` when there are at most `cap`; otherwise at most `cap` of them, the ones that matter kept."""
-    if len(steps) <= cap:
+def thin(steps: list[Step], cap: int | None = MAX_STEPS) -> list[Step]:
+    """`steps` when there are at most `cap` (or no cap); otherwise at most `cap` of them, the ones that matter kept."""
+    if cap is None or len(steps) <= cap:
         return steps
     keep, phases = {len(steps) - 1}, set()
     for i, step in enumerate(steps):

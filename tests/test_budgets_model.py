@@ -204,3 +204,24 @@ def test_the_bundled_demos_still_load():
     assert demos, "no bundled demos found"
     for folder in demos:
         assert load_run(folder).model is not None
+
+
+def test_the_browser_decoder_is_held_to_the_server_s_budget(monkeypatch):
+    """A model built where the limits were raised (the CLI) is not shipped to a browser under the default ones."""
+    from aecore.decoder_export import export_decoder
+
+    cfg = ModelConfig(hidden=(64,))
+    monkeypatch.setenv("AECORE_MAX_FEATURES", "30000")
+    model = build_model(cfg, (30_000,), (-1.0, 1.0))
+    assert export_decoder(model).spec["shape"] == [30_000]
+    monkeypatch.delenv("AECORE_MAX_FEATURES")
+    with pytest.raises(ModelTooLarge, match="AECORE_MAX_FEATURES"):
+        export_decoder(model)
+
+
+def test_a_ray_worker_gets_the_whole_history_to_count_steps_as_the_server_does(files):
+    from aecore.history import MAX_STEPS
+    from aecore.jobs.transfer import pack, unpack
+
+    run = long_run(files, MAX_STEPS + 100)
+    assert len(unpack(pack(run), "cpu").history) == MAX_STEPS + 100
