@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .config import ModelConfig
 from .data.limits import DataLimits, _env_number
@@ -39,7 +40,7 @@ class ModelLimits:
     max_steps: int = 200_000             # ECG5000's LSTM runs 2 x 140; 2 M steps took 97 s for 4 codes
 
     @classmethod
-    def from_env(cls) -> "ModelLimits":
+    def from_env(cls) -> ModelLimits:
         base = cls()
         return cls(max_values=DataLimits.from_env().max_features,
                    **{field: int(_env_number(var, getattr(base, field))) for field, (var, _) in LIMITS.items()
@@ -81,7 +82,8 @@ def model_cost(cfg: ModelConfig, input_shape: tuple[int, ...]) -> ModelCost:
     k, n_cls = cfg.latent_dim, cfg.n_classes
     head = 2 * k if cfg.variational else k
     body = {"mlp": _mlp, "conv": _conv, "lstm": _lstm}.get(cfg.architecture)
-    if body is None or (cfg.architecture == "conv" and len(shape) != 3) or (cfg.architecture == "lstm" and len(shape) != 2):
+    wrong_rank = {"conv": 3, "lstm": 2}.get(cfg.architecture, len(shape)) != len(shape)
+    if body is None or wrong_rank:
         return ModelCost(math.prod(shape), 0, 0, 0, 0)   # nets.build_body refuses it with its own message
     return body(shape, cfg.hidden, k, n_cls, head)
 
@@ -103,11 +105,11 @@ class _Tally:
 def _mlp(shape, hidden, k, n_cls, head) -> ModelCost:
     t = _Tally()
     widths = [math.prod(shape) + n_cls, *hidden]
-    for a, b in zip(widths, widths[1:]):
+    for a, b in pairwise(widths):
         t.linear(a, b)
     t.linear(widths[-1], head)
     widths = [k + n_cls, *reversed(hidden), math.prod(shape)]
-    for a, b in zip(widths, widths[1:]):
+    for a, b in pairwise(widths):
         t.linear(a, b)
     return t.cost(shape)
 

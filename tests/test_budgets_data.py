@@ -86,9 +86,10 @@ def test_a_zip_of_many_images_is_counted_before_any_is_decoded(tmp_path, n):
             f"holds {n} image files", "limit of 20", "AECORE_MAX_FILES")
 
 
-def test_the_issue_s_99000_pngs_are_refused_in_milliseconds(tmp_path):
+@pytest.mark.slow   # writing the 99,000 entries takes seconds; refusing them, milliseconds (11 s before)
+def test_the_issue_s_99000_pngs_are_refused_before_their_directory_is_parsed(tmp_path):
     path = make.write_png_zip(tmp_path / "pngs.zip", 99_000)
-    refused(lambda: load_file(path.read_bytes(), "pngs.zip"), "99,000 image files", "AECORE_MAX_FILES", seconds=0.5)
+    refused(lambda: load_file(path.read_bytes(), "pngs.zip"), "99,000 image files", "AECORE_MAX_FILES", seconds=1)
 
 
 def test_a_folder_of_many_images_is_counted_before_any_is_read(tmp_path):
@@ -144,7 +145,7 @@ def peak_multiple(path) -> float:
     """Peak RSS of loading `path` in a fresh process, above its level before, as a multiple of the file's size."""
     done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(ROOT / "tests" / "corpus" / "good.csv")],
                           capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["peak"] / result["size"]

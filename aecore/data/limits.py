@@ -49,7 +49,8 @@ class DataLimits:
         if n > self.max_samples:
             raise DataError(
                 f"{what} has {'more than ' if at_least else ''}{self.max_samples if at_least else n:,} samples, "
-                f"more than the limit of {self.max_samples:,}; raise it with the environment variable AECORE_MAX_SAMPLES")
+                f"more than the limit of {self.max_samples:,}; "
+                f"raise it with the environment variable AECORE_MAX_SAMPLES")
 
     def check_memory(self, n: int, features: int, what: str, at_least: bool = False) -> None:
         """Refuse `n` samples of `features` values that would take more than max_memory as float32, the dtype
@@ -60,7 +61,8 @@ class DataLimits:
             raise DataError(
                 f"{what} would take {'more than ' if at_least else ''}{human_size(size)} in memory once loaded "
                 f"({'more than ' if at_least else ''}{n:,} samples of {features:,} values as float32), over the "
-                f"{human_size(self.max_memory)} limit; raise it with the environment variable AECORE_MAX_DATA_MB (in MB)")
+                f"{human_size(self.max_memory)} limit; "
+                f"raise it with the environment variable AECORE_MAX_DATA_MB (in MB)")
 
     def rows_allowed(self, features: int) -> int:
         """How many samples of `features` values fit the sample and memory limits: a reader stops one after it."""

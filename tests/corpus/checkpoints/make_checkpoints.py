@@ -119,7 +119,8 @@ def corrupt_member(files: dict[str, bytes]) -> bytes:
 
 
 # --- hostile runs that are legal files, generated at test time (issue 18: budgets before work) -----------------------
-def declared_model(files: dict[str, bytes], input_shape: list[int], value_range=(0.0, 1.0), **model) -> dict[str, bytes]:
+def declared_model(files: dict[str, bytes], input_shape: list[int], value_range=(0.0, 1.0),
+                   **model) -> dict[str, bytes]:
     """A run whose config.json declares another model, with matching weights: built on the meta device and written
     as zeros, so a model whose one sample is 16 GiB fits in a few KB of zip."""
     from aecore.config import ModelConfig, from_dict
