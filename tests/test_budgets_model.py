@@ -232,3 +232,18 @@ def test_a_ray_worker_gets_the_whole_history_to_count_steps_as_the_server_does(f
 
     run = long_run(files, MAX_STEPS + 100)
     assert len(unpack(pack(run), "cpu").history) == MAX_STEPS + 100
+
+
+def test_the_models_page_shows_the_limit_and_keeps_the_current_model(files):
+    from conftest import seed_workspace, trained_run, ws
+    from streamlit.testing.v1 import AppTest
+
+    run, data = trained_run("vae", epochs=1)
+    at = AppTest.from_file(str(ROOT / "pages" / "models.py"), default_timeout=30)
+    seed_workspace(at, run, data)
+    at.run()
+    at.file_uploader(key="model_upload").set_value(("conv.zip", make.zipped(make.huge_conv(files)), "application/zip"))
+    at.run()
+    assert not at.exception
+    assert "AECORE_MAX_FEATURES" in at.error[0].value and "1x65536x65536" in at.error[0].value
+    assert ws(at).run is run
