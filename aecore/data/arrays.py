@@ -204,6 +204,8 @@ def _convert(x: np.ndarray, kind: str, splits: tuple[np.ndarray, np.ndarray],
     the data at a time, never the whole array converted and then indexed (that was twice the memory)."""
     if kind == "image":
         scale = _pixel_scale(x)
+        if scale is None:
+            to_images(x, name)   # raises, with the whole array's range in its message
         return tuple(to_images(x[rows], name, scale) for rows in splits), None
     if kind == "sequence":
         if x.ndim not in (2, 3):

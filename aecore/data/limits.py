@@ -47,10 +47,9 @@ class DataLimits:
     def check_samples(self, n: int, what: str, at_least: bool = False) -> None:
         """`at_least`: a reader that stopped counting at the limit says so, rather than a total it never read."""
         if n > self.max_samples:
-            raise DataError(
-                f"{what} has {'more than ' if at_least else ''}{self.max_samples if at_least else n:,} samples, "
-                f"more than the limit of {self.max_samples:,}; "
-                f"raise it with the environment variable AECORE_MAX_SAMPLES")
+            count = (f"more than {self.max_samples:,} samples, the limit" if at_least
+                     else f"{n:,} samples, more than the limit of {self.max_samples:,}")
+            raise DataError(f"{what} has {count}; raise it with the environment variable AECORE_MAX_SAMPLES")
 
     def check_memory(self, n: int, features: int, what: str, at_least: bool = False) -> None:
         """Refuse `n` samples of `features` values that would take more than max_memory as float32, the dtype
@@ -58,11 +57,11 @@ class DataLimits:
         self.check_samples(n, what, at_least)
         size = 4 * n * features
         if size > self.max_memory:
+            counted = f"more than {n - 1:,}" if at_least else f"{n:,}"   # a reader stops one row past the limit
             raise DataError(
-                f"{what} would take {'more than ' if at_least else ''}{human_size(size)} in memory once loaded "
-                f"({'more than ' if at_least else ''}{n:,} samples of {features:,} values as float32), over the "
-                f"{human_size(self.max_memory)} limit; "
-                f"raise it with the environment variable AECORE_MAX_DATA_MB (in MB)")
+                f"{what} would take {'more than the' if at_least else human_size(size) + ', over the'} "
+                f"{human_size(self.max_memory)} limit in memory once loaded ({counted} samples of {features:,} values "
+                f"as float32); raise it with the environment variable AECORE_MAX_DATA_MB (in MB)")
 
     def rows_allowed(self, features: int) -> int:
         """How many samples of `features` values fit the sample and memory limits: a reader stops one after it."""
