@@ -1,0 +1,100 @@
+"""Issue 18, gap 4: the documented nginx site (deploy/nginx-latent-lab.conf, rendered by deploy/local.py) at a host
+name and a port that are not 80, in chromium, as a student meets it: http://lab.test:<port> redirects to HTTPS,
+the app loads (its websocket passes Streamlit's origin check only if the port reaches it in Host), the workspace
+cookie is the server's (HttpOnly, Secure, SameSite=Lax, ending with the browser), a reload keeps the model, and
+"Forget me on this computer" ends the token. Two replicas, training in process (no Ray: lighter for the suite).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+import harness
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None,
+                                 reason="needs Debian's nginx and openssl")]
+sys.path.insert(0, str(harness.REPO / "deploy"))
+from local import NAME, LocalClass  # noqa: E402
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
+
+UPSTREAM = re.compile(r'"GET /_stcore/stream HTTP/1.1" 101 upstream=([\d.:]+)')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with LocalClass(replicas=2, ray=False, folder=tmp_path_factory.mktemp("site"), log=lambda _: None) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def lab_browser():
+    """chromium that finds lab.test at 127.0.0.1, as a classroom's DNS would find the real name."""
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                              args=[*harness.CHROMIUM_ARGS, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
+        yield b
+        b.close()
+
+
+def new_page(browser):
+    """A new browser (its own cookies) that accepts the trial's self-signed certificate."""
+    context = browser.new_context(viewport=harness.VIEWPORT, ignore_https_errors=True)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    return page
+
+
+def banner(page) -> str:
+    return page.get_by_text(re.compile(r"^(Current model|No model yet)")).first.inner_text()
+
+
+def workspace_cookie(page) -> dict:
+    return next(c for c in page.context.cookies() if c["name"] == "latentlab_ws")
+
+
+def test_the_site_at_a_name_and_a_port(site, lab_browser):
+    page = new_page(lab_browser)
+    harness.open_app(page, f"http://{NAME}:{site.http_port}/?variant=vanilla&latent_dim=2&epochs=1")
+    assert page.url.startswith(f"https://{NAME}:{site.port}/"), f"plain HTTP did not redirect: {page.url}"
+    assert "variant=vanilla" in page.url, "the redirect kept the lesson link's query"
+
+    cookie = workspace_cookie(page)
+    assert re.fullmatch(r"[0-9a-f]{32}", cookie["value"])
+    assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Lax")
+    assert cookie["expires"] == -1, "a session cookie: it ends when the browser closes"
+    assert "latentlab_ws" not in page.evaluate("document.cookie"), "no script on the page can read the token"
+
+    harness.train(page, variant="vanilla", latent_dim=2, epochs=1)
+    trained = banner(page)
+    assert "vanilla" in trained and "bottleneck 2" in trained
+    page.reload()                                                     # F5
+    harness.open_app(page, page.url)
+    assert banner(page) == trained, "the model came back after a reload"
+    assert workspace_cookie(page)["value"] == cookie["value"]
+    harness.shot(page, "site-1-after-reload")
+    assert one_replica_served(site), "every websocket of this browser went to one replica (sticky)"
+
+    with page.expect_navigation(url=re.compile(rf"https://{re.escape(NAME)}:{site.port}/$"), timeout=60_000):
+        page.get_by_role("button", name="Forget me on this computer").click()   # via /forget, back to /
+    harness.open_app(page, page.url)
+    assert banner(page).startswith("No model yet"), "the next person at this computer starts afresh"
+    assert workspace_cookie(page)["value"] != cookie["value"], "a new token"
+    harness.shot(page, "site-2-forgotten")
+    assert not page.errors, page.errors
+    page.context.close()
+
+
+def one_replica_served(site) -> bool:
+    """Whether every websocket in the site's access log (one browser so far) went to the same replica."""
+    time.sleep(0.3)   # nginx logs a request once it ends: the open websocket is not there yet
+    log = (site.folder / "nginx" / "access.log").read_text()
+    upstreams = {m[1] for m in UPSTREAM.finditer(log)}
+    return len(upstreams) == 1 and urlsplit(f"http://{upstreams.pop()}").port in site.replica_ports
