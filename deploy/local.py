@@ -148,7 +148,8 @@ class LocalClass:
         except BaseException:
             self.stop()
             raise
-        self.log(f"Latent Lab at {self.named_url} (map {NAME} to {HOST}; http://{NAME}:{self.http_port} redirects): {self.replicas} replica(s) on ports {self.replica_ports}, "
+        self.log(f"Latent Lab at {self.named_url} (map {NAME} to {HOST}; http://{NAME}:{self.http_port} redirects): "
+                 f"{self.replicas} replica(s) on ports {self.replica_ports}, "
                  + (f"Ray at {HOST}:{self.ray_port} with {self.cpus} CPU(s)" if self.ray else "training in process")
                  + f"; shared folder {self.folder}")
         return self

@@ -3,10 +3,11 @@
 The browser keeps a random token in a cookie, `latentlab_ws`. In a class the server sets it: the nginx site
 (deploy/nginx-latent-lab.conf) gives each new browser one that is HttpOnly, Secure and SameSite=Lax, and ends
 with the browser; the app only reads it. Served by `streamlit run app.py` alone (a laptop), the app makes the
-token and a one-line script keeps it in a cookie that also ends with the browser. On a session's first run the Workspace is restored: from this
-server's live workspaces when the old session's run is still here (its training job goes on, the page re-attaches),
-else from the shared WorkspaceStore (aecore.store: any replica that sees the same AECORE_STORE_DIR). After each run,
-and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token.
+token and a one-line script keeps it in a cookie that also ends with the browser.
+On a session's first run the Workspace is restored: from this server's live workspaces when the old session's run
+is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.store:
+any replica that sees the same AECORE_STORE_DIR). After each run, and every SAVE_EVERY_S while training, the current
+model and the sidebar's settings are saved under the token.
 "Forget me on this computer" deletes the entry and ends the cookie (the site's /forget; a script without it).
 Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)),
 "ws_forgotten" (this session forgot its token: nothing is saved any more).

@@ -74,6 +74,7 @@ def test_the_site_at_a_name_and_a_port(site, lab_browser):
 
     harness.train(page, variant="vanilla", latent_dim=2, epochs=1)
     trained = banner(page)
+    assert (site.folder / "store" / cookie["value"]).is_dir(), "saved under the token the site gave"
     assert "vanilla" in trained and "bottleneck 2" in trained
     page.reload()                                                     # F5
     harness.open_app(page, page.url)
@@ -87,6 +88,7 @@ def test_the_site_at_a_name_and_a_port(site, lab_browser):
     harness.open_app(page, page.url)
     assert banner(page).startswith("No model yet"), "the next person at this computer starts afresh"
     assert workspace_cookie(page)["value"] != cookie["value"], "a new token"
+    assert not (site.folder / "store" / cookie["value"]).exists(), "the old token's model is gone from the server"
     harness.shot(page, "site-2-forgotten")
     assert not page.errors, page.errors
     page.context.close()
