@@ -1,6 +1,8 @@
 """scripts/load_test.py's real-browser mode: N students, each a chromium context of its own (its own cookies, so its
 own session and workspace), doing what a student does in class, timed as the student sees it:
-  - opens the lesson link (dataset, variant vae, bottleneck 2, 1 epoch, their own seed) and waits for Train;
+  - opens the lesson link (dataset, variant vae, bottleneck 2, 1 epoch, their own seed): its websocket opens once
+    the page's JavaScript has loaded and booted -> `socket_s`; Train shows -> `page_s` (a student presses it then,
+    while the page's first run may still go on, as the protocol client, which waits for that run's end, does not);
   - presses Train: its answer (the progress bar on the page, "queued" or training) -> `click_s`; then the first
     loss chart drawn on the page (plotly has points) -> `first_loss_s`;
   - waits for the progress bar to say done -> `trained_s` (from the click);
@@ -8,6 +10,8 @@ own session and workspace), doing what a student does in class, timed as the stu
     that click; window.atlas.stats.firstDrawAt, as tests/e2e/atlas_driver.py waits for it).
 One chromium for all (Debian's, never downloaded), pages driven concurrently with Playwright's async API. The
 browsers run on the same machine as the server: on 2 cores they take CPU from it, as the protocol client does not.
+With `warm`, one student goes through the whole flow first, untimed: the server's imports, caches and compiled
+kernels are then ready, as they are for a class that opens the app after the lecturer has.
 """
 from __future__ import annotations
 
@@ -27,14 +31,14 @@ PROGRESS = '[data-testid="stMain"] [data-testid="stProgress"]'   # the Train pag
 LOSS_DRAWN = """() => !!document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]') &&
     [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')].some(
         gd => (gd._fullData || []).some(t => t.x && t.x.length > 0))"""
+TIMES = ("socket_s", "page_s", "click_s", "first_loss_s", "trained_s", "atlas_s")   # a student's, in order
 TRAINED = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stProgress"]')]
     .map(p => p.innerText).find(t => / · (done|failed|stopped)/.test(t)) || null"""
 
 
 async def student(browser, url: str, index: int, start_at: float, timeout_s: float) -> dict:
     """One student's flow; what failed is reported in `errors`, not raised (the others go on)."""
-    result = {"index": index, "page_s": None, "click_s": None, "first_loss_s": None, "trained_s": None,
-              "atlas_s": None, "errors": []}
+    result = {"index": index, "errors": [], **dict.fromkeys(TIMES)}
     context = await browser.new_context(viewport=harness.VIEWPORT, ignore_https_errors=True)
     page = await context.new_page()
     page.on("pageerror", lambda err: result["errors"].append(f"JavaScript: {err}"))
@@ -43,6 +47,7 @@ async def student(browser, url: str, index: int, start_at: float, timeout_s: flo
         await asyncio.sleep(start_at)
         query = urlencode({"dataset": "mnist", "variant": "vae", "latent_dim": 2, "epochs": 1, "seed": index})
         t0 = time.monotonic()
+        page.once("websocket", lambda _: result.update(socket_s=time.monotonic() - t0))
         await page.goto(f"{url}/?{query}", timeout=timeout_ms)
         train = page.get_by_role("button", name="Train", exact=True)
         await train.wait_for(timeout=timeout_ms)
@@ -74,13 +79,17 @@ async def student(browser, url: str, index: int, start_at: float, timeout_s: flo
     return result
 
 
-async def students(url: str, pages: int, ramp_s: float, timeout_s: float) -> list[dict]:
+async def students(url: str, pages: int, ramp_s: float, timeout_s: float, warm: bool = False) -> list[dict]:
     from playwright.async_api import async_playwright
     harness.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
                                           args=[*harness.CHROMIUM_ARGS, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
         try:
+            if warm:
+                first = await student(browser, url, pages, 0.0, timeout_s)   # another seed than the timed ones'
+                if first["errors"]:
+                    raise RuntimeError(f"the untimed first student failed: {first['errors']}")
             return await asyncio.gather(*(student(browser, url, i, ramp_s * i / max(pages, 1), timeout_s)
                                           for i in range(pages)))
         finally:
@@ -92,16 +101,17 @@ def browser_url(target) -> str:
     return target.url.replace("127.0.0.1", NAME) if target.cafile else target.url
 
 
-def drive_browsers(target, pages: int, deadline_s: float, ramp_s: float) -> list[dict]:
+def drive_browsers(target, pages: int, deadline_s: float, ramp_s: float, warm: bool = False) -> list[dict]:
     """Run the students against a started target (scripts/load_targets.py); every wait gives up at `deadline_s`."""
-    return asyncio.run(students(browser_url(target), pages, ramp_s, deadline_s))
+    return asyncio.run(students(browser_url(target), pages, ramp_s, deadline_s, warm))
 
 
-def summarize(results: list[dict]) -> dict:
+def summarize(results: list[dict], warm: bool = False) -> dict:
     """p50/p95 of each time over the students that got that far, and how many did not."""
     from load_test import percentile   # (load_test imports this module only when asked for browsers)
-    out: dict = {"mode": "browser", "students_done": sum(r["atlas_s"] is not None for r in results)}
-    for key in ("page_s", "click_s", "first_loss_s", "trained_s", "atlas_s"):
+    out: dict = {"mode": "browser (warm)" if warm else "browser",
+                 "students_done": sum(r["atlas_s"] is not None for r in results)}
+    for key in TIMES:
         values = [r[key] for r in results if r[key] is not None]
         for q in (50, 95):
             x = percentile(values, q)
@@ -111,17 +121,18 @@ def summarize(results: list[dict]) -> dict:
     return out
 
 
-BROWSER_KEYS = ["target", "sessions", "students_done", "page_p50_s", "page_p95_s", "click_p50_s", "click_p95_s",
-                "first_loss_p50_s",
-                "first_loss_p95_s", "trained_p50_s", "trained_p95_s", "atlas_p50_s", "atlas_p95_s", "rss_idle_mb",
-                "rss_peak_mb", "cpu_s", "session_errors", "server_tracebacks", "load_avg_1m"]
+BROWSER_KEYS = ["target", "mode", "sessions", "students_done",
+                *(f"{key[:-2]}_p{q}_s" for key in TIMES for q in (50, 95)),
+                "rss_idle_mb", "rss_peak_mb", "cpu_s", "session_errors", "server_tracebacks", "load_avg_1m"]
+
+
+HEADS = (" socket", "   page", "  click", "1st loss", "trained", "  atlas")
 
 
 def print_students(summary: dict) -> None:
     fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-    print(f"{'#':>3} {'page':>6} {'click':>6} {'1st loss':>8} {'trained':>8} {'atlas':>6}  errors")
+    print(f"{'#':>3} {' '.join(HEADS)}  errors")
     for r in summary["results"]:
-        print(f"{r['index']:>3} {fmt(r['page_s']):>6} {fmt(r['click_s']):>6} {fmt(r['first_loss_s']):>8} "
-              f"{fmt(r['trained_s']):>8} "
-              f"{fmt(r['atlas_s']):>6}  {'; '.join(r['errors'])[:150]}")
+        print(f"{r['index']:>3} " + " ".join(f"{fmt(r[key]):>{len(head)}}" for key, head in zip(TIMES, HEADS))
+              + f"  {'; '.join(r['errors'])[:150]}")
     print("\n" + "\n".join(f"{k:>26}: {summary.get(k)}" for k in BROWSER_KEYS))

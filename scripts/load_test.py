@@ -19,6 +19,7 @@ Meanwhile the server's RSS is sampled (psutil). At the end: a table, then one JS
     python scripts/load_test.py --compare --sessions 60 --deadline 900   # both, one after the other, side by side
     python scripts/load_test.py --browser --sessions 5   # real chromium pages instead (scripts/load_browser.py)
     python scripts/load_test.py --both --sessions 5      # the protocol client, then the browsers: side by side
+    python scripts/load_test.py --browser --warm --sessions 5   # the browsers on a server one student has warmed
 
 Each session loads the page over HTTP first, as a browser does, and keeps its cookies (through the proxy: the
 route cookie that keeps it on one replica) for the websocket.
@@ -312,7 +313,7 @@ def percentile(values: list[float], q: float) -> float | None:
 def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every: float = 3.0, epochs: int = 1,
                   variant: str = "vae", ramp_s: float = 3.0, max_jobs: int | None = None,
                   log_path: Path | None = None, proxy: bool = False, replicas: int = 2, cpus: int = 2,
-                  browser: bool = False) -> dict:
+                  browser: bool = False, warm: bool = False) -> dict:
     """Start the server (or the proxied class), run the sessions (protocol clients, or chromium pages with
     `browser`: scripts/load_browser.py), stop it; return the summary (module docstring)."""
     log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -321,7 +322,7 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
     target = ProxiedClass(log_path, replicas, cpus) if proxy else SingleServer(log_path, max_jobs)
     with target:
         if browser:
-            summary = drive_students(target, sessions, deadline_s, ramp_s)
+            summary = drive_students(target, sessions, deadline_s, ramp_s, warm)
         else:
             summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s)
     log = "".join(p.read_text(errors="replace") for p in target.logs())
@@ -384,20 +385,20 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     }
 
 
-def drive_students(target, pages: int, deadline_s: float, ramp_s: float) -> dict:
+def drive_students(target, pages: int, deadline_s: float, ramp_s: float, warm: bool = False) -> dict:
     """Chromium pages against a started target, with the server's memory sampled meanwhile."""
     import load_browser
     monitor = RssMonitor(target.pids())
     monitor.start()
     rss_idle, cpu_before = monitor.rss(), cpu_seconds(target.parts())
     try:
-        results = load_browser.drive_browsers(target, pages, deadline_s, ramp_s)
+        results = load_browser.drive_browsers(target, pages, deadline_s, ramp_s, warm)
     finally:
         monitor.stop.set()
         monitor.join(5)
     peak = max((s for _, s in monitor.samples), default=rss_idle)
     cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(target.parts()).items()}
-    return {**load_browser.summarize(results), "rss_idle_mb": round(rss_idle / 2**20),
+    return {**load_browser.summarize(results, warm), "rss_idle_mb": round(rss_idle / 2**20),
             "rss_peak_mb": round(peak / 2**20), "cpu_s": cpu}
 
 
@@ -446,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cpus", type=int, default=2, help="CPUs of the Ray head (one per training model)")
     p.add_argument("--browser", action="store_true", help="chromium pages doing a student's flow (1 epoch, vae)")
     p.add_argument("--both", action="store_true", help="the protocol client, then chromium pages: side by side")
+    p.add_argument("--warm", action="store_true", help="browsers: one untimed student goes through the flow first")
     p.add_argument("--json-out", type=Path, help="also write the full summary (every session) here")
     args = p.parse_args(argv)
     summaries = []
@@ -453,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     for proxy, browser in [(args.proxy, False), (args.proxy, True)] if args.both else runs:
         summary = run_load_test(args.sessions, args.deadline, args.interact_every, args.epochs, args.variant,
                                 args.ramp, args.max_jobs, proxy=proxy, replicas=args.replicas, cpus=args.cpus,
-                                browser=browser)
+                                browser=browser, warm=args.warm)
         print_summary(summary)
         summaries.append(summary)
     if len(summaries) > 1:
@@ -464,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_summary(summary: dict) -> None:
-    if summary.get("mode") == "browser":
+    if summary["mode"].startswith("browser"):
         import load_browser
         load_browser.print_students(summary)
     else:

@@ -100,3 +100,38 @@ def one_replica_served(site) -> bool:
     log = (site.folder / "nginx" / "access.log").read_text()
     upstreams = {m[1] for m in UPSTREAM.finditer(log)}
     return len(upstreams) == 1 and urlsplit(f"http://{upstreams.pop()}").port in site.replica_ports
+
+
+def open_sessions(site, token: str, count: int, keep: bool) -> tuple[list, list[int]]:
+    """Open `count` websockets (Streamlit sessions) as one browser, one after the other; the open ones (with `keep`)
+    and the HTTP statuses of those refused."""
+    import websocket
+    opened, refused = [], []
+    for _ in range(count):
+        try:
+            ws = websocket.create_connection(f"wss://127.0.0.1:{site.port}/_stcore/stream", timeout=30,
+                                             subprotocols=["streamlit"], cookie=f"latentlab_ws={token}",
+                                             sslopt={"ca_certs": str(site.cafile)})
+        except websocket.WebSocketBadStatusException as err:
+            refused.append(err.status_code)
+            continue
+        if keep:
+            opened.append(ws)
+        else:
+            ws.close()
+    return opened, refused
+
+
+def test_one_browser_cannot_open_sessions_without_end(site):
+    """limit_conn: 10 open tabs per browser; limit_req: new sessions at 1 per 2 s after a burst of 20."""
+    tabs, refused = open_sessions(site, "a" * 32, 12, keep=True)
+    for ws in tabs:
+        ws.close()
+    assert (len(tabs), refused) == (10, [429, 429]), "the 11th open tab of one browser is refused"
+    time.sleep(1)
+    t0 = time.monotonic()
+    _, refused = open_sessions(site, "b" * 32, 30, keep=False)   # F5 held down: each a new session
+    passed, most = 30 - len(refused), 21 + int((time.monotonic() - t0) / 2) + 1   # the burst, then 1 per 2 s
+    assert 21 <= passed <= most and set(refused) == {429}, f"{passed} of 30 passed, at most {most} should"
+    _, refused = open_sessions(site, "c" * 32, 3, keep=False)
+    assert not refused, "another browser behind the same address is not held back"
