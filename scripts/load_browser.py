@@ -16,6 +16,7 @@ kernels are then ready, as they are for a class that opens the app after the lec
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -101,9 +102,18 @@ def browser_url(target) -> str:
     return target.url.replace("127.0.0.1", NAME) if target.cafile else target.url
 
 
-def drive_browsers(target, pages: int, deadline_s: float, ramp_s: float, warm: bool = False) -> list[dict]:
-    """Run the students against a started target (scripts/load_targets.py); every wait gives up at `deadline_s`."""
-    return asyncio.run(students(browser_url(target), pages, ramp_s, deadline_s, warm))
+def drive_browsers(target, pages: int, deadline_s: float, ramp_s: float,
+                   warm: bool = False) -> tuple[list[dict], float]:
+    """Run the students against a started target (scripts/load_targets.py); every wait gives up at `deadline_s`.
+    Also the CPU seconds chromium and Playwright's driver used (children this process has reaped meanwhile)."""
+    before = children_cpu_s()
+    results = asyncio.run(students(browser_url(target), pages, ramp_s, deadline_s, warm))
+    return results, round(children_cpu_s() - before, 1)
+
+
+def children_cpu_s() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def summarize(results: list[dict], warm: bool = False) -> dict:

@@ -392,12 +392,13 @@ def drive_students(target, pages: int, deadline_s: float, ramp_s: float, warm: b
     monitor.start()
     rss_idle, cpu_before = monitor.rss(), cpu_seconds(target.parts())
     try:
-        results = load_browser.drive_browsers(target, pages, deadline_s, ramp_s, warm)
+        results, browsers_cpu_s = load_browser.drive_browsers(target, pages, deadline_s, ramp_s, warm)
     finally:
         monitor.stop.set()
         monitor.join(5)
     peak = max((s for _, s in monitor.samples), default=rss_idle)
     cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(target.parts()).items()}
+    cpu["browsers"] = browsers_cpu_s   # on the same cores as the server
     return {**load_browser.summarize(results, warm), "rss_idle_mb": round(rss_idle / 2**20),
             "rss_peak_mb": round(peak / 2**20), "cpu_s": cpu}
 

@@ -89,6 +89,8 @@ def test_the_site_at_a_name_and_a_port(site, lab_browser):
     assert banner(page).startswith("No model yet"), "the next person at this computer starts afresh"
     assert workspace_cookie(page)["value"] != cookie["value"], "a new token"
     assert not (site.folder / "store" / cookie["value"]).exists(), "the old token's model is gone from the server"
+    page.get_by_role("button", name="Forget me on this computer").wait_for(timeout=60_000)   # the sidebar is drawn
+    harness.wait_idle(page)
     harness.shot(page, "site-2-forgotten")
     assert not page.errors, page.errors
     page.context.close()
