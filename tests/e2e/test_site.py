@@ -71,6 +71,8 @@ def test_the_site_at_a_name_and_a_port(site, lab_browser):
     assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Lax")
     assert cookie["expires"] == -1, "a session cookie: it ends when the browser closes"
     assert "latentlab_ws" not in page.evaluate("document.cookie"), "no script on the page can read the token"
+    secure = {c["name"]: c["secure"] for c in page.context.cookies()}
+    assert secure == {"latentlab_ws": True, "_streamlit_xsrf": True}, "every cookie, Streamlit's XSRF token too"
 
     harness.train(page, variant="vanilla", latent_dim=2, epochs=1)
     trained = banner(page)
