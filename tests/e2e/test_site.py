@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import ssl
 import sys
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -126,12 +129,25 @@ def open_sessions(site, token: str, count: int, keep: bool) -> tuple[list, list[
     return opened, refused
 
 
+def upload_status(site, token: str) -> int:
+    """The HTTP status of an upload (of a session the replica does not know: refused, but by Streamlit)."""
+    request = urllib.request.Request(f"{site.url}/_stcore/upload_file/no-session/no-file", data=b"x", method="PUT",
+                                     headers={"Cookie": f"latentlab_ws={token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30, context=ssl.create_default_context(cafile=site.cafile)) as r:
+            return r.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
 def test_one_browser_cannot_open_sessions_without_end(site):
     """limit_conn: 10 open tabs per browser; limit_req: new sessions at 1 per 2 s after a burst of 20."""
     tabs, refused = open_sessions(site, "a" * 32, 12, keep=True)
+    upload = upload_status(site, "a" * 32)
     for ws in tabs:
         ws.close()
     assert (len(tabs), refused) == (10, [429, 429]), "the 11th open tab of one browser is refused"
+    assert upload != 429, "ten open tabs do not hold back that browser's upload"
     time.sleep(1)
     t0 = time.monotonic()
     _, refused = open_sessions(site, "b" * 32, 30, keep=False)   # F5 held down: each a new session
