@@ -116,7 +116,7 @@ class WorkspaceStore:
             note = (f"your model ({human_size(_size(files))}) is larger than a student's space on this server "
                     f"({human_size(self.quota_bytes)}, AECORE_STORE_QUOTA_MB), so only your settings are kept")
             files = {}
-        elif run is not None and _size(files) + self.upload_bytes(token) > self.quota_bytes:
+        elif run is not None and _size(files) + sum(i.size for i in self._upload_items(token)) > self.quota_bytes:
             self._drop_uploads(token)
         files[SETTINGS] = json.dumps(settings, sort_keys=True).encode()
         files[STATE] = json.dumps(state or {}, sort_keys=True).encode()
@@ -163,6 +163,11 @@ class WorkspaceStore:
         return Saved(run, settings if isinstance(settings, dict) else {}, state if isinstance(state, dict) else {},
                      self._load_upload(token))
 
+    def forget(self, token: str) -> None:
+        """Delete the token's entry and upload now (a student leaving a shared computer), if there are any."""
+        shutil.rmtree(self._folder(token), ignore_errors=True)
+        self._drop_uploads(token)
+
     def evict(self) -> None:
         """Sweep stale temporary folders; drop expired items; then, while over max_bytes, an item of the student
         using the most space: their upload first, then their workspace (ties: whose oldest item is oldest)."""
@@ -193,9 +198,6 @@ class WorkspaceStore:
         """After a save: evict, unless this store did within evict_every_s (the quota already bounds each save)."""
         if time.monotonic() - self._evicted_at >= self.evict_every_s:
             self.evict()
-
-    def upload_bytes(self, token: str) -> int:
-        return sum(i.size for i in self._upload_items(token))
 
     # --- the folder ----------------------------------------------------------------------------------------
     def _swap_in(self, tmp: Path, folder: Path) -> None:
@@ -292,7 +294,4 @@ def _safe_name(name: str) -> str:
 
 
 def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
