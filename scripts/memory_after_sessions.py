@@ -30,10 +30,10 @@ from local import wait_healthy
 PROBE_OUT = "/tmp/latent-lab-memory-probe.json"
 
 
-def run_sessions(port: int, n: int, deadline_s: float, epochs: int = 1) -> list:
+def run_sessions(server: SingleServer, n: int, deadline_s: float, epochs: int = 1) -> list:
     """n sessions train at once (a slider moved every ~3 s each), then close; returns their results."""
     stop_all, t0 = threading.Event(), time.monotonic()
-    clients = [Session(i, port, t0 + 3.0 * i / max(n, 1), t0 + deadline_s, stop_all, 3.0, epochs, "vae")
+    clients = [Session(i, server, t0 + 3.0 * i / max(n, 1), t0 + deadline_s, stop_all, 3.0, epochs, "vae")
                for i in range(n)]
     for c in clients:
         c.start()
@@ -95,11 +95,11 @@ def measure(sessions: int, ttl_s: float, wait_s: float, deadline_s: float, env: 
     try:
         with ProbedServer(log, probe) as server:
             monitor = RssMonitor(server.pids(), every=1.0)
-            first = run_sessions(server.port, 1, deadline_s)   # the idle level: everything loaded once
+            first = run_sessions(server, 1, deadline_s)   # the idle level: everything loaded once
             time.sleep(ttl_s + 10)
             idle = monitor.rss()
             monitor.start()
-            results = run_sessions(server.port, sessions, deadline_s)
+            results = run_sessions(server, sessions, deadline_s)
             closed_at = time.monotonic()
             after = []
             while time.monotonic() < closed_at + ttl_s + wait_s:

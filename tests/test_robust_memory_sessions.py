@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import memory_after_sessions  # noqa: E402
 
-MARGIN = 0.35   # of what the sessions added at their peak: one lingering session and allocator slack fit in it
+# Of what the sessions added at their peak. Measured after: 3%, 23% and 31% (one session's ~25 MB of tensors sometimes
+# lingers a little longer, and the allocator's slack); without the fix (face/memory.py's thread off): 100%.
+MARGIN = 0.5
 
 
 def test_rss_returns_near_idle_after_sessions_close():
