@@ -20,10 +20,12 @@ import streamlit as st
 from aecore.apps import Experiment
 from aecore.tasks import Task
 from aecore.data import Dataset
+from aecore.fingerprint import current
 from aecore.models import Autoencoder
 from aecore.train import Run
 
 from .datasets import data_for_run, data_key
+from .paths import scrub
 from .session import workspace
 from .widgets import presenting
 
@@ -48,8 +50,9 @@ class Outcome:
 
     @property
     def key(self) -> tuple:
-        """What tells two sets of trained models apart (for caches and widget keys)."""
-        return tuple((name, run.id, run.step) for name, run in self.runs.items())
+        """What tells two sets of trained models apart (for caches and widget keys): each model's content
+        fingerprint (hashed once per trained state), not its run id, which an uploaded model can copy."""
+        return tuple((name, current(run)) for name, run in self.runs.items())
 
 
 def experiment_ui(form_ui: Callable[[], Experiment], data: Dataset, *, key: str, button: str, hint: str,
@@ -92,12 +95,11 @@ def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button:
         if error is not None:
             raise error
         specs = [] if current is not None else exp.specs(data)   # checks the settings against the data
+        workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None},
+                                describe=getattr(exp, "describe", None))   # or refused by the class's limits
     except ValueError as err:
         text = str(err).rstrip(".")
-        st.error(f"{text[:1].upper()}{text[1:]}.")
-        return
-    workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None},
-                            describe=getattr(exp, "describe", None))
+        st.error(scrub(f"{text[:1].upper()}{text[1:]}."))
 
 
 def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | None:
@@ -114,8 +116,8 @@ def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | Non
         if group.params.get(STOPPED):
             st.info(f"Stopped before the end, so there are no results to show. Press **{button}** to train again.")
         else:
-            st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                     + f" Press **{button}** to start again.")
+            st.error(scrub("Training did not finish, so there are no results to show. "
+                           + " ".join(group.progress().errors) + f" Press **{button}** to start again."))
         return None
     exp = group.params["exp"]
     if not group.params[CURRENT]:

@@ -9,19 +9,19 @@ from aecore import export
 from aecore.data import Dataset
 from aecore.train import Run
 
-from .caches import model_key
 from .datasets import data_for_run, data_key
 from .session import workspace
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _downloads(key: tuple, dkey: tuple | None, _run: Run, _data: Dataset | None) -> tuple[export.Download, ...]:
+def _downloads(key: str, dkey: tuple | None, _run: Run, _data: Dataset | None) -> tuple[export.Download, ...]:
     return tuple(export.run_downloads(_run, _data))
 
 
 def downloads(run: Run, view, data: Dataset | None) -> tuple[export.Download, ...]:
-    """The run's files, keyed by its model state (caches.model_key) and the dataset: bytes no session changes."""
-    return _downloads(model_key(run.id, view), None if data is None else data_key(data), run, data)
+    """The run's files, keyed by its model state (its content fingerprint) and the dataset: bytes no session
+    changes."""
+    return _downloads(view.fingerprint, None if data is None else data_key(data), run, data)
 
 
 def export_ui() -> None:

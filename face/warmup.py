@@ -19,6 +19,7 @@ import streamlit as st
 
 from aecore import jobs, umapx
 from aecore.data import DataError
+from aecore.fingerprint import current
 
 from . import caches, lecture
 from .datasets import data_key, load_builtin
@@ -48,8 +49,8 @@ def prepare_demo() -> None:
     except DataError:   # the page says why when someone opens it
         return
     run = lecture.load_demo(lecture.DEFAULT_DEMO)
-    view = ViewModel(run.model.eval(), run.step, False)
-    caches.atlas_points(caches.model_key(run.id, view), view, data)
+    view = ViewModel(run.model.eval(), run.step, False, current(run))
+    caches.atlas_points(view, data)
     caches.thumbs_task(data_key(data), "all", data).wait()
 
 

@@ -7,15 +7,15 @@ any other object.
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from aecore import jobs
 from aecore.data import Dataset
 from aecore.explore import snapshot
+from aecore.fingerprint import current, fingerprint
 from aecore.models import Autoencoder
 from aecore.resume import prepare_resume
-from aecore.train import Run, new_run
+from aecore.train import Run, new_run, new_run_id
 
 STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
@@ -35,6 +35,8 @@ class Upload:
     data: Dataset | None = None
     error: str | None = None
     file_id: str | None = None
+    name: str | None = None          # the file's own name
+    kept: bool = False               # brought back from the store (face.reattach): no file in the uploader
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ViewModel:
     model: Autoencoder
     step: int
     training: bool
+    fingerprint: str   # of its weights, configuration and data (aecore.fingerprint): the key of every shared cache
 
 
 @dataclass
@@ -55,7 +58,9 @@ class Workspace:
     groups: dict[str, jobs.Group] = field(default_factory=dict)   # an application page's models, by page key
     upload: Upload = field(default_factory=Upload)
     following: str | None = None      # the share id of the lecturer's model shown read-only (face.follow), if any
-    _snapshot: tuple[str, int, Autoencoder] | None = None          # (run id, step, model copy) while training
+    owner: str | None = None          # the student (workspace token): jobs count against their limit
+    interrupted: str | None = None    # why the run stopped without a Stop (its server went away), until Resume
+    _snapshot: tuple[str, ViewModel] | None = None   # (run id, a copy of its model) while training
 
     @property
     def training(self) -> bool:
@@ -64,30 +69,34 @@ class Workspace:
 
     def view_model(self) -> ViewModel:
         """The model the views use. While a job trains the run: a copy taken between two steps and kept until
-        `refresh_snapshot` (a slow view such as UMAP is not redone on every rerun)."""
+        `refresh_snapshot` (a slow view such as UMAP is not redone on every rerun). Its fingerprint is hashed once
+        per copy, and once per state of a run that is not training."""
         run = self.run
         if not self.training:
             self._snapshot = None
-            return ViewModel(run.model.eval(), run.step, False)
+            return ViewModel(run.model.eval(), run.step, False, current(run))
         if self._snapshot is None or self._snapshot[0] != run.id:
             model, step = snapshot(run, self.job.lock)
-            self._snapshot = (run.id, step, model)
-        return ViewModel(self._snapshot[2], self._snapshot[1], True)
+            self._snapshot = (run.id, ViewModel(model, step, True, fingerprint(run, model)))
+        return self._snapshot[1]
 
     def refresh_snapshot(self) -> None:
         self._snapshot = None
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.
-        Raises ValueError for settings that cannot build this model on this data, and while following."""
+        Raises ValueError for settings that cannot build this model on this data, while following, and past the
+        class's limits on jobs per student or epochs per model (jobs.JobLimitError)."""
         if self.following:
             raise ValueError("This is the lecturer's model, and it is read-only: fork it to train your own copy.")
         if fresh:
             self.stop()
-            self.run = new_run(data, settings.model, settings.train, settings.variant)
+            run = new_run(data, settings.model, settings.train, settings.variant)
         else:
-            prepare_resume(self.run, settings.train)
-        self.job = jobs.start(self.run, data)
+            run = self.run
+            prepare_resume(run, settings.train)
+        job = jobs.start(run, data, owner=self.owner)   # a refusal (the class's limits) keeps the current model
+        self.run, self.job, self.interrupted = run, job, None
         self.job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
         return self.job
 
@@ -100,13 +109,13 @@ class Workspace:
     def reset(self) -> None:
         """Forget the current model and its job."""
         self.stop()
-        self.run, self.job, self._snapshot, self.following = None, None, None, None
+        self.run, self.job, self._snapshot, self.following, self.interrupted = None, None, None, None, None
 
     def adopt(self, run: Run) -> None:
         """Make a loaded (or demo) model the current one, stopping the job that trained the one it replaces."""
         if self.job is not None and self.job.active:
             self.job.stop()
-        self.run, self.job, self._snapshot, self.following = run, None, None, None
+        self.run, self.job, self._snapshot, self.following, self.interrupted = run, None, None, None, None
 
     def follow(self, run: Run, share_id: str) -> None:
         """Show a model a lecturer shared (this session's own copy of it), read-only until `fork`."""
@@ -116,7 +125,7 @@ class Workspace:
     def fork(self) -> None:
         """Make the followed model this session's own: a new run id, since its training from here on is its own."""
         if self.following and self.run is not None:
-            self.run.id = uuid.uuid4().hex[:8]
+            self.run.id = new_run_id()
         self.following = None
 
     def start_group(self, key: str, specs: list[jobs.ModelSpec], params: dict,
@@ -124,7 +133,7 @@ class Workspace:
         """An application page's models, trained together in the background; replaces (and stops) the old ones.
         `describe` names some of them in words for the progress line (jobs.name_models by default)."""
         self.stop_group(key)
-        self.groups[key] = group = jobs.Group.start(specs, params, describe=describe)
+        self.groups[key] = group = jobs.Group.start(specs, params, describe=describe, owner=self.owner)
         return group
 
     def stop_group(self, key: str) -> None:

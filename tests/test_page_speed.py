@@ -102,10 +102,10 @@ def demo_page_script():
     from face import caches, lecture
     from face.datasets import data_key, load_builtin
     from face.workspace import ViewModel
+    from aecore.fingerprint import current
     data = load_builtin("mnist")
     run = lecture.load_demo(lecture.DEFAULT_DEMO)
-    view = ViewModel(run.model.eval(), run.step, False)
-    caches.atlas_points(caches.model_key(run.id, view), view, data)
+    caches.atlas_points(ViewModel(run.model.eval(), run.step, False, current(run)), data)
     assert caches.thumbs(data_key(data), "all", data) is not None
 
 

@@ -275,14 +275,16 @@ SHARED_READ_ONLY = {
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
     "warmup:start": "the server's warm-up threads (no model); what they prepare goes into the caches below",
     "caches:umap_lock": "one lock for every session: one UMAP at a time on the server",
-    "caches:_umap_task": "the UMAP of one model state's codes (keyed by run, step and weights), computed once in "
-                         "the background; its result is never written to",
+    "caches:_umap_task": "the UMAP of one model state's codes (keyed by its content fingerprint), computed once "
+                         "in the background; its result is never written to",
     "caches:_thumbs_task": "a dataset's hover pictures as bytes, the same for every session, packed once in the "
                            "background; its result is never written to",
-    "experiment:_evaluation": "an application's measuring of one set of trained models (keyed by them, the data "
-                              "and the settings), run once in the background; its result is never written to",
-    "export:_downloads": "one model state's export files as bytes (keyed by its weights and the dataset)",
-    "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its weights)",
+    "experiment:_evaluation": "an application's measuring of one set of trained models (keyed by their content "
+                              "fingerprints, the data and the settings), run once in the background; its result is "
+                              "never written to",
+    "export:_downloads": "one model state's export files as bytes (keyed by its content fingerprint and the dataset)",
+    "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
+                              "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
     "follow:shares": "a handle on the shared models' folder (no state in memory)",
 }
