@@ -108,3 +108,17 @@ def first_layer_weights(model: Autoencoder) -> Tensor:
         return w.contiguous()
     n_in = int(np.prod(model.input_shape))
     return w[:, :n_in].reshape(-1, *model.input_shape)
+
+
+def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:
+    """The first layer's weights of all units as one uint8 picture grid: mid grey is 0, each unit scaled by its own
+    largest |weight| so a faint unit's pattern shows too (vector data: one strip per unit)."""
+    from .imaging import to_grid
+
+    w = first_layer_weights(model)
+    if w.dim() == 2:
+        w = w[:, None, None, :]
+    elif w.dim() != 4:
+        raise ValueError(f"no picture for first-layer weights of shape {tuple(w.shape)}")
+    scale = w.flatten(1).abs().amax(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    return to_grid(w / scale, pad=pad, value_range=(-1.0, 1.0))
