@@ -110,6 +110,14 @@ def first_layer_weights(model: Autoencoder) -> Tensor:
     return w[:, :n_in].reshape(-1, *model.input_shape)
 
 
+def locality(model: Autoencoder, top: float = 0.1) -> float:
+    """How local the first layer's units are: the mean share of each unit's squared weights that sits in its `top`
+    fraction of inputs (1 = all in a few pixels, like a stroke detector; `top` = spread evenly, like noise)."""
+    w = first_layer_weights(model).flatten(1).double().square()
+    k = max(1, round(top * w.shape[1]))
+    return float((w.topk(k, dim=1).values.sum(1) / w.sum(1).clamp_min(1e-300)).mean())
+
+
 def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:
     """The first layer's weights of all units as one uint8 picture grid: mid grey is 0, each unit scaled by its own
     largest |weight| so a faint unit's pattern shows too (vector data: one strip per unit)."""

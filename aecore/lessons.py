@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 
 from . import infer, share
+from .activations import locality
 from .apps import AnomalyDetection, Denoising
 from .apps import run as run_app
 from .claims import Claim
@@ -173,6 +174,7 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "near_zero": near_zero,
     "gap_fraction": gap_fraction,
     "mse_vs_pca": mse_vs_pca,
+    "locality": lambda t, d: locality(t.run.model),
     "diverged": lambda t, d: float(t.diverged),
     "peak_ratio": lambda t, d: peak_ratio(t),
 }

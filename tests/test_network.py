@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aecore.activations import first_layer_weights, layer_activations
+from aecore.activations import first_layer_weights, layer_activations, locality
 from aecore.models import MODELS, build_model, variant_config
 
 
@@ -82,3 +82,14 @@ def test_first_layer_weights_are_pictures_of_the_input():
 def test_a_sample_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="shape"):
         layer_activations(_model("vanilla"), torch.rand(1, 9, 8))
+
+
+def test_locality_of_known_first_layers():
+    model = _model("vanilla")
+    first = model.encoder.layers[0].weight   # (10, 64)
+    with torch.no_grad():
+        first.fill_(1.0)                      # every pixel alike: the top 10% (6 of 64) hold 6/64 of the energy
+        assert locality(model) == pytest.approx(6 / 64)
+        first.zero_()
+        first[:, 3] = 2.0                     # one pixel per unit: all of it
+        assert locality(model) == pytest.approx(1.0)
