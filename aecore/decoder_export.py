@@ -16,7 +16,7 @@ import torch
 
 from .budget import check_model
 from .models import Autoencoder
-from .network import decoder_ops
+from .network import decoder_ops, encoder_ops
 
 FORMAT = 1   # bump when the op list changes meaning; decoder.js refuses other formats
 
@@ -67,4 +67,17 @@ def export_decoder(model: Autoencoder) -> BrowserDecoder:
     ops = pack(decoder_ops(model), p)   # the op list of aecore/network.py, weights packed
     spec = {"format": FORMAT, "latent_dim": cfg.latent_dim, "n_classes": cfg.n_classes, "output": cfg.output,
             "shape": list(model.input_shape), "value_range": [float(v) for v in model.value_range], "ops": ops}
+    return BrowserDecoder(spec, p.tobytes())
+
+
+def export_network(model: Autoencoder) -> BrowserDecoder:
+    """The whole network for the browser: the encoder's ops (input to the head), then the decoder's (the decoder
+    spec's "ops"), weights in one buffer. A VAE's head writes mu and log-variance side by side (2 * latent_dim)."""
+    check_model(model.config, model.input_shape)
+    cfg, p = model.config, _Packer()
+    encoder = pack(encoder_ops(model), p)
+    decoder = pack(decoder_ops(model), p)
+    spec = {"format": FORMAT, "latent_dim": cfg.latent_dim, "n_classes": cfg.n_classes, "output": cfg.output,
+            "variational": cfg.variational, "shape": list(model.input_shape),
+            "value_range": [float(v) for v in model.value_range], "encoder": encoder, "ops": decoder}
     return BrowserDecoder(spec, p.tobytes())

@@ -2,10 +2,13 @@
 for every registered variant: the code with encode, the last layer with the reconstruction."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
 from aecore.activations import first_layer_weights, layer_activations, locality
+from aecore.decoder_export import export_decoder, export_network
 from aecore.models import MODELS, build_model, variant_config
 
 
@@ -93,3 +96,20 @@ def test_locality_of_known_first_layers():
         first.zero_()
         first[:, 3] = 2.0                     # one pixel per unit: all of it
         assert locality(model) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_network_export_holds_every_weight_once_and_its_decoder_is_the_decoder_export(name):
+    model = _model(name)
+    net, dec = export_network(model), export_decoder(model)
+    json.dumps(net.spec)
+    assert len(net.weights) == 4 * sum(p.numel() for p in model.parameters())
+    n_enc = 4 * sum(p.numel() for part in (model.encoder, model.head) for p in part.parameters())
+    assert net.weights[n_enc:] == dec.weights             # the decoder half is byte for byte the decoder export
+    shift = n_enc // 4
+    def offsets(op: dict, by: int) -> dict:   # the op with its weights' offsets moved back by `by` floats
+        if "layers" in op:
+            return {**op, "layers": [{k: v - by for k, v in layer.items()} for layer in op["layers"]]}
+        return {k: (v - by if k in ("w", "b") else v) for k, v in op.items()}
+    assert [offsets(op, shift) for op in net.spec["ops"]] == [offsets(op, 0) for op in dec.spec["ops"]]
+    assert net.spec["encoder"][-1]["out"] == model.config.latent_dim * (2 if model.config.variational else 1)
