@@ -20,6 +20,7 @@ from .apps import run as run_app
 from .claims import Claim
 from .data.dataset import Dataset
 from .jobs.group import side_by_side
+from .pageclaims import measure
 from .pca import fit_pca
 from .presets import Preset
 from .train import Diverged, Run, evaluate_losses, fit, new_run
@@ -182,6 +183,4 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
 def measure_app(exp: Denoising | AnomalyDetection, data: Dataset) -> dict[str, dict[str, float]]:
     """method -> metric -> value for an application lesson: its page's models trained as the lesson sets the
     form, with the epochs the page opens with for this data (aecore.apps.experiment.default_epochs)."""
-    if isinstance(exp, Denoising):
-        return {m: {"psnr": v} for m, v in run_app(exp, data).at(exp.level).items()}
-    return {m: {"roc_auc": v} for m, v in run_app(exp, data).aucs.items()}
+    return measure(exp, run_app(exp, data), data)

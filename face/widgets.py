@@ -27,6 +27,15 @@ def intro_ui(text: str) -> None:
         st.markdown(text)
 
 
+def choice_ui(label: str, options: list, key: str, format_func=str, **kwargs):
+    """A horizontal radio, or, when there is only one option, that option as a line of text: a lone radio button
+    asks the student to choose where there is nothing to choose."""
+    if len(options) == 1:
+        st.caption(f"{label}: {format_func(options[0])}")
+        return options[0]
+    return st.radio(label, options, horizontal=True, key=key, format_func=format_func, **kwargs)
+
+
 def image_scale(scale: int) -> int:
     """Pixels per data pixel: `scale`, or PRESENTER_SCALE times it in presenter view (for a projector)."""
     return scale * PRESENTER_SCALE if presenting() else scale

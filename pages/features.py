@@ -14,7 +14,7 @@ from face.datasets import current_data, seed
 from aecore.apps.experiment import default_epochs
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, intro_ui, model_banner
+from face.widgets import choice_ui, chart_config, intro_ui, model_banner
 
 MAX_TEST = 2000        # test samples scored: k-NN on all 10,000 MNIST test digits takes far longer, for the same story
 BUDGET_CHOICES = ["100", "1000", "all"]
@@ -27,7 +27,7 @@ the raw values."""
 
 def source_ui(current) -> str:
     sources = (["current"] if current is not None else []) + ["new"]
-    return st.radio("Codes from", sources, key="features_source", horizontal=True,
+    return choice_ui("Codes from", sources, "features_source",
                     format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
                     "code)" if s == "current" else "a new autoencoder trained here")
 

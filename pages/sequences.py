@@ -14,7 +14,7 @@ from aecore.data import DataError
 from face.datasets import current_data, load_builtin, seed
 from face.experiment import Outcome, current_outcome, evaluated, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import intro_ui, model_banner
+from face.widgets import choice_ui, intro_ui, model_banner
 
 BUTTON = "Train the LSTM autoencoder"
 INTRO = """Some data arrive in order: {what}. An **LSTM autoencoder** reads the sequence step by step, keeps a
@@ -60,7 +60,7 @@ def model_ui(data) -> Outcome | None:
     """The current model when it was trained on these sequences, else an LSTM trained here on request."""
     current = usable_current(data)
     choices = (["current"] if current is not None else []) + ["new"]
-    source = st.radio("Model", choices, horizontal=True, key="seq_source",
+    source = choice_ui("Model", choices, "seq_source",
                       format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
                       "code)" if s == "current" else "an LSTM autoencoder trained here")
     if source == "current":
