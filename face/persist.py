@@ -3,7 +3,9 @@
 The browser keeps a random token in a cookie. On a session's first run the Workspace is restored: from this
 server's live workspaces when the old session's run is still here (its training job goes on, the page re-attaches),
 else from the shared WorkspaceStore (aecore.store: any replica that sees the same AECORE_STORE_DIR). After each run,
-and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token.
+and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token, with
+the view (presenter view, the lesson) beside them: a lecturer's F5 keeps the room's large type. The view is kept by
+this browser's token only, never in a link, so a student opening a copied link gets their own view.
 Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .session import workspace
 from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
+VIEW = "_view"         # the saved settings' key for the view: {"presenter": bool, "lesson": a preset's name or ""}
 SAVE_EVERY_S = 10.0    # while training: at most one save (~10 ms for a 0.5 MB model) this often
 _HEX = re.compile(r"[0-9a-f]{32}")
 
@@ -70,9 +73,29 @@ def restore() -> None:
     if ws.run is not None:
         st.session_state.demo_offered = True   # a restored model is not replaced by the demo
     remember_live(tok, ws)
-    checked, _ = share.check_settings(saved.settings if saved is not None else {})
+    settings = dict(saved.settings) if saved is not None else {}
+    restore_view(settings.pop(VIEW, None))
+    checked, _ = share.check_settings(settings)
     for key, value in checked.items():
         st.session_state[key] = value
+
+
+def view_state() -> dict:
+    """What this browser sees besides the settings: presenter view on or off, and the lesson picked."""
+    return {"presenter": bool(st.session_state.get("presenter")), "lesson": st.session_state.get("lesson") or ""}
+
+
+def restore_view(view) -> None:
+    """Presenter view and the lesson as they were saved (anything malformed or unknown is left out)."""
+    from .lecture import lesson_presets   # lecture draws the sidebar; persist runs before it
+
+    if not isinstance(view, dict):
+        return
+    if isinstance(view.get("presenter"), bool):
+        st.session_state.presenter = view["presenter"]
+    lesson = view.get("lesson")
+    if isinstance(lesson, str) and lesson in lesson_presets():
+        st.session_state.lesson = lesson
 
 
 def remember_live(tok: str, ws: Workspace) -> None:
@@ -86,7 +109,7 @@ def save() -> None:
     remember_live(tok, ws)
     if ws.following:
         return
-    run, settings = ws.run, sidebar_settings()
+    run, settings = ws.run, {**sidebar_settings(), VIEW: view_state()}
     state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())))
     last = st.session_state.get("ws_saved")
     if last is not None and last[:3] == state:

@@ -13,7 +13,7 @@ import streamlit as st
 from aecore import plots
 from aecore.apps import Imputation, Schedule, impute
 from face.datasets import current_data, seed
-from aecore.apps.experiment import default_epochs
+from aecore.pageclaims import page_default
 from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import choice_ui, chart_config, intro_ui, model_banner, show_images
@@ -31,10 +31,11 @@ towards the average digit, as the error curve shows."""
 
 
 def form_ui(data) -> Imputation:
+    d = page_default("imputation", data)   # aecore.pageclaims: the default whose claim is checked
     c1, c2 = st.columns(2)
-    k = c1.number_input("Bottleneck size", 2, 256, Imputation().latent_dim, key="impute_k",
+    k = c1.number_input("Bottleneck size", 2, 256, d.latent_dim, key="impute_k",
                         help="Bigger codes copy more detail; smaller ones guess more from the overall shape.")
-    epochs = c2.number_input("Epochs", 1, 50, default_epochs(data, impute.TRAIN.epochs), key="impute_epochs")
+    epochs = c2.number_input("Epochs", 1, 50, d.schedule.epochs, key="impute_epochs")
     return Imputation(int(k), schedule=Schedule(int(epochs), seed=seed()))
 
 
