@@ -162,6 +162,19 @@ def peak_ratio(t: Trained) -> float:
     return max(losses) / losses[0]
 
 
+def peak_step(t: Trained) -> float:
+    """The step (1 = the first) at which the training loss was highest: where the chart's leap is."""
+    losses = [sum(step.losses.values()) for step in t.run.history]
+    return float(losses.index(max(losses)) + 1)
+
+
+def late_peak_ratio(t: Trained) -> float:
+    """The highest training loss in the last epoch over the first step's: at most 1 once the loss has settled."""
+    steps = t.run.history
+    last = [sum(s.losses.values()) for s in steps if s.epoch > steps[-1].epoch - 1]
+    return max(last) / sum(steps[0].losses.values())
+
+
 def _codes(t: Trained, data: Dataset) -> torch.Tensor:
     return infer.encode_all(t.run.model, data.x_test, data.y_test)
 
@@ -176,6 +189,9 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "mse_vs_pca": mse_vs_pca,
     "diverged": lambda t, d: float(t.diverged),
     "peak_ratio": lambda t, d: peak_ratio(t),
+    "peak_step": lambda t, d: peak_step(t),
+    "late_peak_ratio": lambda t, d: late_peak_ratio(t),
+    "first_test_loss": lambda t, d: t.run.test_history[0]["loss"],
 }
 
 

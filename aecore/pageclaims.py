@@ -43,17 +43,24 @@ def page_default(page: str, data: Dataset, seed: int = 0):
     return DEFAULTS[page][1](data, seed)
 
 
-def load_page_claims(folder: str | Path) -> dict[str, Claim]:
-    """page -> its default's claim, from <folder>/<page>.json (ValueError naming the file on any problem)."""
+def load_page_claims(folder: str | Path) -> dict[tuple[str, str | None], Claim]:
+    """(page, dataset name or None) -> the claim of the page's default, from <folder>/<page>.json, or from
+    <page>.<dataset>.json for what the page honestly shows on that data only (ValueError naming the file)."""
     claims = {}
     for path in sorted(Path(folder).glob("*.json")):
-        if path.stem not in DEFAULTS:
-            raise ValueError(f"{path.name}: no application page is called {path.stem!r} ({', '.join(DEFAULTS)})")
+        page, _, dataset = path.stem.partition(".")
+        if page not in DEFAULTS:
+            raise ValueError(f"{path.name}: no application page is called {page!r} ({', '.join(DEFAULTS)})")
         claim = parse_claim(json.loads(path.read_text()))
-        if claim.app != DEFAULTS[path.stem][0]:
-            raise ValueError(f"{path.name}: the {path.stem} page's claim must name app {DEFAULTS[path.stem][0]!r}")
-        claims[path.stem] = claim
+        if claim.app != DEFAULTS[page][0]:
+            raise ValueError(f"{path.name}: the {page} page's claim must name app {DEFAULTS[page][0]!r}")
+        claims[page, dataset or None] = claim
     return claims
+
+
+def claim_for(claims: dict[tuple[str, str | None], Claim], page: str, data: Dataset) -> Claim:
+    """The claim a page's default makes on this data: its own for the data's name, else the page's."""
+    return claims.get((page, data.name)) or claims[page, None]
 
 
 def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
