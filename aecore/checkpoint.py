@@ -1,4 +1,5 @@
-"""Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`.
+"""Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`, and
+`timelapse.npz` (aecore.timelapse_file) when the run recorded how its space formed.
 
 Loading never unpickles: weights are raw tensors checked name by name and shape by shape against the
 model that config.json describes, so a wrong, truncated or mismatched file fails with a clear message.
@@ -20,11 +21,14 @@ from safetensors.torch import save as save_safetensors
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .data.dataset import Provenance
 from .models import Autoencoder
+from .timelapse_file import NAME as TIMELAPSE
+from .timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
 from .train import DataInfo, Run, Step, make_optimizer, resolve_device
 
 FORMAT = "latent-lab-run"
 FORMAT_VERSION = 1
 FILES = ("model.safetensors", "config.json", "history.json")
+READ = (*FILES, TIMELAPSE)   # every file a run folder may hold (the time-lapse only when one was recorded)
 MAX_CHECKPOINT_BYTES = 512 * 2**20   # far above any model this app trains; stops zip bombs and accidents
 MAX_RATIO, RATIO_MIN_BYTES = 200, 2**20   # as for data zips: weights barely compress, JSON ~10x; a bomb far more
 
@@ -34,7 +38,7 @@ class CheckpointError(ValueError):
 
 
 def run_files(run: Run) -> dict[str, bytes]:
-    """The three files of a run folder, as bytes."""
+    """The files of a run folder, as bytes: three, and the time-lapse when the run has one."""
     weights = {k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()}
     config = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id, "variant": run.variant,
@@ -44,9 +48,12 @@ def run_files(run: Run) -> dict[str, bytes]:
         "step": run.step, "epoch": run.epoch, "batch": run.batch,
     }
     history = {"steps": [asdict(s) for s in run.history], "test": run.test_history}
-    return {"model.safetensors": save_safetensors(weights),
-            "config.json": json.dumps(config, indent=2).encode(),
-            "history.json": json.dumps(history).encode()}
+    files = {"model.safetensors": save_safetensors(weights),
+             "config.json": json.dumps(config, indent=2).encode(),
+             "history.json": json.dumps(history).encode()}
+    if run.timelapse is not None and run.timelapse.frames:
+        files[TIMELAPSE] = timelapse_bytes(run.timelapse)
+    return files
 
 
 def save_run(run: Run, folder: str | Path) -> Path:
@@ -73,7 +80,7 @@ def load_run(folder: str | Path, device: str = "cpu") -> Run:
     if not folder.is_dir():
         raise CheckpointError(f"{folder} is not a folder; a run folder holds {', '.join(FILES)}")
     files = {}
-    for name in FILES:
+    for name in READ:
         path = folder / name
         try:
             if path.exists():
@@ -125,7 +132,7 @@ def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
             for info in zf.infolist():
                 base = info.filename.rsplit("/", 1)[-1]   # a zipped folder nests its files one level down
-                if base in FILES and not info.is_dir():
+                if base in READ and not info.is_dir():
                     _check_member(info, base)
                     with zf.open(info) as f:
                         files[base] = f.read(MAX_CHECKPOINT_BYTES + 1)
@@ -186,6 +193,11 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
               variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")), **counters)
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"])
+    if TIMELAPSE in files:
+        try:
+            run.timelapse = read_timelapse(files[TIMELAPSE])
+        except TimelapseFileError as err:
+            raise CheckpointError(f"{err}; remove {TIMELAPSE} to load the model without its time-lapse") from None
     return run
 
 
