@@ -20,6 +20,7 @@ from aecore.tasks import Task
 from . import caches
 from .atlas import atlas_ui
 from .datasets import data_key
+from .widgets import component_scale
 
 SPLITS = {"all": "Train and test", "train": "Training set", "test": "Test set"}
 METHODS = {"PCA": "pca", "UMAP": "umap"}
@@ -105,7 +106,7 @@ def atlas_draw_ui(view: AtlasView, data: Dataset, decoder, thumbs) -> dict | Non
     st.caption(caption(view, data))
     return atlas_ui(view.projection.coords, labels, names, thumbs=thumbs,
                     decoder=decoder if inverse is not None else None, inverse=inverse,
-                    colors=[color(c) for c in range(len(names))] or None, key="latent_atlas")
+                    colors=[color(c) for c in range(len(names))] or None, scale=component_scale(), key="latent_atlas")
 
 
 def positions(view: AtlasView, rows) -> np.ndarray:

@@ -13,8 +13,17 @@ from .workspace import ViewModel, is_demo
 PRESENTER_SCALE = 2   # images are this much larger in presenter view
 
 
+PRESENTER_TYPE = 22 / 16   # presenter view's root font size over Streamlit's (face.lecture.PRESENTER_CSS)
+
+
 def presenting() -> bool:
     return bool(st.session_state.get("presenter"))
+
+
+def component_scale() -> float:
+    """How much larger the atlas component's type, pictures and hit areas are: as much as the page's text, since
+    the projector CSS cannot reach into the component's frame."""
+    return PRESENTER_TYPE if presenting() else 1.0
 
 
 def intro_ui(text: str) -> None:
