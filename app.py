@@ -38,6 +38,7 @@ warm_up()                    # once per server, in the background: torch's first
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
 sidebar_ui(page.title)
+persist.forget_ui()          # last in the sidebar: a student leaving a shared computer
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
 follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork

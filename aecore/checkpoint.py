@@ -18,6 +18,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from . import history as histories
+from .budget import ModelTooLarge
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .data.dataset import Provenance
 from .models import Autoencoder
@@ -30,6 +32,9 @@ FORMAT_VERSION = 1
 FILES = ("model.safetensors", "config.json", "history.json")
 READ = (*FILES, TIMELAPSE)   # every file a run folder may hold (the time-lapse only when one was recorded)
 MAX_CHECKPOINT_BYTES = 512 * 2**20   # far above any model this app trains; stops zip bombs and accidents
+# what each file may unpack to; the archive as a whole gets MAX_CHECKPOINT_BYTES (its files counted together)
+MAX_FILE_BYTES = {"model.safetensors": MAX_CHECKPOINT_BYTES, "config.json": 2**20, "history.json": histories.MAX_BYTES,
+                  TIMELAPSE: 64 * 2**20}   # 50 frames of 2,000 points are 0.8 MB; resumed runs add more
 MAX_RATIO, RATIO_MIN_BYTES = 200, 2**20   # as for data zips: weights barely compress, JSON ~10x; a bomb far more
 
 
@@ -37,8 +42,9 @@ class CheckpointError(ValueError):
     """A run folder or archive cannot be loaded; the message says what is wrong with it."""
 
 
-def run_files(run: Run) -> dict[str, bytes]:
-    """The files of a run folder, as bytes: three, and the time-lapse when the run has one."""
+def run_files(run: Run, max_steps: int | None = histories.MAX_STEPS) -> dict[str, bytes]:
+    """The three files of a run folder, as bytes; the history thinned to `max_steps` (None: all of it, for a
+    worker that continues the run and must count steps as the server does)."""
     weights = {k: v.detach().cpu().contiguous() for k, v in run.model.state_dict().items()}
     config = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": run.id, "variant": run.variant,
@@ -47,7 +53,7 @@ def run_files(run: Run) -> dict[str, bytes]:
         "value_range": list(run.model.value_range),
         "step": run.step, "epoch": run.epoch, "batch": run.batch,
     }
-    history = {"steps": [asdict(s) for s in run.history], "test": run.test_history}
+    history = {"steps": [asdict(s) for s in histories.thin(run.history, max_steps)], "test": run.test_history}
     files = {"model.safetensors": save_safetensors(weights),
              "config.json": json.dumps(config, indent=2).encode(),
              "history.json": json.dumps(history).encode()}
@@ -79,13 +85,12 @@ def load_run(folder: str | Path, device: str = "cpu") -> Run:
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(f"{folder} is not a folder; a run folder holds {', '.join(FILES)}")
-    files = {}
+    files, total = {}, 0
     for name in READ:
         path = folder / name
         try:
             if path.exists():
-                if path.stat().st_size > MAX_CHECKPOINT_BYTES:
-                    raise CheckpointError(f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+                total = _check_size(name, path.stat().st_size, total)
                 files[name] = path.read_bytes()
         except OSError as err:   # a folder named like the file, no permission, ...
             raise CheckpointError(f"{name} in {folder} cannot be read ({err.strerror or err})") from None
@@ -127,17 +132,9 @@ def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu
     if not zipfile.is_zipfile(io.BytesIO(blob)):
         raise CheckpointError(f"{filename} is not a zip archive; upload a zip of a run folder "
                               f"({', '.join(FILES)})")
-    files = {}
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-            for info in zf.infolist():
-                base = info.filename.rsplit("/", 1)[-1]   # a zipped folder nests its files one level down
-                if base in READ and not info.is_dir():
-                    _check_member(info, base)
-                    with zf.open(info) as f:
-                        files[base] = f.read(MAX_CHECKPOINT_BYTES + 1)
-                    if len(files[base]) > MAX_CHECKPOINT_BYTES:   # declared sizes can lie
-                        raise CheckpointError(f"{base} unpacks to more than the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+            files = _read_members(zf)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
             RuntimeError, ValueError) as err:   # a damaged, encrypted or exotic archive (CheckpointError passes)
         if isinstance(err, CheckpointError):
@@ -146,11 +143,40 @@ def load_run_bytes(blob: bytes, filename: str = "upload.zip", device: str = "cpu
     return _guarded(filename, lambda: runs_from_files(files, device))
 
 
-def _check_member(info: zipfile.ZipInfo, base: str) -> None:
-    """Refuse a member before unpacking it: over the size limit, or compressed like a zip bomb."""
-    if info.file_size > MAX_CHECKPOINT_BYTES:
-        raise CheckpointError(f"{base} would unpack to {info.file_size / 2**20:.0f} MiB, "
-                              f"over the {MAX_CHECKPOINT_BYTES >> 20} MiB limit")
+def _read_members(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """The run's files in an archive, every one checked before it is unpacked: one of each name, each within its
+    own limit and all together within MAX_CHECKPOINT_BYTES (declared sizes first, then the bytes really read)."""
+    members = [(info.filename.rsplit("/", 1)[-1], info) for info in zf.infolist()   # a zipped folder nests its
+               if not info.is_dir() and info.filename.rsplit("/", 1)[-1] in READ]  # files one level down
+    names = [base for base, _ in members]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CheckpointError(f"the archive holds {', '.join(twice)} more than once; a run folder holds each file once")
+    total = 0
+    for base, info in members:
+        _check_ratio(info, base)
+        total = _check_size(base, info.file_size, total, "would unpack to")
+    files, total = {}, 0
+    for base, info in members:
+        with zf.open(info) as f:
+            files[base] = f.read(MAX_FILE_BYTES[base] + 1)
+        total = _check_size(base, len(files[base]), total, "unpacks to more than")   # declared sizes can lie
+    return files
+
+
+def _check_size(name: str, size: int, total: int, verb: str = "is") -> int:
+    """Refuse a file over its own limit, or one that takes the run's files over MAX_CHECKPOINT_BYTES; the new total."""
+    if size > MAX_FILE_BYTES[name]:
+        raise CheckpointError(f"{name} {verb} {size / 2**20:,.1f} MiB, over the {MAX_FILE_BYTES[name] / 2**20:g} MiB "
+                              f"limit for a run's {name}; it was not read")
+    if total + size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"the run's files {verb} {(total + size) / 2**20:,.0f} MiB together, over the "
+                              f"{MAX_CHECKPOINT_BYTES >> 20} MiB limit for a run")
+    return total + size
+
+
+def _check_ratio(info: zipfile.ZipInfo, base: str) -> None:
+    """Refuse a member compressed like a zip bomb, before unpacking it."""
     if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise CheckpointError(f"{base} declares {info.file_size / 2**20:.0f} MiB from {info.compress_size:,} "
                               f"compressed bytes, over the {MAX_RATIO}:1 limit for a zip member; it was not unpacked")
@@ -168,8 +194,8 @@ def _guarded(what: str, load):
         raise CheckpointError(f"{what} could not be loaded ({type(err).__name__}: {err})") from None
 
 
-def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
-    """Validate and assemble a Run from the bytes of its files."""
+def runs_from_files(files: dict[str, bytes], device: str = "cpu", max_steps: int | None = histories.MAX_STEPS) -> Run:
+    """Validate and assemble a Run from the bytes of its files (its history thinned to `max_steps`, as run_files)."""
     for name in ("config.json", "model.safetensors"):
         if name not in files:
             raise CheckpointError(f"{name} is missing; a run folder holds {', '.join(FILES)}")
@@ -185,14 +211,17 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu") -> Run:
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"config.json does not describe a model this version can build: {err}") from None
     weights = _read_weights(files["model.safetensors"], shell.state_dict())
-    model = Autoencoder(model_cfg, input_shape, value_range)   # now known to be the size of the weights file
+    try:   # the weights fit the config; now its declared sizes must fit the limits (aecore/budget.py)
+        model = Autoencoder(model_cfg, input_shape, value_range)
+    except ModelTooLarge as err:
+        raise CheckpointError(f"config.json declares a model too large to use here: {err}") from None
     model.load_state_dict(weights)
     dev = resolve_device(device)
     model.to(dev).eval()
     run = Run(model, train_cfg, info, dev, make_optimizer(model, train_cfg),
               variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")), **counters)
     if "history.json" in files:
-        run.history, run.test_history = _parse_history(files["history.json"])
+        run.history, run.test_history = _parse_history(files["history.json"], max_steps)
     if TIMELAPSE in files:
         try:
             run.timelapse = read_timelapse(files[TIMELAPSE])
@@ -255,10 +284,10 @@ def _read_weights(blob: bytes, expected: dict[str, torch.Tensor]) -> dict[str, t
     return weights
 
 
-def _parse_history(blob: bytes) -> tuple[list[Step], list[dict]]:
+def _parse_history(blob: bytes, max_steps: int | None) -> tuple[list[Step], list[dict]]:
     try:
         history = json.loads(blob)
-        steps = [Step(**s) for s in history.get("steps", [])]
+        steps = histories.thin([Step(**s) for s in history.get("steps", [])], max_steps)
         tests = list(history.get("test", []))
         for s in steps:   # the pages plot these: every loss a number, "loss" always there
             _check_losses(s.losses, f"step {s.n}")

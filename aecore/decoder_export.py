@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .budget import check_model
 from .models import Autoencoder
 from .nets import ConvDecoder, LSTMDecoder, MLPDecoder
 
@@ -84,7 +85,10 @@ def _lstm_ops(dec: LSTMDecoder, p: _Packer) -> list[dict]:
 
 
 def export_decoder(model: Autoencoder) -> BrowserDecoder:
-    """The decoder of `model` (MLP, conv or LSTM; conditional or not) as ops a browser runs, and their weights."""
+    """The decoder of `model` (MLP, conv or LSTM; conditional or not) as ops a browser runs, and their weights.
+    Checked against the model budget again (ModelTooLarge): a model built where the limits were raised (the CLI)
+    is not shipped to students' browsers under the server's own limits."""
+    check_model(model.config, model.input_shape)
     cfg, dec, p = model.config, model.decoder, _Packer()
     if isinstance(dec, MLPDecoder):
         ops = _mlp_ops(dec, cfg.activation, p)

@@ -6,7 +6,6 @@ deterministic autoencoder there is no prior, and the spread of the test codes st
 """
 from __future__ import annotations
 
-import hashlib
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -41,13 +40,6 @@ def snapshot(run: Run, lock: AbstractContextManager | None = None) -> tuple[Auto
     model = Autoencoder(run.model_config, run.model.input_shape, run.model.value_range).to(run.device)
     model.load_state_dict(weights)
     return model.eval(), step
-
-
-def fingerprint(model: Autoencoder) -> str:
-    """A short hash of the bottleneck weights: changes with every training step (and a divergence restore),
-    so cached results keyed by it can never show another model's codes."""
-    w = torch.cat([model.head.weight.detach().flatten(), model.head.bias.detach().flatten()]).cpu()
-    return hashlib.blake2b(w.numpy().tobytes(), digest_size=8).hexdigest()
 
 
 def encode_split(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> Encoded:

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import penalties
+from .budget import check_model
 from .config import ModelConfig
 from .nets import build_body
 from .stages import Stage, layerwise
@@ -95,6 +96,8 @@ class Autoencoder(nn.Module):
         super().__init__()
         if "auto" in (config.loss, config.output):
             config = resolve_config(config, value_range, config.n_classes)
+        if torch.get_default_device().type != "meta":   # a shapes-only build allocates nothing: no budget
+            check_model(config, tuple(input_shape))       # before any layer: limits in aecore/budget.py
         self.config = config
         self.input_shape = tuple(input_shape)
         self.value_range = tuple(value_range)

@@ -86,6 +86,10 @@ class WorkspaceStore:
             return None
         return Saved(run, settings if isinstance(settings, dict) else {})
 
+    def forget(self, token: str) -> None:
+        """Delete the token's entry now (a student leaving a shared computer), if there is one."""
+        shutil.rmtree(self._folder(token), ignore_errors=True)
+
     def evict(self) -> None:
         """Drop expired entries, then the oldest until the store is within max_bytes."""
         entries = sorted(self._entries(), key=lambda e: e[1])   # oldest first

@@ -12,8 +12,10 @@ gets all 50 frames for ~2-4% of its time; a 1-epoch run gets fewer frames, not a
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -37,6 +39,14 @@ class Frame:
     step: int
     epoch: float
     coords: np.ndarray       # (n_probe, 2) float32
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of what the frame shows, once per frame: a cache shared by sessions keys its pictures by it."""
+        h = hashlib.blake2b(f"{self.step}|{self.epoch!r}|{self.coords.dtype}{self.coords.shape}".encode(),
+                            digest_size=16)
+        h.update(np.ascontiguousarray(self.coords).tobytes())
+        return h.hexdigest()
 
 
 @dataclass

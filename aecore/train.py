@@ -67,6 +67,12 @@ class Step:
     test: dict[str, float] | None = None   # test-split loss parts, on the last step of an epoch
 
 
+def new_run_id() -> str:
+    """A fresh random run id: a new run's, and a loaded one's in the app (an uploaded config.json's is the
+    uploader's to write)."""
+    return uuid.uuid4().hex[:8]
+
+
 @dataclass
 class Run:
     """A model being trained, with everything needed to resume it, save it, or explain it."""
@@ -77,7 +83,7 @@ class Run:
     device: torch.device
     optimizer: torch.optim.Optimizer
     variant: str = "custom"        # the registry name it was built from, for people to read
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    id: str = field(default_factory=new_run_id)
     step: int = 0
     epoch: int = 0                 # completed epochs (pretraining epochs included)
     batch: int = 0                 # batches done in the current epoch, for resuming mid-epoch

@@ -1,9 +1,11 @@
 """Every `st.cache_*` wrapper of a model's or a dataset's results, keyed once.
 
-A model state is keyed by (run id, step, weight fingerprint), never by its tensors; a dataset by
-`datasets.data_key`. Latent space and Generate share `encoded`, so switching between them encodes nothing twice.
-The latent atlas keeps, per model state, every sample's code and its 2-D views (`st.cache_data`), and per dataset
-its hover pictures (`st.cache_resource`: one copy for every session); a UMAP runs as a background `Task`.
+A model state is keyed by its content fingerprint (`ViewModel.fingerprint`, aecore.fingerprint: every weight, the
+configuration and the data's identity, hashed once per state), never by its tensors, and never by its run id or
+step, which an uploaded config.json can copy from another model; a dataset by `datasets.data_key`. Latent space and
+Generate share `encoded`, so switching between them encodes nothing twice. The latent atlas keeps, per model state,
+every sample's code and its 2-D views (`st.cache_data`), and per dataset its hover pictures (`st.cache_resource`:
+one copy for every session); a UMAP runs as a background `Task`.
 """
 from __future__ import annotations
 
@@ -50,45 +52,40 @@ def umap_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def model_key(run_id: str, view: ViewModel) -> tuple:
-    """What tells two model states apart: the run, its step, and its weights (a reload keeps id and step)."""
-    return (run_id, view.step, explore.fingerprint(view.model))
-
-
 @st.cache_data(max_entries=8, show_spinner="Encoding the test set…")
-def _encoded(key: tuple, dkey: tuple, _model, _x, _y) -> explore.Encoded:
+def _encoded(key: str, dkey: tuple, _model, _x, _y) -> explore.Encoded:
     return explore.encode_split(_model, _x, _y)
 
 
-def encoded(run_id: str, view: ViewModel, data: Dataset) -> explore.Encoded:
+def encoded(view: ViewModel, data: Dataset) -> explore.Encoded:
     """Test-set codes (and a VAE's per-dimension KL) of one model state."""
-    return _encoded(model_key(run_id, view), data_key(data), view.model, data.x_test, data.y_test)
+    return _encoded(view.fingerprint, data_key(data), view.model, data.x_test, data.y_test)
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding every sample…")
-def _points(key: tuple, dkey: tuple, _model, _data: Dataset) -> SplitCodes:
+def _points(key: str, dkey: tuple, _model, _data: Dataset) -> SplitCodes:
     codes = encode_dataset(_model, _data, "all")
     return codes.take(even_sample(len(codes)))
 
 
-def atlas_points(key: tuple, view: ViewModel, data: Dataset) -> SplitCodes:
+def atlas_points(view: ViewModel, data: Dataset) -> SplitCodes:
     """The atlas' points of one model state: every sample's code (train, then test), or an even sample of
     `aecore.codes.MAX_POINTS` of them."""
-    return _points(key, data_key(data), view.model, data)
+    return _points(view.fingerprint, data_key(data), view.model, data)
 
 
 @st.cache_data(max_entries=32, show_spinner="Projecting the codes…")
-def projection(key: tuple, dkey: tuple, method: str, _codes: np.ndarray) -> Projection:
+def projection(key: str, dkey: tuple, method: str, _codes: np.ndarray) -> Projection:
     """The direct or PCA view of a model state's atlas points (fit on all of them: fast for these two)."""
     return project(_codes, method, max_fit=len(_codes))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _umap_task(key: tuple, dkey: tuple) -> Task:
+def _umap_task(key: str, dkey: tuple) -> Task:
     return Task("latent-umap")
 
 
-def umap_task(key: tuple, dkey: tuple, codes: np.ndarray) -> Task:
+def umap_task(key: str, dkey: tuple, codes: np.ndarray) -> Task:
     """The UMAP of a model state's atlas points, started in the background on first call (shared by sessions
     that show the same model state); poll `fraction`, read `result` (a Projection) once `done`."""
     def fit(progress):   # seeded: the same map as `python -m aecore project`, and faster on a busy 2-core server
@@ -110,8 +107,9 @@ def thumbs(dkey: tuple, split: str, _data: Dataset) -> Thumbs:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def browser_decoder(key: tuple, _model) -> BrowserDecoder | str:
-    """The model's decoder for the browser (aecore.decoder_export), or why it cannot run there."""
+def browser_decoder(key: str, _model) -> BrowserDecoder | str:
+    """The decoder of the model state whose fingerprint is `key`, for the browser (aecore.decoder_export), or why
+    it cannot run there."""
     try:
         return export_decoder(_model)
     except ValueError as err:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from aecore import jobs
 from aecore.checkpoint import CheckpointError, list_run_folders, load_run, load_run_bytes, run_folder_under, run_zip
-from aecore.train import Run
+from aecore.train import Run, new_run_id
 
 from .progress import forget
 from .session import workspace
@@ -43,12 +43,14 @@ def zip_of(run: Run) -> bytes:
 
 
 def _load(load, source: str) -> None:
-    """Make the run `load()` returns the current model; on CheckpointError keep the current one untouched."""
+    """Make the run `load()` returns the current model, under a run id of its own (the file's is whatever its
+    author wrote, a demo's or a classmate's); on CheckpointError keep the current one untouched."""
     try:
         run = load()
     except CheckpointError as err:
         st.session_state.model_message = ("error", f"Could not load {source}: {err}")
         return
+    run.id = new_run_id()
     workspace().adopt(run)   # stops the job that trained the model it replaces
     forget()
     st.session_state.model_message = ("success", f"Loaded {source}: a {run.variant} trained on "

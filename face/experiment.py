@@ -18,6 +18,7 @@ import streamlit as st
 
 from aecore.apps import Experiment
 from aecore.data import Dataset
+from aecore.fingerprint import current
 from aecore.models import Autoencoder
 from aecore.train import Run
 
@@ -45,8 +46,9 @@ class Outcome:
 
     @property
     def key(self) -> tuple:
-        """What tells two sets of trained models apart (for caches and widget keys)."""
-        return tuple((name, run.id, run.step) for name, run in self.runs.items())
+        """What tells two sets of trained models apart (for caches and widget keys): each model's content
+        fingerprint (hashed once per trained state), not its run id, which an uploaded model can copy."""
+        return tuple((name, current(run)) for name, run in self.runs.items())
 
 
 def experiment_ui(form_ui: Callable[[], Experiment], data: Dataset, *, key: str, button: str, hint: str,

@@ -1,12 +1,18 @@
 """A student's model and settings survive a reload or a closed tab.
 
-The browser keeps a random token in a cookie. On a session's first run the Workspace is restored: from this
-server's live workspaces when the old session's run is still here (its training job goes on, the page re-attaches),
-else from the shared WorkspaceStore (aecore.store: any replica that sees the same AECORE_STORE_DIR). After each run,
-and every SAVE_EVERY_S while training, the current model and the sidebar's settings are saved under the token, with
-the view (presenter view, the lesson) beside them: a lecturer's F5 keeps the room's large type. The view is kept by
-this browser's token only, never in a link, so a student opening a copied link gets their own view.
-Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)).
+The browser keeps a random token in a cookie, `latentlab_ws`. In a class the server sets it: the nginx site
+(deploy/nginx-latent-lab.conf) gives each new browser one that is HttpOnly, Secure and SameSite=Lax, and ends
+with the browser; the app only reads it. Served by `streamlit run app.py` alone (a laptop), the app makes the
+token and a one-line script keeps it in a cookie that also ends with the browser.
+On a session's first run the Workspace is restored: from this server's live workspaces when the old session's run
+is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.store:
+any replica that sees the same AECORE_STORE_DIR). After each run, and every SAVE_EVERY_S while training, the current
+model and the sidebar's settings are saved under the token, with the view (presenter view, the lesson) beside them:
+a lecturer's F5 keeps the room's large type. The view is kept by this browser's token only, never in a link, so a
+student opening a copied link gets their own view.
+"Forget me on this computer" deletes the entry and ends the cookie (the site's /forget; a script without it).
+Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)),
+"ws_forgotten" (this session forgot its token: nothing is saved any more).
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import weakref
 import streamlit as st
 
 from aecore import jobs, share
-from aecore.store import TTL_S, WorkspaceStore, new_token
+from aecore.store import WorkspaceStore, new_token
 
 from .datasets import sidebar_settings
 from .session import workspace
@@ -46,15 +52,41 @@ def cookie() -> str:
     return value if isinstance(value, str) and _HEX.fullmatch(value) else ""
 
 
+def behind_proxy() -> bool:
+    """Whether this session came through the nginx site (it names the scheme): there, the site owns the cookie."""
+    return "X-Forwarded-Proto" in st.context.headers
+
+
 def token() -> str:
-    """This browser's token: from its cookie, or a new one that a one-line script stores in the cookie."""
+    """This browser's token: from its cookie (the site's), or, served alone, a new one that a one-line script
+    keeps in a session cookie (no max-age: it ends with the browser, like the site's)."""
     if "ws_token" not in st.session_state:
         st.session_state.ws_token = cookie() or new_token()
     tok = st.session_state.ws_token
-    if cookie() != tok:
-        st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; max-age={int(TTL_S)}; SameSite=Lax";</script>',
+    if cookie() != tok and not behind_proxy():
+        st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; SameSite=Lax";</script>',
                 unsafe_allow_javascript=True)
     return tok
+
+
+def forget_ui() -> None:
+    """The sidebar's last button: a student leaving a shared computer takes their workspace with them."""
+    if st.sidebar.button("Forget me on this computer", key="forget_me", type="tertiary", icon=":material/logout:",
+                         help="Deletes your model and settings from the server and ends this browser's token, so "
+                              "the next person at this computer starts afresh. Closing the browser ends it too."):
+        forget()
+
+
+def forget() -> None:
+    """Stop and drop this session's model, delete its saved entry, and end the cookie: the page reloads afresh."""
+    tok = token()
+    workspace().reset()
+    store().forget(tok)
+    _LIVE.pop(tok, None)
+    st.session_state.ws_forgotten = True
+    end = ('window.location.replace("/forget");' if behind_proxy()   # the site clears its HttpOnly cookie there
+           else f'document.cookie = "{COOKIE}=; path=/; max-age=0"; window.location.replace("/");')
+    st.html(f"<script>{end}</script>", unsafe_allow_javascript=True)
 
 
 def restore() -> None:
@@ -105,6 +137,8 @@ def remember_live(tok: str, ws: Workspace) -> None:
 def save() -> None:
     """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S).
     Nothing while following the lecturer's model: the student's own stays in the store as it was."""
+    if st.session_state.get("ws_forgotten"):
+        return
     tok, ws = token(), workspace()
     remember_live(tok, ws)
     if ws.following:

@@ -33,7 +33,7 @@ METHOD_HELP = ("The code has more than two numbers, so it is flattened to 2-D. P
 class AtlasView:
     """What the atlas draws: some points of a model state, where they sit, and how to decode a spot."""
 
-    key: tuple                   # model key, split and drawn method: a pin or a selection belongs to one view
+    key: tuple                   # model fingerprint, split and drawn method: a pin or a selection belongs to one view
     points: SplitCodes           # the drawn points: row i is sample points.order[i] of train-then-test
     projection: Projection       # coords (N, 2) in the same rows; inverse None for UMAP
     split: str
@@ -59,7 +59,7 @@ def method_ui(k: int) -> str:
     return METHODS[st.radio("Projection", list(METHODS), horizontal=True, key="latent_method", help=METHOD_HELP)]
 
 
-def view_ui(key: tuple, data: Dataset, points: SplitCodes, method: str, split: str) -> AtlasView:
+def view_ui(key: str, data: Dataset, points: SplitCodes, method: str, split: str) -> AtlasView:
     """The view to draw: direct or PCA at once; UMAP when its background fit is done, PCA with a progress bar
     until then."""
     dkey = data_key(data)
@@ -76,7 +76,7 @@ def view_ui(key: tuple, data: Dataset, points: SplitCodes, method: str, split: s
         proj = caches.projection(key, dkey, "pca" if method == "umap" else method, points.codes)
     rows = points.in_split(split)
     shown = Projection(proj.coords[rows], proj.method, proj.n_fit, proj.axis_labels, proj.inverse)
-    return AtlasView((*key, split, proj.method), points.take(rows), shown, split)
+    return AtlasView((key, split, proj.method), points.take(rows), shown, split)
 
 
 @st.fragment(run_every=0.5)

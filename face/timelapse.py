@@ -6,8 +6,10 @@ at the last run: a slider left on the newest frame follows new ones), "latent_tl
 """
 from __future__ import annotations
 
+import hashlib
 import io
 
+import numpy as np
 import streamlit as st
 
 from aecore.animate import frame_images
@@ -32,9 +34,16 @@ def _caption(frame) -> str:
     return f"step {frame.step:,} · epoch {frame.epoch:.1f}"
 
 
+def content_key(tl: Timelapse, frames: tuple) -> tuple:
+    """What the pictures show: the probe's labels and each frame (hashed once per frame), never the run's id, which
+    two sessions share when both go on training the same demo."""
+    labels = b"" if tl.labels is None else np.ascontiguousarray(tl.labels).tobytes()   # 16 KB
+    return (hashlib.blake2b(labels, digest_size=16).hexdigest(), *(f.digest for f in frames))
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def pictures(run_id: str, steps: tuple, _tl: Timelapse, _frames: tuple) -> list[bytes]:
-    """Each frame as a PNG, all on one scale (so growth and motion show); keyed by the run and its frames' steps."""
+def pictures(key: tuple, _tl: Timelapse, _frames: tuple) -> list[bytes]:
+    """Each frame as a PNG, all on one scale (so growth and motion show); keyed by their `content_key`."""
     out = []
     for image in frame_images([f.coords for f in _frames], _tl.labels, SIZE, [_caption(f) for f in _frames]):
         buffer = io.BytesIO()
@@ -44,7 +53,8 @@ def pictures(run_id: str, steps: tuple, _tl: Timelapse, _frames: tuple) -> list[
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def gif(run_id: str, steps: tuple, _tl: Timelapse) -> bytes:
+def gif(key: tuple, _tl: Timelapse) -> bytes:
+    """The time-lapse as a GIF; keyed by the `content_key` of all its frames."""
     return _tl.gif(SIZE)
 
 
@@ -96,11 +106,11 @@ def _playback_ui(ws: Workspace, run_every: float | None) -> None:
         st.caption(f"Frame {st.session_state.latent_tl_frame + 1} of {n}: {_caption(frame)}"
                    + (" · recording while it trains" if ws.training else ""))
         if not playing:
-            steps = tuple(f.step for f in frames)
-            st.download_button("Download as GIF", gif(ws.run.id, steps, ws.run.timelapse), key="latent_tl_gif",
+            tl = ws.run.timelapse
+            st.download_button("Download as GIF", gif(content_key(tl, tuple(tl.frames)), tl), key="latent_tl_gif",
                                file_name=f"latent-space-{ws.run.id}.gif", mime="image/gif", on_click="ignore",
                                icon=":material/download:")
     with left:
-        steps = tuple(f.step for f in frames)
-        st.image(pictures(ws.run.id, steps, ws.run.timelapse, frames)[st.session_state.latent_tl_frame],
+        tl = ws.run.timelapse
+        st.image(pictures(content_key(tl, frames), tl, frames)[st.session_state.latent_tl_frame],
                  caption=f"{len(frames[0].coords):,} test samples, coloured by label as in the map above")

@@ -7,15 +7,15 @@ any other object.
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from aecore import jobs
 from aecore.data import Dataset
 from aecore.explore import snapshot
+from aecore.fingerprint import current, fingerprint
 from aecore.models import Autoencoder
 from aecore.resume import prepare_resume
-from aecore.train import Run, new_run
+from aecore.train import Run, new_run, new_run_id
 
 STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
@@ -44,6 +44,7 @@ class ViewModel:
     model: Autoencoder
     step: int
     training: bool
+    fingerprint: str   # of its weights, configuration and data (aecore.fingerprint): the key of every shared cache
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Workspace:
     groups: dict[str, jobs.Group] = field(default_factory=dict)   # an application page's models, by page key
     upload: Upload = field(default_factory=Upload)
     following: str | None = None      # the share id of the lecturer's model shown read-only (face.follow), if any
-    _snapshot: tuple[str, int, Autoencoder] | None = None          # (run id, step, model copy) while training
+    _snapshot: tuple[str, ViewModel] | None = None   # (run id, a copy of its model) while training
 
     @property
     def training(self) -> bool:
@@ -64,15 +65,16 @@ class Workspace:
 
     def view_model(self) -> ViewModel:
         """The model the views use. While a job trains the run: a copy taken between two steps and kept until
-        `refresh_snapshot` (a slow view such as UMAP is not redone on every rerun)."""
+        `refresh_snapshot` (a slow view such as UMAP is not redone on every rerun). Its fingerprint is hashed once
+        per copy, and once per state of a run that is not training."""
         run = self.run
         if not self.training:
             self._snapshot = None
-            return ViewModel(run.model.eval(), run.step, False)
+            return ViewModel(run.model.eval(), run.step, False, current(run))
         if self._snapshot is None or self._snapshot[0] != run.id:
             model, step = snapshot(run, self.job.lock)
-            self._snapshot = (run.id, step, model)
-        return ViewModel(self._snapshot[2], self._snapshot[1], True)
+            self._snapshot = (run.id, ViewModel(model, step, True, fingerprint(run, model)))
+        return self._snapshot[1]
 
     def refresh_snapshot(self) -> None:
         self._snapshot = None
@@ -116,7 +118,7 @@ class Workspace:
     def fork(self) -> None:
         """Make the followed model this session's own: a new run id, since its training from here on is its own."""
         if self.following and self.run is not None:
-            self.run.id = uuid.uuid4().hex[:8]
+            self.run.id = new_run_id()
         self.following = None
 
     def start_group(self, key: str, specs: list[jobs.ModelSpec], params: dict,

@@ -54,13 +54,13 @@ def page() -> None:
         return
     view = view_model_ui("you are decoding with", "gen_refresh")
     model, data, info = view.model, data_for_run(run), run.data_info
-    kl = caches.encoded(run.id, view, data).kl if data is not None else None   # the cache Latent space fills
+    kl = caches.encoded(view, data).kl if data is not None else None   # the cache Latent space fills
     ranked = explore.rank_dims(kl, model.config.latent_dim, TOP_DIMS)   # the most used first
     dims = sorted(ranked)   # listed z1, z2, ...: a class reads z2 above z1 as a mistake
     label = class_ui(info.label_names) if run.model_config.conditional else None
 
     st.subheader("Choose a code")
-    decoder = caches.browser_decoder(caches.model_key(run.id, view), model)   # decodes while you drag
+    decoder = caches.browser_decoder(view.fingerprint, model)   # decodes while you drag
     sliders_ui(model, dims, kl, label, info.kind, info.value_range, decoder, tuple(info.label_names))
 
     st.subheader("Traversals: one dimension at a time")

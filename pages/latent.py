@@ -25,16 +25,16 @@ the code has captured what makes them alike, though no one told the model the la
 
 
 @st.fragment
-def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl, fp: str) -> None:
+def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl) -> None:
     """The atlas, what is picked in it, and the code sliders: a click or a selection reruns only this."""
-    decoder = caches.browser_decoder(view.key[:3], model.model)
+    decoder = caches.browser_decoder(model.fingerprint, model.model)
     thumbs = caches.thumbs(data_key(data), view.split, data)
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
     picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
     pin = pick["pin"]
     code_panel_ui(model.model, data, decoder, view.points.codes, kl,
-                  None if pin is None else (int(positions(view, [pin])[0]), pin), fp)
+                  None if pin is None else (int(positions(view, [pin])[0]), pin), model.fingerprint)
     with picked:
         picked_ui(model.model, data, view, pick)
 
@@ -54,15 +54,14 @@ def page() -> None:
                    "the sidebar (or upload the same file) to see where its samples land.")
         return
     view = view_model_ui("this view is", "latent_refresh")
-    key = caches.model_key(run.id, view)
-    enc = caches.encoded(run.id, view, data)
-    points = caches.atlas_points(key, view, data)
+    enc = caches.encoded(view, data)
+    points = caches.atlas_points(view, data)
     left, right = st.columns(2)
     with left:
         split = split_ui(data)
     with right:
         method = method_ui(points.codes.shape[1])
-    atlas_panel_ui(view_ui(key, data, points, method, split), view, data, enc.kl, key[2])
+    atlas_panel_ui(view_ui(view.fingerprint, data, points, method, split), view, data, enc.kl)
 
     st.subheader("How the space formed")
     timelapse_ui(ws)

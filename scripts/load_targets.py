@@ -1,5 +1,6 @@
 """What scripts/load_test.py sends its sessions to: one `streamlit run app.py` training in process, or the
-proxied class of deploy/local.py (nginx, N replicas, a Ray head). Both give a port, the processes to weigh
+proxied class of deploy/local.py (nginx over HTTPS, N replicas, a Ray head). Both give a URL (and the certificate
+to check an https one against), the processes to weigh
 (resident memory, children included) and the logs to search for tracebacks, and stop what they started.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ class SingleServer:
     """One server on 127.0.0.1, its jobs trained in its own process (AECORE_RAY_ADDRESS unset)."""
 
     name = "one server, in-process training"
+    cafile = None
 
     def __init__(self, log_path: Path, max_jobs: int | None = None):
         self.log_path, self.max_jobs = log_path, max_jobs
@@ -43,6 +45,10 @@ class SingleServer:
     def __exit__(self, *exc) -> None:
         stop_group(self.proc)
 
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
     def pids(self) -> list[int]:
         return [self.proc.pid]
 
@@ -62,8 +68,12 @@ class ProxiedClass:
                                 log=lambda _: None)
 
     @property
-    def port(self) -> int:
-        return self.stack.port
+    def url(self) -> str:
+        return self.stack.url
+
+    @property
+    def cafile(self) -> Path:
+        return self.stack.cafile
 
     def __enter__(self) -> "ProxiedClass":
         self.stack.start()

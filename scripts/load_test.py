@@ -17,6 +17,9 @@ Meanwhile the server's RSS is sampled (psutil). At the end: a table, then one JS
     python scripts/load_test.py --sessions 5    # a quick check
     python scripts/load_test.py --proxy         # the same load through nginx, 2 replicas, Ray
     python scripts/load_test.py --compare --sessions 60 --deadline 900   # both, one after the other, side by side
+    python scripts/load_test.py --browser --sessions 5   # real chromium pages instead (scripts/load_browser.py)
+    python scripts/load_test.py --both --sessions 5      # the protocol client, then the browsers: side by side
+    python scripts/load_test.py --browser --warm --sessions 5   # the browsers on a server one student has warmed
 
 Each session loads the page over HTTP first, as a browser does, and keeps its cookies (through the proxy: the
 route cookie that keeps it on one replica) for the websocket.
@@ -31,6 +34,7 @@ import os
 import queue
 import random
 import re
+import ssl
 import sys
 import threading
 import time
@@ -80,10 +84,11 @@ class Result:
 class Session(threading.Thread):
     """One browser tab, as far as the server can tell."""
 
-    def __init__(self, index: int, port: int, start_at: float, deadline: float, stop_all: threading.Event,
+    def __init__(self, index: int, target, start_at: float, deadline: float, stop_all: threading.Event,
                  interact_every: float, epochs: int, variant: str):
         super().__init__(name=f"session-{index}", daemon=True)
-        self.port, self.start_at, self.deadline, self.stop_all = port, start_at, deadline, stop_all
+        self.url, self.cafile = target.url, target.cafile   # http(s)://127.0.0.1:port, the certificate for https
+        self.start_at, self.deadline, self.stop_all = start_at, deadline, stop_all
         self.interact_every, self.epochs, self.variant = interact_every, epochs, variant
         self.result = Result(index, latent_dim=index + 1, seed=index)
         self.rng = random.Random(index)
@@ -211,8 +216,9 @@ class Session(threading.Thread):
         try:
             time.sleep(max(0.0, self.start_at - time.monotonic()))
             t0 = time.monotonic()
-            self.ws = websocket.create_connection(f"ws://{HOST}:{self.port}/_stcore/stream",
-                                                  subprotocols=["streamlit"], timeout=30, cookie=self.load_page())
+            self.ws = websocket.create_connection(self.url.replace("http", "ws", 1) + "/_stcore/stream",
+                                                  subprotocols=["streamlit"], timeout=30, cookie=self.load_page(),
+                                                  sslopt={"ca_certs": str(self.cafile)} if self.cafile else None)
             self.ws.settimeout(None)
             threading.Thread(target=self.read, name=f"reader-{self.result.index}", daemon=True).start()
             self.send_rerun()
@@ -270,8 +276,10 @@ class Session(threading.Thread):
     def load_page(self) -> str:
         """GET / as a browser does first; its cookies (a proxy's route, Streamlit's XSRF) go with the websocket."""
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(f"http://{HOST}:{self.port}/", timeout=30).read()
+        context = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                             urllib.request.HTTPSHandler(context=context))
+        opener.open(f"{self.url}/", timeout=30).read()
         return "; ".join(f"{c.name}={c.value}" for c in jar)
 
     def read(self) -> None:
@@ -304,18 +312,24 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every: float = 3.0, epochs: int = 1,
                   variant: str = "vae", ramp_s: float = 3.0, max_jobs: int | None = None,
-                  log_path: Path | None = None, proxy: bool = False, replicas: int = 2, cpus: int = 2) -> dict:
-    """Start the server (or the proxied class), run the sessions, stop it; return the summary (module docstring)."""
+                  log_path: Path | None = None, proxy: bool = False, replicas: int = 2, cpus: int = 2,
+                  browser: bool = False, warm: bool = False) -> dict:
+    """Start the server (or the proxied class), run the sessions (protocol clients, or chromium pages with
+    `browser`: scripts/load_browser.py), stop it; return the summary (module docstring)."""
     log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     t_start = time.monotonic()
     target = ProxiedClass(log_path, replicas, cpus) if proxy else SingleServer(log_path, max_jobs)
     with target:
-        summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s)
+        if browser:
+            summary = drive_students(target, sessions, deadline_s, ramp_s, warm)
+        else:
+            summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s)
     log = "".join(p.read_text(errors="replace") for p in target.logs())
     max_jobs = cpus if proxy else max_jobs or int(os.environ.get("AECORE_MAX_JOBS", 2))
     return {"target": target.name, "sessions": sessions, "variant": variant, "epochs": epochs, "max_jobs": max_jobs,
             **summary, "wall_s": round(time.monotonic() - t_start, 1), "server_tracebacks": log.count("Traceback"),
+            "load_avg_1m": round(os.getloadavg()[0], 1),   # the machine is shared: how busy it was at the end
             "server_log": str(log_path if not proxy else target.logs()[0].parent)}
 
 
@@ -327,7 +341,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     cpu_before = cpu_seconds(target.parts())
     rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
-    clients = [Session(i, target.port, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
+    clients = [Session(i, target, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
                        epochs, variant) for i in range(sessions)]
     try:
         for c in clients:
@@ -349,7 +363,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     peak = max((s for _, s in monitor.samples), default=rss_idle)
     losses = {r.banner.split("test loss ")[-1].split(" ")[0] for r in results if r.own_model}
     return {
-        "all_trained_s": round(all_trained_s, 1),
+        "mode": "protocol", "all_trained_s": round(all_trained_s, 1),
         "interactions": len(lat),
         "latency_p50_s": _r(percentile(lat, 50)), "latency_p95_s": _r(percentile(lat, 95)),
         "latency_max_s": _r(max(lat, default=None)),
@@ -371,6 +385,24 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     }
 
 
+def drive_students(target, pages: int, deadline_s: float, ramp_s: float, warm: bool = False) -> dict:
+    """Chromium pages against a started target, with the server's memory sampled meanwhile."""
+    import load_browser
+    monitor = RssMonitor(target.pids())
+    monitor.start()
+    rss_idle, cpu_before = monitor.rss(), cpu_seconds(target.parts())
+    try:
+        results, browsers_cpu_s = load_browser.drive_browsers(target, pages, deadline_s, ramp_s, warm)
+    finally:
+        monitor.stop.set()
+        monitor.join(5)
+    peak = max((s for _, s in monitor.samples), default=rss_idle)
+    cpu = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(target.parts()).items()}
+    cpu["browsers"] = browsers_cpu_s   # on the same cores as the server
+    return {**load_browser.summarize(results, warm), "rss_idle_mb": round(rss_idle / 2**20),
+            "rss_peak_mb": round(peak / 2**20), "cpu_s": cpu}
+
+
 def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
@@ -388,15 +420,17 @@ def print_table(summary: dict) -> None:
     print("\n" + "\n".join(f"{k:>26}: {summary[k]}" for k in KEYS))
 
 
-KEYS = ["target", "sessions", "max_jobs", "all_trained_s", "interactions", "latency_p50_s", "latency_p95_s",
-        "latency_max_s", "first_paint_p50_s", "first_paint_p95_s", "trained_p50_s", "trained_max_s",
+KEYS = ["target", "mode", "sessions", "max_jobs", "all_trained_s", "interactions", "latency_p50_s",
+        "latency_p95_s", "latency_max_s", "first_paint_p50_s", "first_paint_p95_s", "trained_p50_s", "trained_max_s",
         "max_queue_position_seen", "rss_idle_mb", "rss_peak_mb", "cpu_s", "sessions_with_own_model",
-        "distinct_test_losses", "session_errors", "timeouts", "server_tracebacks"]
+        "distinct_test_losses", "session_errors", "timeouts", "server_tracebacks", "load_avg_1m"]
 
 
 def print_side_by_side(summaries: list[dict]) -> None:
-    """The same load on each target, one column each."""
-    print("\n" + "\n".join(f"{k:>26}: " + "".join(f"{str(s[k]):>40}" for s in summaries) for k in KEYS))
+    """The same load on each target (or each client: protocol, browser), one column each."""
+    from load_browser import BROWSER_KEYS
+    keys = [k for k in dict.fromkeys(KEYS + BROWSER_KEYS) if any(k in s for s in summaries)]
+    print("\n" + "\n".join(f"{k:>26}: " + "".join(f"{str(s.get(k, '-')):>40}" for s in summaries) for k in keys))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -412,20 +446,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", action="store_true", help="one server, then the proxied class: side by side")
     p.add_argument("--replicas", type=int, default=2)
     p.add_argument("--cpus", type=int, default=2, help="CPUs of the Ray head (one per training model)")
+    p.add_argument("--browser", action="store_true", help="chromium pages doing a student's flow (1 epoch, vae)")
+    p.add_argument("--both", action="store_true", help="the protocol client, then chromium pages: side by side")
+    p.add_argument("--warm", action="store_true", help="browsers: one untimed student goes through the flow first")
     p.add_argument("--json-out", type=Path, help="also write the full summary (every session) here")
     args = p.parse_args(argv)
     summaries = []
-    for proxy in ([False, True] if args.compare else [args.proxy]):
+    runs = [(False, False), (True, False)] if args.compare else [(args.proxy, args.browser)]
+    for proxy, browser in [(args.proxy, False), (args.proxy, True)] if args.both else runs:
         summary = run_load_test(args.sessions, args.deadline, args.interact_every, args.epochs, args.variant,
-                                args.ramp, args.max_jobs, proxy=proxy, replicas=args.replicas, cpus=args.cpus)
-        print_table(summary)
-        print(json.dumps({k: v for k, v in summary.items() if k != "results"}), flush=True)
+                                args.ramp, args.max_jobs, proxy=proxy, replicas=args.replicas, cpus=args.cpus,
+                                browser=browser, warm=args.warm)
+        print_summary(summary)
         summaries.append(summary)
-    if args.compare:
+    if len(summaries) > 1:
         print_side_by_side(summaries)
     if args.json_out:
-        args.json_out.write_text(json.dumps(summaries if args.compare else summaries[0], indent=1))
-    return 0 if all(s["all_own_model"] and not s["session_errors"] for s in summaries) else 1
+        args.json_out.write_text(json.dumps(summaries if len(summaries) > 1 else summaries[0], indent=1))
+    return 0 if all(not s["session_errors"] and s.get("all_own_model", True) for s in summaries) else 1
+
+
+def print_summary(summary: dict) -> None:
+    if summary["mode"].startswith("browser"):
+        import load_browser
+        load_browser.print_students(summary)
+    else:
+        print_table(summary)
+    print(json.dumps({k: v for k, v in summary.items() if k != "results"}), flush=True)
 
 
 if __name__ == "__main__":

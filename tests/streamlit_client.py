@@ -5,6 +5,7 @@ and on the websocket, a rerun, a button press, and the markdown of the run that 
 from __future__ import annotations
 
 import http.cookiejar
+import ssl
 import time
 import urllib.request
 
@@ -15,23 +16,28 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 
 class Tab:
-    """One tab of one browser: `cookies` persist across reloads, as a browser's do."""
+    """One tab of one browser: `cookies` persist across reloads, as a browser's do. An https `url` is checked
+    against `cafile` (deploy/local.py's self-signed certificate)."""
 
-    def __init__(self, url: str, cookies: dict[str, str] | None = None, query: str = ""):
+    def __init__(self, url: str, cookies: dict[str, str] | None = None, query: str = "", cafile=None):
         self.url, self.cookies, self.query = url, dict(cookies or {}), query
+        self.cafile = cafile
         self.ws = None
         self.widgets: dict[str, str] = {}
 
     def open(self) -> list[str]:
         """Load the page (the proxy may set its route cookie), open the websocket, run the script once."""
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        context = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                             urllib.request.HTTPSHandler(context=context))
         request = urllib.request.Request(f"{self.url}/?{self.query}", headers={"Cookie": self.cookie_header()})
         opener.open(request, timeout=30).read()
         self.cookies.update({c.name: c.value for c in jar if c.name != "_streamlit_xsrf"})
-        ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
+        ws_url = self.url.replace("http", "ws", 1) + "/_stcore/stream"
+        sslopt = {"ca_certs": str(self.cafile)} if self.cafile else None
         self.ws = websocket.create_connection(ws_url, subprotocols=["streamlit"], cookie=self.cookie_header(),
-                                              timeout=60)
+                                              timeout=60, sslopt=sslopt)
         return self.rerun()
 
     def rerun(self, *widgets: WidgetState, timeout: float = 180) -> list[str]:

@@ -1,12 +1,14 @@
-"""The deploy/ folder on one machine: nginx in front of two replicas of the app with sticky routes, a Ray head
-training for both, one shared folder. A student trains a model on the Train page; their reload lands on the
-other replica (a new route, or their replica gone) and the page shows their model there (face/persist.py restores
-it by the browser's cookie token from AECORE_STORE_DIR). Slow: it starts Ray, two servers and nginx.
+"""The deploy/ folder on one machine: nginx (HTTPS) in front of two replicas of the app, sticky on the browser's
+workspace token, a Ray head training for both, one shared folder. A student trains a model on the Train page; their
+reload on the other replica (their replica gone, or reached directly) shows their model there (face/persist.py
+restores it by the browser's cookie token from AECORE_STORE_DIR). Slow: it starts Ray, two servers and nginx.
+(The site in a browser, at a host name and port: tests/e2e/test_site.py.)
 """
 from __future__ import annotations
 
 import re
 import shutil
+import ssl
 import sys
 import time
 import urllib.request
@@ -25,6 +27,7 @@ from local import LocalClass, render_site, stop_group  # noqa: E402
 BANNER = re.compile(r"Current model: \*\*vae\*\* · bottleneck 3 · .+? · test loss [-\d.]+ · 1 epochs")
 QUERY = "dataset=mnist&variant=vae&latent_dim=3&epochs=1&seed=3&batch_size=128"   # a lesson link
 UPSTREAM = re.compile(r'"GET /\?route-probe-(\w+) HTTP/1.1" \d+ upstream=([\d.:]+)')
+COOKIE = "latentlab_ws"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def banner(texts: list[str]) -> str | None:
 
 def train(stack: LocalClass, cookies: dict) -> tuple[Tab, str]:
     """Open the Train page, press Train, rerun (as the page's timer would) until the banner shows the model."""
-    tab = Tab(stack.url, cookies, QUERY)
+    tab = Tab(stack.url, cookies, QUERY, cafile=stack.cafile)
     tab.open()
     texts, deadline = tab.press("train_go"), time.monotonic() + 180
     while banner(texts) is None:
@@ -62,11 +65,11 @@ def trained_on_ray(stack: LocalClass, wait_s: float = 20) -> bool:
     return False
 
 
-def replica_of(stack: LocalClass, route: str) -> str:
-    """Which replica nginx sends a browser with this route cookie to (from its access log)."""
+def replica_of(stack: LocalClass, token: str) -> str:
+    """Which replica nginx sends a browser with this workspace token to (from its access log)."""
     probe = uuid.uuid4().hex[:8]
-    request = urllib.request.Request(f"{stack.url}/?route-probe-{probe}", headers={"Cookie": f"latent_lab_route={route}"})
-    urllib.request.urlopen(request, timeout=30).read()
+    request = urllib.request.Request(f"{stack.url}/?route-probe-{probe}", headers={"Cookie": f"{COOKIE}={token}"})
+    urllib.request.urlopen(request, timeout=30, context=ssl.create_default_context(cafile=stack.cafile)).read()
     for _ in range(100):   # nginx logs a request just after answering it
         log = (stack.folder / "nginx" / "access.log").read_text()
         found = [m[2] for m in UPSTREAM.finditer(log) if m[1] == probe]
@@ -76,32 +79,33 @@ def replica_of(stack: LocalClass, route: str) -> str:
     raise AssertionError("nginx did not log the probe")
 
 
-def test_the_site_renders_with_this_runs_ports():
-    site = render_site(8600, [9001, 9002, 9003])
-    assert "listen 127.0.0.1:8600;" in site and site.count("server 127.0.0.1:900") == 3
-    assert "hash $latent_lab_route consistent;" in site and "proxy_set_header Upgrade $http_upgrade;" in site
+def test_the_site_renders_with_this_runs_ports(tmp_path):
+    site = render_site(8600, [9001, 9002, 9003], http_port=8080, cert_dir=tmp_path)
+    assert "listen 127.0.0.1:8600 ssl;" in site and site.count("server 127.0.0.1:900") == 3
+    assert "listen 127.0.0.1:8080;" in site and "return 301 https://$host:8600$request_uri;" in site
+    assert f"ssl_certificate     {tmp_path / 'cert.pem'};" in site and "letsencrypt" not in site
+    assert "hash $latent_lab_token consistent;" in site and "proxy_set_header Upgrade $http_upgrade;" in site
+    assert "proxy_set_header Host $http_host;" in site   # the port too: Streamlit's websocket origin check
 
 
 def test_a_reload_on_the_other_replica_finds_the_model(two_replicas):
     token = uuid.uuid4().hex
-    tab, trained = train(two_replicas, {"latentlab_ws": token})
-    route = tab.cookies["latent_lab_route"]   # nginx set it on the first page load
+    tab, trained = train(two_replicas, {COOKIE: token})
     tab.close()
-    first = replica_of(two_replicas, route)
-    other = next(r for r in (uuid.uuid4().hex for _ in range(64)) if replica_of(two_replicas, r) != first)
-    again = Tab(two_replicas.url, {"latentlab_ws": token, "latent_lab_route": other}, QUERY)
+    first = int(replica_of(two_replicas, token).rsplit(":", 1)[1])
+    other = next(p for p in two_replicas.replica_ports if p != first)   # nginx hashes this token to `first` only
+    again = Tab(f"http://127.0.0.1:{other}", {COOKIE: token}, QUERY)
     assert banner(again.open()) == trained   # the same model (its test loss too), from the shared store
     again.close()
 
 
 def test_a_replica_that_goes_down_sends_its_students_to_the_other_with_their_model(two_replicas):   # runs last
     token = uuid.uuid4().hex
-    tab, trained = train(two_replicas, {"latentlab_ws": token})
-    route = tab.cookies["latent_lab_route"]
+    tab, trained = train(two_replicas, {COOKIE: token})
     tab.close()
-    port = int(replica_of(two_replicas, route).rsplit(":", 1)[1])
+    port = int(replica_of(two_replicas, token).rsplit(":", 1)[1])
     replica = two_replicas.parts[1 + two_replicas.replica_ports.index(port)][1]   # parts: ray-head, replicas, nginx
     stop_group(replica)
-    back = Tab(two_replicas.url, {"latentlab_ws": token, "latent_lab_route": route}, QUERY)
+    back = Tab(two_replicas.url, {COOKIE: token}, QUERY, cafile=two_replicas.cafile)
     assert banner(back.open()) == trained
     back.close()

@@ -275,10 +275,11 @@ SHARED_READ_ONLY = {
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
     "caches:warm_up": "finished warm-up threads (no model)",
     "caches:umap_lock": "one lock for every session: one UMAP at a time on the server",
-    "caches:_umap_task": "the UMAP of one model state's codes (keyed by run, step and weights), computed once in "
-                         "the background; its result is never written to",
+    "caches:_umap_task": "the UMAP of one model state's codes (keyed by its content fingerprint), computed once "
+                         "in the background; its result is never written to",
     "caches:thumbs": "a dataset's hover pictures as bytes, the same for every session",
-    "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its weights)",
+    "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
+                              "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
     "follow:shares": "a handle on the shared models' folder (no state in memory)",
 }

@@ -118,15 +118,16 @@ def infer_kind(x: np.ndarray) -> str:
     raise DataError(f"arrays must be 2-D (samples, features), 3-D or 4-D; got shape {x.shape}")
 
 
-def to_images(x: np.ndarray, what: str) -> torch.Tensor:
-    """float32 (N, C, H, W) in [0, 1] from (N, H, W), (N, C, H, W) or (N, H, W, C) in [0, 1] or [0, 255]."""
+def to_images(x: np.ndarray, what: str, scale: int | None = None) -> torch.Tensor:
+    """float32 (N, C, H, W) in [0, 1] from (N, H, W), (N, C, H, W) or (N, H, W, C) in [0, 1] or [0, 255].
+    `scale`: the pixel scale found on the whole dataset, when `x` is one split of it."""
     if x.ndim == 3:
         x = x[:, None]
     elif x.ndim == 4 and x.shape[1] not in (1, 3) and x.shape[3] in (1, 3):
         x = x.transpose(0, 3, 1, 2)
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise DataError(f"{what}: images need 1 or 3 channels as (N, C, H, W) or (N, H, W, C); got shape {x.shape}")
-    scale = _pixel_scale(x)
+    scale = scale or _pixel_scale(x)
     if scale is None:
         raise DataError(f"{what}: image values must lie in [0, 1] or [0, 255]; found [{x.min():.3g}, {x.max():.3g}]")
     out = np.array(x, dtype=np.float32, order="C")  # always a fresh, writable copy
@@ -156,7 +157,7 @@ def build_dataset(parsed: Parsed, name: str, source: str, limits: DataLimits) ->
             raise DataError(f"{name}: train and test samples differ in shape: {x.shape[1:]} vs {parsed.x_test.shape[1:]}")
         x = np.concatenate([x, parsed.x_test])
     limits.check_features(int(np.prod(x.shape[1:])), name)
-    limits.check_samples(len(x), name)
+    limits.check_memory(len(x), int(np.prod(x.shape[1:])), name)
     if len(x) < MIN_SAMPLES:
         raise DataError(f"{name} has only {len(x)} sample(s); need at least {MIN_SAMPLES} to train and test")
     check_values(x, name)
@@ -166,11 +167,12 @@ def build_dataset(parsed: Parsed, name: str, source: str, limits: DataLimits) ->
     else:
         train, test = split_indices(y, len(x))
     kind = parsed.kind or infer_kind(x)
-    tensor, scaling = _convert(x, kind, train, name)
-    value_range = (0.0, 1.0) if kind == "image" else (float(tensor.min()), float(tensor.max()))
+    (x_train, x_test), scaling = _convert(x, kind, (train, test), name)
+    value_range = (0.0, 1.0) if kind == "image" else (float(min(x_train.min(), x_test.min())),
+                                                      float(max(x_train.max(), x_test.max())))
     return Dataset(
         name=name, title=name, kind=kind, source=source, label_names=names, value_range=value_range, scaling=scaling,
-        x_train=tensor[torch.from_numpy(train)], x_test=tensor[torch.from_numpy(test)],
+        x_train=x_train, x_test=x_test,
         y_train=None if y is None else torch.from_numpy(y[train]),
         y_test=None if y is None else torch.from_numpy(y[test]))
 
@@ -196,19 +198,38 @@ def _join_test_labels(parsed: Parsed, name: str) -> np.ndarray:
     return np.concatenate([parsed.y, parsed.y_test])
 
 
-def _convert(x: np.ndarray, kind: str, train: np.ndarray, name: str) -> tuple[torch.Tensor, Scaling | None]:
+def _convert(x: np.ndarray, kind: str, splits: tuple[np.ndarray, np.ndarray],
+             name: str) -> tuple[tuple[torch.Tensor, torch.Tensor], Scaling | None]:
+    """Each split (rows `splits`) of `x` as float32, gathered straight from the file's dtype: one float32 copy of
+    the data at a time, never the whole array converted and then indexed (that was twice the memory)."""
     if kind == "image":
-        return to_images(x, name), None
-    x = np.asarray(x, dtype=np.float32)
+        scale = _pixel_scale(x)
+        if scale is None:
+            to_images(x, name)   # raises, with the whole array's range in its message
+        return tuple(to_images(x[rows], name, scale) for rows in splits), None
     if kind == "sequence":
-        x = x[:, :, None] if x.ndim == 2 else x
-        if x.ndim != 3:
+        if x.ndim not in (2, 3):
             raise DataError(f"{name}: sequences must be (samples, steps, features); got shape {x.shape}")
-        return torch.from_numpy(np.ascontiguousarray(x)), None
+        parts = [_gather(x if x.ndim == 3 else x[:, :, None], rows) for rows in splits]
+        return tuple(torch.from_numpy(p) for p in parts), None
     if x.ndim != 2:
         raise DataError(f"{name}: vectors must be (samples, features); got shape {x.shape}")
     # Standardise so an autoencoder with an identity output and MSE trains out of the box. The statistics come from
     # every training row here; Dataset.restandardise refits them on a subset (anomaly detection: the normal rows).
-    raw = torch.from_numpy(x)
-    scaling = Scaling.fit(raw[torch.from_numpy(train)])
-    return scaling.apply(raw), scaling
+    parts = [torch.from_numpy(_gather(x, rows)) for rows in splits]
+    scaling = Scaling.fit(parts[0])
+    for part in parts:   # in place, a block of rows at a time: float64 temporaries stay small
+        for block in part.split(CHUNK_ROWS):
+            block.copy_(scaling.apply(block))
+    return tuple(parts), scaling
+
+
+CHUNK_ROWS = 8192
+
+
+def _gather(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float32 x[rows], converted a block of rows at a time (no full-size copy in the file's own dtype)."""
+    out = np.empty((len(rows), *x.shape[1:]), dtype=np.float32)
+    for start in range(0, len(rows), CHUNK_ROWS):
+        out[start:start + CHUNK_ROWS] = x[rows[start:start + CHUNK_ROWS]]
+    return out

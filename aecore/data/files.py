@@ -139,7 +139,7 @@ def read_npy(data: bytes, what: str, limits: DataLimits) -> np.ndarray:
         header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
         if version not in header:
             raise ValueError(f"unsupported .npy version {version}")
-        shape, _, dtype = header[version](f)
+        shape, fortran_order, dtype = header[version](f)
     except ValueError as e:
         raise DataError(f"{what} is not a valid .npy file ({e})") from None
     if dtype.hasobject:
@@ -147,17 +147,23 @@ def read_npy(data: bytes, what: str, limits: DataLimits) -> np.ndarray:
     if dtype.kind not in "biufUS" or dtype.fields:
         raise DataError(f"{what} holds {dtype} values; only numeric (or, for labels, text) arrays can be used")
     _check_array_shape(shape, what, limits)
-    expected = f.tell() + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    count = int(np.prod(shape, dtype=np.int64))
+    expected = f.tell() + count * dtype.itemsize
     if len(data) < expected:
         raise DataError(f"{what} is truncated: its header promises {expected:,} bytes but the file has {len(data):,}")
-    return np.load(io.BytesIO(data), allow_pickle=False)
+    # a read-only view of the upload's bytes, as np.load would read them but without its copy (+1x the file)
+    return np.frombuffer(data, dtype, count=count, offset=f.tell()).reshape(shape, order="F" if fortran_order else "C")
 
 
 def _check_array_shape(shape: tuple[int, ...], what: str, limits: DataLimits) -> None:
+    """From a header, before any data is read: samples, values per sample, and the memory they will take."""
+    features = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
     if shape:
         limits.check_samples(int(shape[0]), what)
     if len(shape) > 1:
-        limits.check_features(int(np.prod(shape[1:], dtype=np.int64)), what)
+        limits.check_features(features, what)
+    if shape:
+        limits.check_memory(int(shape[0]), features, what)
 
 
 def _parse_npz(data: bytes, name: str, limits: DataLimits) -> Parsed:
@@ -176,7 +182,7 @@ def _parse_npz(data: bytes, name: str, limits: DataLimits) -> Parsed:
 
 
 def _parse_zip(data: bytes, name: str, limits: DataLimits) -> Parsed:
-    members = zip_members(data, name, limits)
+    members = zip_members(data, name, limits, images=True)
     if any(m.endswith("data.pkl") for m, _ in members):  # torch.save's zip format
         raise _pickled(name)
     return parse_images(members, name, limits)
@@ -195,6 +201,7 @@ def parse_folder(folder: Path, what: str, limits: DataLimits) -> Parsed:
     idx_files = [p for p in files if _is_idx_name(p.name.lower().removesuffix(".gz"))]
     if idx_files:
         return _parse_idx_folder(idx_files, what, limits)
+    limits.check_files(len(files), what)   # before any is read
     return parse_images([(p.relative_to(folder).as_posix(), p.read_bytes()) for p in files], what, limits)
 
 

@@ -24,6 +24,7 @@ def parse_images(members: list[tuple[str, bytes]], what: str, limits: DataLimits
     if not members:
         raise DataError(f"{what} holds no PNG or JPEG images")
     limits.check_samples(len(members), what)
+    limits.check_files(len(members), what)
     members = sorted(members)
     images = [_open(name, data, what) for name, data in members]
     _check_sizes(images, [name for name, _ in members], what)
@@ -31,6 +32,7 @@ def parse_images(members: list[tuple[str, bytes]], what: str, limits: DataLimits
     mode = "L" if gray > len(images) - gray else "RGB"
     width, height = images[0].size
     limits.check_features(width * height * (1 if mode == "L" else 3), what)
+    limits.check_memory(len(images), width * height * (1 if mode == "L" else 3), what)   # before decoding any
     try:
         x = np.stack([np.asarray(im.convert(mode), dtype=np.uint8) for im in images])  # (N, H, W) or (N, H, W, 3)
     except (OSError, ValueError) as e:  # a header that opened but pixel data that is cut short

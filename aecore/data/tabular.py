@@ -7,9 +7,10 @@ Everything else must be numeric.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 
 import numpy as np
@@ -24,10 +25,11 @@ WHITESPACE = " "  # stands for "any run of spaces or tabs"
 
 
 def parse_csv(data: bytes, what: str, limits: DataLimits, delimiter: str | None = None) -> Parsed:
-    """Parse CSV bytes into features and optional labels."""
-    text = _decode(data, what)
-    delimiter = delimiter or _sniff_delimiter(text)
-    head = _first_records(text, delimiter, 2)
+    """Parse CSV bytes into features and optional labels, streaming: rows are counted while they are read and
+    reading stops one row past the sample or memory limit (the whole text is never decoded at once)."""
+    text = _decoder(data, what)
+    delimiter = delimiter or _sniff_delimiter(text())
+    head = _first_records(text(), delimiter, 2)
     if not head:
         raise DataError(f"{what} is empty (no rows)")
     header = _is_header(head)
@@ -41,49 +43,61 @@ def parse_csv(data: bytes, what: str, limits: DataLimits, delimiter: str | None 
     limits.check_features(n_features, what)
     codes: dict[str, int] = {}
     converters = {label_col: lambda s: codes.setdefault(s.strip(), len(codes))} if label_col is not None else None
+    allowed = limits.rows_allowed(n_features)
     try:
-        table = np.loadtxt(io.StringIO(text), delimiter=None if delimiter == WHITESPACE else delimiter, ndmin=2,
-                           skiprows=int(header), dtype=np.float64, comments=None, quotechar='"', converters=converters)
+        table = np.loadtxt(text(), delimiter=None if delimiter == WHITESPACE else delimiter, ndmin=2,
+                           skiprows=int(header), dtype=np.float64, comments=None, quotechar='"', converters=converters,
+                           max_rows=allowed + 1)
     except ValueError as e:  # fast parser failed: rescan slowly to say exactly where and why
-        _explain(text, delimiter, header, len(first_data), label_col, what)
+        _explain(text(), delimiter, header, len(first_data), label_col, what)
         raise DataError(f"{what} could not be parsed as numeric CSV ({e})") from None
+    limits.check_memory(len(table), n_features, what, at_least=len(table) > allowed)
     features = [c for c in range(table.shape[1]) if c != label_col]
-    x = table[:, features]
-    limits.check_samples(len(x), what)
+    x = table if label_col is None else table[:, features]
     # Row numbers assume no blank lines before the bad one; close enough to find it in a spreadsheet.
     check_values(x, what, lambda ix: f"row {ix[0] + 1 + header}, column {features[ix[1]] + 1}")
     y = None if label_col is None else _label_values(table[:, label_col], codes)
     return Parsed(x=x, y=y)
 
 
-def _decode(data: bytes, what: str) -> str:
+def _decoder(data: bytes, what: str) -> Callable[[], io.TextIOWrapper]:
+    """A maker of fresh text streams over `data` (each read decodes as it goes, never the whole file at once)."""
     if b"\0" in data[:65536]:
         raise DataError(f"{what} is binary data, not a text CSV file")
+    encoding = "utf-8-sig" if _is_utf8(data) else "latin-1"  # old spreadsheet exports; numbers decode the same
+    return lambda: io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="\n")  # newline: as StringIO
+
+
+def _is_utf8(data: bytes, block: int = 2**20) -> bool:
+    decoder, view = codecs.getincrementaldecoder("utf-8")(), memoryview(data)
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), block):
+            decoder.decode(view[start:start + block])
+        decoder.decode(b"", final=True)
+        return True
     except UnicodeDecodeError:
-        return data.decode("latin-1")  # old spreadsheet exports; numbers decode the same either way
+        return False
 
 
-def _sniff_delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+def _sniff_delimiter(text: io.TextIOBase) -> str:
+    first = next((line.rstrip("\n") for line in text if line.strip()), "")
     best = max(DELIMITERS, key=first.count)  # ties (a single column) resolve to ","
     return WHITESPACE if first.count(best) == 0 and len(first.split()) > 1 else best
 
 
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(1-based line number, cells) for every non-blank record."""
     if delimiter == WHITESPACE:
-        rows = ((i, line.split()) for i, line in enumerate(text.splitlines(), 1))
+        rows = ((i, line.split()) for i, line in enumerate(text, 1))
     else:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        reader = csv.reader(text, delimiter=delimiter)
         rows = ((reader.line_num, cells) for cells in reader)
     for line, cells in rows:
         if any(c.strip() for c in cells):
             yield line, cells
 
 
-def _first_records(text: str, delimiter: str, n: int) -> list[list[str]]:
+def _first_records(text: io.TextIOBase, delimiter: str, n: int) -> list[list[str]]:
     return [[c.strip() for c in cells] for _, cells in islice(_records(text, delimiter), n)]
 
 
@@ -117,7 +131,7 @@ def _label_values(codes_column: np.ndarray, codes: dict[str, int]) -> np.ndarray
     return strings.astype(np.float64) if all(_is_number(s) for s in codes) else strings
 
 
-def _explain(text: str, delimiter: str, header: bool, n_cols: int, label_col: int | None, what: str) -> None:
+def _explain(text: io.TextIOBase, delimiter: str, header: bool, n_cols: int, label_col: int | None, what: str) -> None:
     """Raise a DataError naming the first bad row/column (1-based, as a spreadsheet shows them)."""
     for row, cells in islice(_records(text, delimiter), int(header), None):
         if len(cells) != n_cols:

@@ -35,12 +35,12 @@ class Snapshot:
 
 def pack(run: Run) -> dict[str, bytes]:
     """The run folder's files plus the optimizers' state: what a worker needs to continue this run exactly."""
-    return {**run_files(run), **optimizer_files(run)}
+    return {**run_files(run, max_steps=None), **optimizer_files(run)}   # the whole history: steps are counted
 
 
 def unpack(files: dict[str, bytes], device: str) -> Run:
     """The Run `pack` described, on `device`, with its optimizers' moments."""
-    run = runs_from_files(files, device)
+    run = runs_from_files(files, device, max_steps=None)
     load_optimizers(run, files)
     return run
 

@@ -92,6 +92,46 @@ def write_bomb(name: str, gib: int = 1) -> None:
             f.write(chunk)
 
 
+# --- hostile files that are legal by size, generated at test time into a folder (issue 18: budgets before work) ---
+def write_big_npy(path: Path, shape: tuple[int, ...], dtype=np.uint8) -> Path:
+    """A .npy of `shape`, written through a memory map so that making it costs no memory."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+    out[:] = 7
+    out.flush()
+    del out
+    return path
+
+
+def write_tall_csv(path: Path, rows: int, row: bytes = b"0\n") -> Path:
+    """A one-column CSV of `rows` short rows: few bytes, very many samples."""
+    chunk = row * 2**20
+    with open(path, "wb") as f:
+        for _ in range(rows // 2**20):
+            f.write(chunk)
+        f.write(row * (rows % 2**20))
+    return path
+
+
+def write_wide_csv(path: Path, rows: int, cols: int, seed: int = 0) -> Path:
+    """A legal numeric CSV of rows x cols values with a header, for the memory budget."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as f:
+        f.write(",".join(f"f{j}" for j in range(cols)) + "\n")
+        for start in range(0, rows, 4096):
+            block = rng.normal(size=(min(4096, rows - start), cols))
+            f.write("".join(",".join(f"{v:.4f}" for v in r) + "\n" for r in block))
+    return path
+
+
+def write_png_zip(path: Path, n: int, size: tuple[int, int] = (8, 8)) -> Path:
+    """A zip of `n` tiny PNGs (one image stored n times: cheap to make, each still decoded on load)."""
+    image = png(size)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(n):
+            zf.writestr(zipfile.ZipInfo(f"img{i:06d}.png", DATE), image)
+    return path
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     (HERE / "empty.csv").write_bytes(b"")

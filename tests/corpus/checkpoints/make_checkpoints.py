@@ -21,6 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))   # the repository root, for aecore
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from safetensors.torch import save as save_safetensors  # noqa: E402
 
@@ -115,6 +116,61 @@ def corrupt_member(files: dict[str, bytes]) -> bytes:
     mid = start + info.compress_size // 2
     blob[mid:mid + 64] = bytes(range(64))
     return bytes(blob)
+
+
+# --- hostile runs that are legal files, generated at test time (issue 18: budgets before work) -----------------------
+def declared_model(files: dict[str, bytes], input_shape: list[int], value_range=(0.0, 1.0),
+                   **model) -> dict[str, bytes]:
+    """A run whose config.json declares another model, with matching weights: built on the meta device and written
+    as zeros, so a model whose one sample is 16 GiB fits in a few KB of zip."""
+    from aecore.config import ModelConfig, from_dict
+    from aecore.models import Autoencoder
+
+    config = with_config(files, model=model, input_shape=input_shape, value_range=list(value_range))
+    cfg = from_dict(ModelConfig, json.loads(config["config.json"])["model"])
+    with torch.device("meta"):
+        shell = Autoencoder(cfg, tuple(input_shape), tuple(value_range))
+    weights = {k: torch.zeros(v.shape) for k, v in shell.state_dict().items()}
+    return {**config, "model.safetensors": save_safetensors(weights)}
+
+
+def huge_conv(files: dict[str, bytes], side: int = 65536) -> dict[str, bytes]:
+    """A conv VAE of 1 x side x side images: 16 one-channel stride-2 layers take 65536 down to 1x1, so few weights."""
+    depth = max(1, side.bit_length() - 1)
+    return declared_model(files, [1, side, side], architecture="conv", hidden=[1] * depth, variational=True,
+                          loss="bce", output="sigmoid")
+
+
+def long_lstm(files: dict[str, bytes], steps: int = 50_000_000) -> dict[str, bytes]:
+    """An LSTM VAE of sequences `steps` long: its weights do not grow with the length, its decoding time does."""
+    return declared_model(files, [steps, 1], (-1.0, 1.0), architecture="lstm", hidden=[8], variational=True,
+                          loss="mse", output="identity")
+
+
+def long_history(files: dict[str, bytes], megabytes: float) -> dict[str, bytes]:
+    """A history.json of about `megabytes` MB of varied steps (it compresses ~60:1, under the bomb ratio)."""
+    rng = np.random.default_rng(0)
+    n = int(megabytes * 2**20 / 157)   # bytes per step, as json.dumps writes these
+    losses = rng.integers(9000, 9999, (n, 2)) / 100   # two decimals, as a loss chart would show them
+    steps = [{"n": i + 1, "epoch": i / 469, "losses": {"loss": float(a), "recon": float(b)}, "samples_per_s": 1000.0,
+              "eta_s": 0.0, "phase": "train", "test": None} for i, (a, b) in enumerate(losses)]
+    return {**files, "history.json": json.dumps({"steps": steps, "test": []}).encode()}
+
+
+def duplicated(files: dict[str, bytes], name: str, copies: int, size: int) -> bytes:
+    """A zip holding `name` `copies` times, each `size` bytes that deflate ~50:1 (under the bomb ratio)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    blob = (rng.integers(0, 256, 2**12, dtype=np.uint8).tobytes() + bytes(2**17)) * (size // (2**17 + 2**12) + 1)
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        warnings.simplefilter("ignore")   # zipfile warns on the duplicate names this file is made of
+        for member, content in files.items():
+            zf.writestr(zipfile.ZipInfo(member, DATE), content, compress_type=zipfile.ZIP_DEFLATED)
+        for _ in range(copies):
+            zf.writestr(zipfile.ZipInfo(name, DATE), blob[:size], compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
 
 
 def build() -> dict[str, bytes]:

@@ -1,0 +1,35 @@
+""""Forget me on this computer" (face.persist, issue 18 gap 4): a student leaving a shared lab PC takes their workspace
+with them: the saved model is deleted from the store, the session's model is dropped, nothing is saved after, and
+the page ends the cookie (in a browser through the site: tests/e2e/test_site.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aecore.store import WorkspaceStore
+from conftest import isolate_data, seed_workspace, trained_run, ws
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow   # the whole app in AppTest: ~20 s
+def test_forget_me_deletes_the_saved_model_and_saves_nothing_after(monkeypatch, tmp_path):
+    isolate_data(monkeypatch, tmp_path)
+    run, _ = trained_run("vanilla", latent_dim=2, epochs=1)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    seed_workspace(at, run)
+    at.run()
+    token, store = at.session_state["ws_token"], WorkspaceStore()
+    assert store.load(token).run.id == run.id, "the app saved this student's model under their token"
+
+    at.sidebar.button(key="forget_me").click()
+    at._finished_page_script_hash = ""   # private: run app.py's frame (the sidebar) again, as test_page_lecture does
+    at.run()
+    assert store.load(token) is None and not (store.root / token).exists()
+    assert ws(at).run is None
+    assert any('window.location.replace("/")' in h.proto.body for h in at.get("html")), "the page leaves, cookie ended"
+    at._finished_page_script_hash = ""
+    at.run()
+    assert store.load(token) is None, "nothing is saved under the forgotten token afterwards"
