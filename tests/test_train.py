@@ -39,9 +39,11 @@ def train_all(run, data, max_steps=None) -> list:
 def test_loss_decreases(variant):
     data = data_for(variant)
     # The LSTM learns the sine waves slowly: with 2 epochs it is still predicting their mean (measured
-    # 12.3 -> 12.0), so it gets more, smaller steps (20 epochs: 12.3 -> 10.7). Every other variant drops by
-    # 40-50% in 3 epochs except `linear` (~20%: a 2-D linear code of bars can only do so much).
-    epochs, batch, lr = (20, 16, 1e-2) if variant == "lstm" else (3, 32, 3e-3)
+    # 12.3 -> 12.0), so it gets more, smaller batches. At lr 1e-2 whether it leaves that plateau in 20 epochs
+    # hung on the seed (seeds 0, 1, 2: 0.97, 0.60, 1.04 of the first loss); at 3e-3 every seed learns
+    # (0.57, 0.79, 0.52). Every other variant drops by 40-50% in 3 epochs except `linear` (~20%: a 2-D linear
+    # code of bars can only do so much).
+    epochs, batch, lr = (20, 16, 3e-3) if variant == "lstm" else (3, 32, 3e-3)
     run = new_run(data, variant_config(variant, latent_dim=2), TrainConfig(epochs=epochs, batch_size=batch, lr=lr))
     before = evaluate_losses(run.model, data.x_test, data.y_test)["loss"]
     train_all(run, data)
