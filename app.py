@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from face import follow, lecture, persist
+from face import follow, lecture, memory, persist, reattach
 from face.caches import warm_up
 from face.export import export_ui
 from face.sidebar import sidebar_ui
@@ -35,6 +35,7 @@ MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
 warm_up()                    # once per server, in the background: torch's first optimizer, umap's numba kernels
+memory.watch()               # once per server: the memory of sessions that left goes back to the system
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
 sidebar_ui(page.title)
@@ -42,6 +43,7 @@ persist.forget_ui()          # last in the sidebar: a student leaving a shared c
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
 follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork
+reattach.interrupted_ui(page.title)   # the server restarted mid-training: what was lost, Resume
 lecture.lesson_card_ui()
 try:
     page.run()

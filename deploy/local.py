@@ -140,7 +140,8 @@ class LocalClass:
             for i, port in enumerate(self.replica_ports):
                 self._spawn(f"replica-{i + 1}", [sys.executable, "-m", "streamlit", "run", self.app,
                                                  "--server.port", str(port), "--server.address", HOST,
-                                                 "--server.headless", "true"])
+                                                 "--server.headless", "true",
+                                                 "--client.showErrorDetails", "type"])   # no server paths
             self._start_nginx()
             for port in self.replica_ports:
                 wait_healthy(port, self.parts)

@@ -16,6 +16,7 @@ from aecore import jobs
 from aecore.checkpoint import CheckpointError, list_run_folders, load_run, load_run_bytes, run_folder_under, run_zip
 from aecore.train import Run, new_run_id
 
+from .paths import scrub
 from .progress import forget
 from .session import workspace
 
@@ -48,7 +49,7 @@ def _load(load, source: str) -> None:
     try:
         run = load()
     except CheckpointError as err:
-        st.session_state.model_message = ("error", f"Could not load {source}: {err}")
+        st.session_state.model_message = ("error", scrub(f"Could not load {source}: {err}", keep=(source,)))
         return
     run.id = new_run_id()
     workspace().adopt(run)   # stops the job that trained the model it replaces

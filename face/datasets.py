@@ -2,15 +2,17 @@
 settings turned into configs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from aecore import share
 from aecore.config import ModelConfig, TrainConfig
-from aecore.data import DATASETS, DataError, Dataset, load_dataset
+from aecore.data import DATASETS, DataError, Dataset, load_dataset, load_file
 from aecore.train import Run
 
+from .paths import scrub
 from .session import workspace
 
 UPLOAD = "upload"   # the dataset choice meaning "the file I uploaded"
@@ -32,6 +34,18 @@ def load_builtin(name: str) -> Dataset:
     return load_dataset(name)
 
 
+def parse_upload(blob: bytes, name: str) -> Dataset:
+    """A user's file as a Dataset (raises DataError), as the sidebar's uploader reads it."""
+    return with_digest(load_file(blob, name), blob)
+
+
+def with_digest(data: Dataset, blob: bytes) -> Dataset:
+    """Pages key shared caches by (name, source, sizes): the content's digest in `source` tells apart two files of
+    the same name and size."""
+    digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
+    return replace(data, source=f"{data.source}#{digest}")
+
+
 def data_key(data: Dataset) -> tuple:
     """What tells two datasets apart in a cache key (an upload's digest is in `source`)."""
     return (data.name, data.source, len(data.x_train), len(data.x_test))
@@ -44,7 +58,8 @@ def current_data(show: bool = True) -> Dataset | None:
     if name == UPLOAD:
         upload = workspace().upload
         if show and upload.error:
-            st.error(f"Your file was refused: {upload.error}", icon=":material/block:")
+            st.error(scrub(f"Your file was refused: {upload.error}", keep=(upload.name or "",)),
+                     icon=":material/block:")
         return upload.data
     try:
         return load_builtin(name)
@@ -56,11 +71,11 @@ def current_data(show: bool = True) -> Dataset | None:
 
 def data_error_ui(err: DataError) -> None:
     """A data error as one line, with its details (paths, variables) out of the way."""
-    st.error(str(err).splitlines()[0], icon=":material/cloud_off:")
+    st.error(scrub(str(err).splitlines()[0]), icon=":material/cloud_off:")
     details = getattr(err, "details", "")
     if details:
         with st.expander("Details"):
-            st.code(details, language=None, wrap_lines=True)
+            st.code(scrub(details), language=None, wrap_lines=True)
 
 
 def data_for_run(run: Run) -> Dataset | None:

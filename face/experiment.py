@@ -23,6 +23,7 @@ from aecore.models import Autoencoder
 from aecore.train import Run
 
 from .datasets import data_for_run, data_key
+from .paths import scrub
 from .session import workspace
 from .widgets import presenting
 
@@ -91,12 +92,11 @@ def start_ui(form_ui: Callable[[], Experiment], data: Dataset, key: str, button:
         if error is not None:
             raise error
         specs = [] if current is not None else exp.specs(data)   # checks the settings against the data
+        workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None},
+                                describe=getattr(exp, "describe", None))   # or refused by the class's limits
     except ValueError as err:
         text = str(err).rstrip(".")
-        st.error(f"{text[:1].upper()}{text[1:]}.")
-        return
-    workspace().start_group(key, specs, {"exp": exp, "data_key": data_key(data), CURRENT: current is not None},
-                            describe=getattr(exp, "describe", None))
+        st.error(scrub(f"{text[:1].upper()}{text[1:]}."))
 
 
 def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | None:
@@ -113,8 +113,8 @@ def trained_ui(key: str, data: Dataset, hint: str, button: str) -> Outcome | Non
         if group.params.get(STOPPED):
             st.info(f"Stopped before the end, so there are no results to show. Press **{button}** to train again.")
         else:
-            st.error("Training did not finish, so there are no results to show. " + " ".join(group.progress().errors)
-                     + f" Press **{button}** to start again.")
+            st.error(scrub("Training did not finish, so there are no results to show. "
+                           + " ".join(group.progress().errors) + f" Press **{button}** to start again."))
         return None
     exp = group.params["exp"]
     if not group.params[CURRENT]:

@@ -7,31 +7,40 @@ token and a one-line script keeps it in a cookie that also ends with the browser
 On a session's first run the Workspace is restored: from this server's live workspaces when the old session's run
 is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.store:
 any replica that sees the same AECORE_STORE_DIR). After each run, and every SAVE_EVERY_S while training, the current
-model and the sidebar's settings are saved under the token, with the view (presenter view, the lesson) beside them:
-a lecturer's F5 keeps the room's large type. The view is kept by this browser's token only, never in a link, so a
-student opening a copied link gets their own view.
+model, the sidebar's settings and the job's state (face.reattach: a restore tells an interrupted run from a stopped
+one, and says what was lost) are saved under the token, with the view (presenter view, the lesson) beside them: a
+lecturer's F5 keeps the room's large type. The view is kept by this browser's token only, never in a link, so a
+student opening a copied link gets their own view; the student's upload is kept when it arrives.
 "Forget me on this computer" deletes the entry and ends the cookie (the site's /forget; a script without it).
-Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings)),
-"ws_forgotten" (this session forgot its token: nothing is saved any more).
+Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings,
+training, when)), "ws_store_note" (the last thing the store could not keep, said once), "ws_forgotten" (this
+session forgot its token: nothing is saved any more).
 """
 from __future__ import annotations
 
 import re
 import time
 import weakref
+from contextlib import nullcontext
+from dataclasses import replace
 
 import streamlit as st
 
 from aecore import jobs, share
 from aecore.store import WorkspaceStore, new_token
 
+from . import reattach
 from .datasets import sidebar_settings
 from .session import workspace
 from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
 VIEW = "_view"         # the saved settings' key for the view: {"presenter": bool, "lesson": a preset's name or ""}
-SAVE_EVERY_S = 10.0    # while training: at most one save (~10 ms for a 0.5 MB model) this often
+# While training, at most one save this often: a server that dies loses at most this (plus the page's 1-5 s timer).
+# Measured on the busy 2-core machine (load 13-15, scripts/bench_store.py): a save of the default VAE (2.5 MB) costs
+# ~33 ms after the sidebar's 10 epochs of the 5k subset, ~80 ms after 10 epochs of full MNIST (its history.json);
+# a conv AE 12 ms. Every 3 s that is 0.4-3% of a core per training student.
+SAVE_EVERY_S = 3.0
 _HEX = re.compile(r"[0-9a-f]{32}")
 
 
@@ -95,11 +104,15 @@ def restore() -> None:
         return
     st.session_state.ws_restored = True
     tok, ws = token(), workspace()
+    ws.owner = tok
     saved = store().load(tok)
     old = _LIVE.get(tok)
-    if old is not None and old is not ws and old.run is not None:
+    live = old is not None and old is not ws and old.run is not None
+    if live:
         # the same run: its training goes on and this page follows it (or it is the lecturer's, still read-only)
         ws.run, ws.job, ws.following = old.run, old.job, old.following
+        if old.upload.data is not None:   # the file is in the old page's uploader, not this one's
+            ws.upload = replace(old.upload, kept=True)
     elif saved is not None and saved.run is not None:
         ws.adopt(saved.run)
     if ws.run is not None:
@@ -110,6 +123,8 @@ def restore() -> None:
     checked, _ = share.check_settings(settings)
     for key, value in checked.items():
         st.session_state[key] = value
+    if saved is not None and not live:   # nothing live to follow: what was training, the upload
+        reattach.restore(ws, saved)
 
 
 def view_state() -> dict:
@@ -144,15 +159,34 @@ def save() -> None:
     if ws.following:
         return
     run, settings = ws.run, {**sidebar_settings(), VIEW: view_state()}
-    state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())))
+    state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())), ws.training)
     last = st.session_state.get("ws_saved")
-    if last is not None and last[:3] == state:
+    if last is not None and last[:4] == state:
         return
-    if last is not None and ws.training and time.monotonic() - last[3] < SAVE_EVERY_S:
+    if last is not None and ws.training and last[3] and time.monotonic() - last[4] < SAVE_EVERY_S:
         return
-    if run is None or is_demo(run):   # a bundled demo comes back by itself: keep only the settings
-        store().save(tok, None, settings)
-    else:
-        with jobs.lock_for(run):   # weights between two steps
-            store().save(tok, run, settings)
+    job = reattach.job_state(ws, SAVE_EVERY_S + st.session_state.get("train_cadence", 1.0))
+    keep = None if run is None or is_demo(run) else run   # a bundled demo comes back by itself: only the settings
+    try:
+        with jobs.lock_for(run) if keep is not None else nullcontext():   # weights between two steps
+            note = store().save(tok, keep, settings, job)
+    except OSError as err:   # a full or failing disk: said without the server's paths
+        note = f"the server could not write your workspace ({err.strerror or type(err).__name__})"
     st.session_state.ws_saved = (*state, time.monotonic())
+    tell_once(note, "Download your model on the Models page to keep it.")
+
+
+def keep_upload(name: str, blob: bytes) -> None:
+    """Keep the student's new upload in the store, so a restarted server brings it back (when it fits)."""
+    try:
+        note = store().keep_upload(token(), name, blob)
+    except OSError as err:
+        note = f"the server could not write your file ({err.strerror or type(err).__name__})"
+    tell_once(note, "If the server restarts, upload it again.")
+
+
+def tell_once(note: str | None, hint: str) -> None:
+    """What the store could not keep, said once (a toast) rather than on every save."""
+    if note and st.session_state.get("ws_store_note") != note:
+        st.session_state.ws_store_note = note
+        st.toast(f"Not kept across a reload: {note}. {hint}", icon=":material/save:")

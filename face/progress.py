@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from aecore.train import Run
 
 from . import persist
 from .datasets import Settings, data_for_run
+from .paths import scrub
 from .session import workspace
 from .widgets import chart_config, model_banner, presenting
 
@@ -59,7 +61,7 @@ def progress_ui(progress: jobs.Progress, steps: list, run: Run) -> None:
     else:
         st.progress(progress.fraction, text=progress.summary)
     if progress.error:
-        (st.error if progress.status == "failed" else st.warning)(progress.error)
+        (st.error if progress.status == "failed" else st.warning)(scrub(progress.error))
     config = {"displayModeBar": False} if progress.active else chart_config("loss-curve")
     chart, recon = st.columns([5, 4], gap="medium")
     with chart:
@@ -152,5 +154,7 @@ def final_ui() -> None:
         data = data_for_run(run)
         preview = jobs.preview_for(run, data) if data is not None else None
         progress = jobs.progress_of(run, preview)
+        if ws.interrupted:   # not stopped by the student: its server went away mid-training (face.reattach)
+            progress = replace(progress, status="interrupted", error=ws.interrupted)
         steps = run.history
     progress_ui(progress, steps, run)

@@ -3,9 +3,7 @@ and the line that shows this session's training on every page. Values live in se
 listed in aecore.share.SETTINGS."""
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import replace
 
 import streamlit as st
 
@@ -14,8 +12,9 @@ from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
 from aecore.models import MODELS, variant_config
 
-from . import follow, lecture
-from .datasets import UPLOAD, current_data
+from . import follow, lecture, persist
+from .datasets import UPLOAD, current_data, with_digest
+from .paths import scrub
 from .session import workspace
 
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
@@ -27,21 +26,23 @@ def upload_ui() -> None:
     file = st.sidebar.file_uploader(
         "Your data file", type=["npy", "npz", "csv", "zip", "gz", "idx", "ubyte"], key="upload_file",
         help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, or a .zip of PNG/JPEG images.")
-    if file is None:
-        return
     upload = workspace().upload
+    if file is None:
+        if upload.kept and upload.data is not None:
+            st.sidebar.caption(f"Using your file **{upload.name}**, kept on the server from before; upload another "
+                               "to replace it.")
+        return
     if upload.file_id != file.file_id:   # parse each upload once, not on every rerun
         upload.file_id = file.file_id
+        upload.name, upload.kept = file.name, False
         try:
             blob = file.getvalue()
-            data = load_file(blob, file.name)
-            # Pages key shared caches by (name, source, sizes): tell apart two files of the same name and size.
-            digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
-            upload.data, upload.error = replace(data, source=f"{data.source}#{digest}"), None
+            upload.data, upload.error = with_digest(load_file(blob, file.name), blob), None
+            persist.keep_upload(file.name, blob)   # a restarted server brings it back
         except DataError as err:
             upload.data, upload.error = None, str(err)
     if upload.error:
-        st.sidebar.error(upload.error)
+        st.sidebar.error(scrub(upload.error, keep=(upload.name or "",)))
     elif upload.data is not None:
         d = upload.data
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")

@@ -35,6 +35,8 @@ class Upload:
     data: Dataset | None = None
     error: str | None = None
     file_id: str | None = None
+    name: str | None = None          # the file's own name
+    kept: bool = False               # brought back from the store (face.reattach): no file in the uploader
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Workspace:
     groups: dict[str, jobs.Group] = field(default_factory=dict)   # an application page's models, by page key
     upload: Upload = field(default_factory=Upload)
     following: str | None = None      # the share id of the lecturer's model shown read-only (face.follow), if any
+    owner: str | None = None          # the student (workspace token): jobs count against their limit
+    interrupted: str | None = None    # why the run stopped without a Stop (its server went away), until Resume
     _snapshot: tuple[str, ViewModel] | None = None   # (run id, a copy of its model) while training
 
     @property
@@ -81,15 +85,18 @@ class Workspace:
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.
-        Raises ValueError for settings that cannot build this model on this data, and while following."""
+        Raises ValueError for settings that cannot build this model on this data, while following, and past the
+        class's limits on jobs per student or epochs per model (jobs.JobLimitError)."""
         if self.following:
             raise ValueError("This is the lecturer's model, and it is read-only: fork it to train your own copy.")
         if fresh:
             self.stop()
-            self.run = new_run(data, settings.model, settings.train, settings.variant)
+            run = new_run(data, settings.model, settings.train, settings.variant)
         else:
-            prepare_resume(self.run, settings.train)
-        self.job = jobs.start(self.run, data)
+            run = self.run
+            prepare_resume(run, settings.train)
+        job = jobs.start(run, data, owner=self.owner)   # a refusal (the class's limits) keeps the current model
+        self.run, self.job, self.interrupted = run, job, None
         self.job.wait_first_step(FIRST_STEP_WAIT_S)   # so this very rerun shows a loss point and reconstructions
         return self.job
 
@@ -102,13 +109,13 @@ class Workspace:
     def reset(self) -> None:
         """Forget the current model and its job."""
         self.stop()
-        self.run, self.job, self._snapshot, self.following = None, None, None, None
+        self.run, self.job, self._snapshot, self.following, self.interrupted = None, None, None, None, None
 
     def adopt(self, run: Run) -> None:
         """Make a loaded (or demo) model the current one, stopping the job that trained the one it replaces."""
         if self.job is not None and self.job.active:
             self.job.stop()
-        self.run, self.job, self._snapshot, self.following = run, None, None, None
+        self.run, self.job, self._snapshot, self.following, self.interrupted = run, None, None, None, None
 
     def follow(self, run: Run, share_id: str) -> None:
         """Show a model a lecturer shared (this session's own copy of it), read-only until `fork`."""
@@ -126,7 +133,7 @@ class Workspace:
         """An application page's models, trained together in the background; replaces (and stops) the old ones.
         `describe` names some of them in words for the progress line (jobs.name_models by default)."""
         self.stop_group(key)
-        self.groups[key] = group = jobs.Group.start(specs, params, describe=describe)
+        self.groups[key] = group = jobs.Group.start(specs, params, describe=describe, owner=self.owner)
         return group
 
     def stop_group(self, key: str) -> None:

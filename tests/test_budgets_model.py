@@ -247,3 +247,18 @@ def test_the_models_page_shows_the_limit_and_keeps_the_current_model(files):
     assert not at.exception
     assert "AECORE_MAX_FEATURES" in at.error[0].value and "1x65536x65536" in at.error[0].value
     assert ws(at).run is run
+
+
+def test_a_model_over_the_budget_is_refused_on_the_train_page_with_its_limit(monkeypatch):
+    from conftest import make_images, seed_workspace, ws
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("AECORE_MAX_PARAMS", "1000")   # far below the sidebar model on any data
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    seed_workspace(at, data=make_images())
+    at.run()
+    at.button(key="train_go").click().run()
+    assert not at.exception
+    assert any("AECORE_MAX_PARAMS" in e.value for e in at.error)
+    assert ws(at).job is None

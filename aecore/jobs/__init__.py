@@ -4,6 +4,7 @@
 - pool.py:    the one shared thing: a JobPool bounds how many jobs train at once; `start`, `lock_for`
 - protocol.py: what a page reads (Progress, Preview); preview.py renders the reconstruction preview
 - group.py:   an application's models trained together (ModelSpec, Group, train_all)
+- limits.py:  fair shares between students: jobs per student, epochs per job (ClassLimits, AECORE_MAX_JOBS_PER_STUDENT)
 - backend.py: where jobs train: here, or on a Ray cluster when AECORE_RAY_ADDRESS is set (cluster.py, remote.py,
               worker.py, transfer.py; ray is imported only then); `backend_status()` says which, in one line
 
@@ -12,6 +13,7 @@ Callers use the names below: `from aecore import jobs; job = jobs.start(run, dat
 from .backend import backend_status
 from .group import (Describe, Group, GroupProgress, ModelSpec, build_runs, join_and, name_models, progress, start_all,
                     train_all)
+from .limits import ClassLimits, JobLimitError
 from .pool import JobPool, default_max_jobs, default_pool, lock_for, pool_of, start
 from .preview import PREVIEW_N, PREVIEW_SEED, make_preview, preview_for
 from .protocol import ACTIVE, STATUSES, JobHandle, Preview, Progress, format_seconds, progress_of
@@ -19,7 +21,8 @@ from .runtime import (GIL_SWITCH_S, HEARTBEAT_S, PREVIEW_EVERY_S, Job, ModelLock
                       warm_up)
 
 __all__ = ["ACTIVE", "GIL_SWITCH_S", "HEARTBEAT_S", "PREVIEW_EVERY_S", "PREVIEW_N", "PREVIEW_SEED", "STATUSES",
-           "Describe", "Group", "GroupProgress", "Job", "JobHandle", "JobPool", "ModelLock", "ModelSpec", "Preview",
+           "ClassLimits", "Describe", "Group", "GroupProgress", "Job", "JobHandle", "JobLimitError", "JobPool",
+           "ModelLock", "ModelSpec", "Preview",
            "Progress", "backend_status", "build_runs", "default_max_jobs", "default_pool", "format_seconds", "join_and",
            "lock_for", "make_preview", "name_models", "pool_of", "preview_for", "progress", "progress_of",
            "share_the_gil", "start", "start_all",

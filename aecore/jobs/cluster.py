@@ -22,6 +22,7 @@ import ray
 from ..data.dataset import Dataset
 from ..train import Run
 from . import worker
+from .limits import ClassLimits, counted
 from .remote import RayJob
 
 CPUS_ENV = "AECORE_RAY_CPUS_PER_JOB"
@@ -102,14 +103,23 @@ class RayPool:
         return max(1, int(ray.cluster_resources().get("CPU", 0) // self.cpus_per_job))
 
     def start_job(self, run: Run, data: Dataset, heartbeat_s: float | None, preview_every_s: float,
-                  threads: int | None) -> RayJob:
+                  threads: int | None, owner: str | None = None, limits: ClassLimits | None = None) -> RayJob:
+        """Queue a new RayJob on `run`; refused (JobLimitError) past the owner's share of this server's jobs."""
         with self._lock:
+            if owner is not None:
+                (limits or ClassLimits.from_env()).check_student(counted(self._jobs, owner))
             before = next((j for j in reversed(self._jobs) if j.run is run), None)   # stopping: see start()
         job = RayJob(run, data, self, heartbeat_s, preview_every_s, threads, after=before)
+        job.owner = owner
         with self._lock:
             if job.active:
                 self._jobs.append(job)
         return job
+
+    def owned(self, owner: str | None) -> int:
+        """How many jobs `owner` has queued or running from this server."""
+        with self._lock:
+            return counted(self._jobs, owner)
 
     def submit(self, job: RayJob, files: dict[str, bytes]):
         """Queue the job's task on the cluster; returns its stream of frames."""

@@ -16,7 +16,8 @@ import torch
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..train import Run, fit, new_run
-from .pool import start
+from .limits import ClassLimits
+from .pool import default_pool, start
 from .runtime import HEARTBEAT_S, Job, threads_per_job
 
 T, R = TypeVar("T"), TypeVar("R")
@@ -55,10 +56,11 @@ class Group:
 
     @classmethod
     def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = HEARTBEAT_S,
-              pool=None, describe: Describe | None = None) -> "Group":
-        """Build a fresh run per spec and queue them all; returns at once."""
+              pool=None, describe: Describe | None = None, owner: str | None = None) -> "Group":
+        """Build a fresh run per spec and queue them all; returns at once. Refused whole (JobLimitError) when the
+        owner's share of jobs cannot take them all."""
         runs = build_runs(specs)
-        return cls(specs, runs, start_all(runs, specs, heartbeat_s, pool), dict(params or {}), describe)
+        return cls(specs, runs, start_all(runs, specs, heartbeat_s, pool, owner), dict(params or {}), describe)
 
     def progress(self) -> GroupProgress:
         return progress(self.jobs, self.describe)
@@ -120,10 +122,16 @@ def train_all(specs: list[ModelSpec], on_step: Callable[[str, float], None] | No
 
 
 def start_all(runs: dict[str, Run], specs: list[ModelSpec], heartbeat_s: float | None = HEARTBEAT_S,
-              pool=None) -> dict[str, Job]:
-    """Queue every run in the shared job pool (at most a core's worth train at once); returns name -> Job."""
-    data = {s.name: s.data for s in specs}
-    return {name: start(run, data[name], pool=pool, heartbeat_s=heartbeat_s) for name, run in runs.items()}
+              pool=None, owner: str | None = None) -> dict[str, Job]:
+    """Queue every run in the shared job pool (at most a core's worth train at once); returns name -> Job.
+    The class's limits are checked for all of them first, so a group is never started in part."""
+    pool, limits, data = pool or default_pool(), ClassLimits.from_env(), {s.name: s.data for s in specs}
+    for run in runs.values():
+        limits.check_epochs(run)
+    if owner is not None:
+        limits.check_student(pool.owned(owner), len(runs))
+    return {name: start(run, data[name], pool=pool, heartbeat_s=heartbeat_s, owner=owner, limits=limits)
+            for name, run in runs.items()}
 
 
 def join_and(words: list[str]) -> str:

@@ -19,6 +19,7 @@ from typing import Iterator
 from ..data.dataset import Dataset
 from ..train import Run
 from . import backend
+from .limits import ClassLimits, counted
 from .runtime import HEARTBEAT_S, PREVIEW_EVERY_S, Job
 
 
@@ -70,11 +71,21 @@ class JobPool:
             return self._queue.index(job) + 1 if job in self._queue else 0
 
     def start_job(self, run: Run, data: Dataset, heartbeat_s: float | None, preview_every_s: float,
-                  threads: int | None) -> Job:
-        """Queue a new Job on `run` (see `start`)."""
+                  threads: int | None, owner: str | None = None, limits: ClassLimits | None = None) -> Job:
+        """Queue a new Job on `run` (see `start`); refused (JobLimitError) past the owner's share of jobs."""
         job = Job(run, data, self, heartbeat_s, preview_every_s, threads)
-        self.submit(job)
+        job.owner = owner
+        with self._lock:
+            if owner is not None:
+                (limits or ClassLimits.from_env()).check_student(counted(self._running + self._queue, owner))
+            self._queue.append(job)
+            self._dispatch()
         return job
+
+    def owned(self, owner: str | None) -> int:
+        """How many jobs `owner` has queued or running here."""
+        with self._lock:
+            return counted(self._running + self._queue, owner)
 
     def active_job(self, run: Run) -> Job | None:
         """The job queued or running on this Run (there is at most one), if any."""
@@ -120,7 +131,8 @@ def default_pool() -> JobPool:
 
 
 def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: float | None = HEARTBEAT_S,
-          preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None) -> Job:
+          preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None, owner: str | None = None,
+          limits: ClassLimits | None = None) -> Job:
     """Queue `run` for training on `data` and return its Job at once. Starting a run that is already
     queued or running returns that job; starting a stopped or failed run resumes it.
 
@@ -128,6 +140,8 @@ def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: 
     ----------
     heartbeat_s : stop if `poll` is not called for this long (None: never). Pages poll every second or so.
     threads : torch intra-op threads for this job (None: `threads_per_job`, the cores shared between jobs).
+    owner : the student it is for (the app: the workspace token), whose jobs at once are limited (limits.py).
+    limits : the class's limits (None: ClassLimits.from_env()); a job past them raises JobLimitError.
     """
     if data.shape != run.data_info.shape:
         raise ValueError(f"this model was built for samples of shape {run.data_info.shape}, "
@@ -136,7 +150,9 @@ def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: 
     existing = pool.active_job(run)
     if existing is not None and not existing._stop.is_set():
         return existing
-    return pool.start_job(run, data, heartbeat_s, preview_every_s, threads)
+    limits = limits or ClassLimits.from_env()
+    limits.check_epochs(run)
+    return pool.start_job(run, data, heartbeat_s, preview_every_s, threads, owner, limits)
 
 
 def lock_for(run: Run, pool: JobPool | None = None):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..train import Run, Step
 
-STATUSES = ("queued", "running", "stopped", "done", "failed")
+STATUSES = ("queued", "running", "stopped", "done", "failed", "interrupted")   # interrupted: its server went away
 ACTIVE = ("queued", "running")
 
 

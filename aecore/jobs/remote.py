@@ -43,6 +43,8 @@ def lost_message(err: Exception, good_step: int) -> str:
 class RayJob(JobStatus):
     """One Run training on the Ray cluster. Created by `RayPool.start_job`; read like the in-process Job."""
 
+    owner: str | None = None   # the student it trains for, counted against their share (limits.py)
+
     def __init__(self, run: Run, data: Dataset, pool: "RayPool", heartbeat_s: float | None, preview_every_s: float,
                  threads: int | None, after: "RayJob | None" = None):
         self.run, self.data, self.pool = run, data, pool

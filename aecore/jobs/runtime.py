@@ -101,6 +101,8 @@ class ModelLock:
 class Job(JobStatus):
     """One Run training in the background. Create with `start`; read with `poll`; end with `stop`."""
 
+    owner: str | None = None   # the student it trains for (pool.start), counted against their share
+
     def __init__(self, run: Run, data: Dataset, pool: "JobPool", heartbeat_s: float | None = HEARTBEAT_S,
                  preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None):
         self.run, self.data, self.pool = run, data, pool
