@@ -1,6 +1,7 @@
 """A model's decoder as a JSON spec plus float32 weights, so a browser can decode codes with no server round trip.
 
-The spec is a short list of ops (linear, act, convT, lstm) that face/atlas/frontend/src/decoder.js runs in order;
+The spec is the decoder's op list from aecore/network.py (linear, act, convT, lstm; a "name" marks a layer the
+network view shows) that face/atlas/frontend/src/decoder.js runs in order;
 offsets ("w", "b", ...) count float32 values into the one weight buffer. A conditional model's decoder input is
 the code followed by the one-hot label, as in Autoencoder._decode_raw. Why not ONNX: our three decoder bodies
 need four ops, which fit in ~150 lines of plain JavaScript (a few KB) where onnxruntime-web ships megabytes of
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
 from .budget import check_model
 from .models import Autoencoder
-from .nets import ConvDecoder, LSTMDecoder, MLPDecoder
+from .network import decoder_ops, encoder_ops
 
 FORMAT = 1   # bump when the op list changes meaning; decoder.js refuses other formats
 
@@ -47,41 +47,15 @@ class _Packer:
         return np.concatenate(self.parts).astype("<f4").tobytes() if self.parts else b""
 
 
-def _linear(layer: nn.Linear, p: _Packer) -> dict:
-    return {"op": "linear", "in": layer.in_features, "out": layer.out_features,
-            "w": p.add(layer.weight), "b": p.add(layer.bias)}
-
-
-def _mlp_ops(dec: MLPDecoder, act: str, p: _Packer) -> list[dict]:
-    ops: list[dict] = []
-    for layer in dec.layers[:-1]:
-        ops += [_linear(layer, p), {"op": "act", "fn": act}]
-    return ops + [_linear(dec.layers[-1], p)]
-
-
-def _conv_ops(dec: ConvDecoder, act: str, p: _Packer) -> list[dict]:
-    ops = [_linear(dec.fc, p), {"op": "act", "fn": act}]
-    c, h, w = dec.start
-    for module in dec.body:
-        if not isinstance(module, nn.ConvTranspose2d):
-            ops.append({"op": "act", "fn": act})
-            continue
-        (k, _), (s, _), (pad, _), (oph, opw) = (module.kernel_size, module.stride, module.padding,
-                                                module.output_padding)
-        h_out, w_out = (h - 1) * s - 2 * pad + k + oph, (w - 1) * s - 2 * pad + k + opw
-        ops.append({"op": "convT", "cin": c, "cout": module.out_channels, "k": k, "stride": s, "pad": pad,
-                    "h": h, "w_in": w, "h_out": h_out, "w_out": w_out,
-                    "w": p.add(module.weight), "b": p.add(module.bias)})  # weight: (cin, cout, k, k)
-        c, h, w = module.out_channels, h_out, w_out
-    return ops
-
-
-def _lstm_ops(dec: LSTMDecoder, p: _Packer) -> list[dict]:
-    lstm = dec.lstm
-    layers = [{name: p.add(getattr(lstm, f"{name}_l{i}")) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-              for i in range(lstm.num_layers)]   # gates in PyTorch's order: input, forget, cell, output
-    return [{"op": "lstm", "in": lstm.input_size, "hidden": lstm.hidden_size, "steps": dec.steps, "layers": layers},
-            _linear(dec.out, p)]
+def pack(value, p: _Packer):
+    """An op (or a list or dict of them) with every tensor replaced by its offset in the packer's buffer."""
+    if isinstance(value, torch.Tensor):
+        return p.add(value)
+    if isinstance(value, dict):
+        return {key: pack(v, p) for key, v in value.items()}
+    if isinstance(value, list):
+        return [pack(v, p) for v in value]
+    return value
 
 
 def export_decoder(model: Autoencoder) -> BrowserDecoder:
@@ -89,15 +63,21 @@ def export_decoder(model: Autoencoder) -> BrowserDecoder:
     Checked against the model budget again (ModelTooLarge): a model built where the limits were raised (the CLI)
     is not shipped to students' browsers under the server's own limits."""
     check_model(model.config, model.input_shape)
-    cfg, dec, p = model.config, model.decoder, _Packer()
-    if isinstance(dec, MLPDecoder):
-        ops = _mlp_ops(dec, cfg.activation, p)
-    elif isinstance(dec, ConvDecoder):
-        ops = _conv_ops(dec, cfg.activation, p)
-    elif isinstance(dec, LSTMDecoder):
-        ops = _lstm_ops(dec, p)
-    else:
-        raise ValueError(f"no browser decoder for {type(dec).__name__}")
+    cfg, p = model.config, _Packer()
+    ops = pack(decoder_ops(model), p)   # the op list of aecore/network.py, weights packed
     spec = {"format": FORMAT, "latent_dim": cfg.latent_dim, "n_classes": cfg.n_classes, "output": cfg.output,
             "shape": list(model.input_shape), "value_range": [float(v) for v in model.value_range], "ops": ops}
+    return BrowserDecoder(spec, p.tobytes())
+
+
+def export_network(model: Autoencoder) -> BrowserDecoder:
+    """The whole network for the browser: the encoder's ops (input to the head), then the decoder's (the decoder
+    spec's "ops"), weights in one buffer. A VAE's head writes mu and log-variance side by side (2 * latent_dim)."""
+    check_model(model.config, model.input_shape)
+    cfg, p = model.config, _Packer()
+    encoder = pack(encoder_ops(model), p)
+    decoder = pack(decoder_ops(model), p)
+    spec = {"format": FORMAT, "latent_dim": cfg.latent_dim, "n_classes": cfg.n_classes, "output": cfg.output,
+            "variational": cfg.variational, "shape": list(model.input_shape),
+            "value_range": [float(v) for v in model.value_range], "encoder": encoder, "ops": decoder}
     return BrowserDecoder(spec, p.tobytes())

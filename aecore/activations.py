@@ -1,0 +1,132 @@
+"""Every layer's activations for one sample, by running the op list of aecore/network.py in PyTorch.
+
+Running the ops (not the modules) checks the op list itself: the tests hold its output to the model's own
+encode and reconstruction for every registered variant, so what the browser is sent is what the model computes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .models import Autoencoder
+from .network import decoder_ops, encoder_ops
+
+ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda h: h}
+
+
+def _lstm(seq: Tensor, layers: list[dict]) -> Tensor:
+    """A stacked LSTM over seq (1, T, in) from zero state; the last layer's hidden state at every step (1, T, H)."""
+    for p in layers:
+        hidden = p["weight_hh"].shape[1]
+        h = c = seq.new_zeros(1, hidden)
+        gates_in = F.linear(seq, p["weight_ih"], p["bias_ih"] + p["bias_hh"])   # (1, T, 4H)
+        out = []
+        for t in range(seq.shape[1]):
+            i, f, g, o = (gates_in[:, t] + F.linear(h, p["weight_hh"])).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            out.append(h)
+        seq = torch.stack(out, dim=1)
+    return seq
+
+
+def _conv(op: dict, h: Tensor) -> Tensor:
+    x = h.reshape(1, op["cin"], op["h"], op["w_in"])
+    if op["op"] == "conv":
+        return F.conv2d(x, op["w"], op["b"], stride=op["stride"], padding=op["pad"])
+    k, s, pad = op["k"], op["stride"], op["pad"]
+    extra = (op["h_out"] - ((op["h"] - 1) * s - 2 * pad + k), op["w_out"] - ((op["w_in"] - 1) * s - 2 * pad + k))
+    return F.conv_transpose2d(x, op["w"], op["b"], stride=s, padding=pad, output_padding=extra)
+
+
+def run_op(op: dict, h: Tensor, label: Tensor | None) -> Tensor:
+    """One op on a batch of one sample; `label` is the one-hot label of a conditional model."""
+    kind = op["op"]
+    if kind == "linear":
+        return F.linear(h, op["w"], op["b"])
+    if kind == "act":
+        return ACTS[op["fn"]](h)
+    if kind in ("conv", "convT"):
+        return _conv(op, h)
+    if kind == "lstm":        # the decoder's: the code at every step
+        return _lstm(h.reshape(1, 1, op["in"]).expand(1, op["steps"], op["in"]), op["layers"])
+    if kind == "lstm_seq":    # the encoder's: the sequence itself
+        return _lstm(h.reshape(1, op["steps"], op["in"]), op["layers"])
+    if kind == "last":
+        return h[:, -1]
+    if kind == "flatten":
+        return h.reshape(1, -1)
+    if kind == "concat_label":
+        return torch.cat([h, label], dim=1)
+    raise ValueError(f"unknown op {kind!r}")
+
+
+def _run(ops: list[dict], h: Tensor, label: Tensor | None, layers: dict[str, np.ndarray]) -> Tensor:
+    for op in ops:
+        h = run_op(op, h, label)
+        if "name" in op:
+            layers[op["name"]] = h[0].numpy().copy()
+    return h
+
+
+@torch.no_grad()
+def layer_activations(model: Autoencoder, x: Tensor, y: int | None = None,
+                      seed: int | None = None) -> dict[str, np.ndarray]:
+    """Every layer's output for one sample x (shape model.input_shape), in network order: "input", the encoder's
+    layers, the code ("code", or a VAE's "mu", "sigma", "z"), the decoder's layers, "reconstruction".
+
+    A VAE's z is its mean, as encode and reconstruct use, unless `seed` draws z = mu + sigma * eps."""
+    model = model.eval().cpu()
+    if tuple(x.shape) != model.input_shape:
+        raise ValueError(f"a sample of this model has shape {model.input_shape}, got {tuple(x.shape)}")
+    label = model.one_hot(None if y is None else torch.tensor([int(y)]))
+    x = x.to(torch.float32).cpu()
+    layers: dict[str, np.ndarray] = {"input": x.numpy().copy()}
+    z = _run(encoder_ops(model), x.unsqueeze(0), label, layers)
+    if model.config.variational:
+        mu, logvar = z.chunk(2, dim=1)
+        sigma = (0.5 * logvar).exp()
+        eps = torch.zeros_like(mu) if seed is None else torch.randn(
+            mu.shape, generator=torch.Generator().manual_seed(seed))
+        z = mu + sigma * eps
+        layers.update(mu=mu[0].numpy().copy(), sigma=sigma[0].numpy().copy(), z=z[0].numpy().copy())
+    raw = _run(decoder_ops(model), z if label is None else torch.cat([z, label], dim=1), label, layers)
+    layers["reconstruction"] = model._activate(raw.reshape(1, *model.input_shape))[0].numpy().copy()
+    return layers
+
+
+def first_layer_weights(model: Autoencoder) -> Tensor:
+    """The incoming weights of each unit of the first encoder layer, shaped like an input: (units, *input_shape)
+    for an MLP (a conditional model's label weights left out), (units, C, k, k) for a conv layer."""
+    op = next(op for op in encoder_ops(model) if op["op"] in ("linear", "conv", "lstm_seq"))
+    if op["op"] == "lstm_seq":
+        raise ValueError("an LSTM's first layer has no picture per unit: its weights mix four gates over time")
+    w = op["w"].detach().cpu().float()
+    if op["op"] == "conv":
+        return w.contiguous()
+    n_in = int(np.prod(model.input_shape))
+    return w[:, :n_in].reshape(-1, *model.input_shape)
+
+
+def locality(model: Autoencoder, top: float = 0.1) -> float:
+    """How local the first layer's units are: the mean share of each unit's squared weights that sits in its `top`
+    fraction of inputs (1 = all in a few pixels, like a stroke detector; `top` = spread evenly, like noise)."""
+    w = first_layer_weights(model).flatten(1).double().square()
+    k = max(1, round(top * w.shape[1]))
+    return float((w.topk(k, dim=1).values.sum(1) / w.sum(1).clamp_min(1e-300)).mean())
+
+
+def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:
+    """The first layer's weights of all units as one uint8 picture grid: mid grey is 0, each unit scaled by its own
+    largest |weight| so a faint unit's pattern shows too (vector data: one strip per unit)."""
+    from .imaging import to_grid
+
+    w = first_layer_weights(model)
+    if w.dim() == 2:
+        w = w[:, None, None, :]
+    elif w.dim() != 4:
+        raise ValueError(f"no picture for first-layer weights of shape {tuple(w.shape)}")
+    scale = w.flatten(1).abs().amax(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    return to_grid(w / scale, pad=pad, value_range=(-1.0, 1.0))

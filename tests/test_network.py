@@ -1,0 +1,115 @@
+"""The one network export (aecore/network.py), run op by op (aecore/activations.py), agrees with the model itself
+for every registered variant: the code with encode, the last layer with the reconstruction."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from aecore.activations import first_layer_weights, layer_activations, locality
+from aecore.decoder_export import export_decoder, export_network
+from aecore.models import MODELS, build_model, variant_config
+
+
+def _model(name: str):
+    """A small model of the variant, on 8x8 images (sequences of 12x3 where it needs them), with random weights."""
+    shape = (12, 3) if "image" not in MODELS[name].kinds else (1, 8, 8)
+    overrides = {"hidden": (4, 6)} if MODELS[name].defaults.get("architecture") == "conv" else {}
+    if "hidden" not in overrides and MODELS[name].defaults.get("hidden", (1,)):
+        overrides["hidden"] = (10, 7) if MODELS[name].defaults.get("architecture") != "lstm" else (8, 8)
+    torch.manual_seed(0)
+    model = build_model(variant_config(name, latent_dim=3, **overrides), shape, (0.0, 1.0) if len(shape) == 3
+                        else (-1.0, 1.0), 3 if MODELS[name].defaults.get("conditional") else 0)
+    with torch.no_grad():   # biases away from 0, so a misplaced one shows
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    return model.eval()
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_layers_run_in_network_order_and_agree_with_the_model(name):
+    model = _model(name)
+    x = torch.rand(model.input_shape, generator=torch.Generator().manual_seed(1))
+    y = 2 if model.config.conditional else None
+    layers = layer_activations(model, x, y)
+    names = list(layers)
+    assert names[0] == "input" and names[-1] == "reconstruction"
+    yb = None if y is None else torch.tensor([y])
+    with torch.no_grad():
+        code = model.encode(x[None], yb)[0]
+        x_hat = model(x[None], yb)[0]
+    code_name = "z" if model.config.variational else "code"
+    assert torch.allclose(torch.from_numpy(layers[code_name]), code, atol=1e-5)
+    assert torch.allclose(torch.from_numpy(layers["reconstruction"]), x_hat, atol=1e-5)
+    assert layers["input"].shape == model.input_shape
+    if model.config.variational:
+        assert names.index("mu") < names.index("sigma") < names.index("z")
+        assert (layers["sigma"] > 0).all()
+    encoder = [n for n in names if n.startswith("encoder.")]
+    decoder = [n for n in names if n.startswith("decoder.")]
+    assert names == ["input", *encoder, *(["mu", "sigma", "z"] if model.config.variational else ["code"]),
+                     *decoder, "reconstruction"]
+    n_hidden = len(model.config.hidden)
+    if model.config.architecture != "lstm":   # a layer per hidden width, each side (conv: the decoder's fc is one)
+        assert len(encoder) == len(decoder) == n_hidden
+
+
+def test_conv_layers_are_feature_maps_and_lstm_layers_hidden_states_over_time():
+    conv = layer_activations(_model("conv"), torch.rand(1, 8, 8))
+    assert conv["encoder.1"].shape == (4, 4, 4) and conv["encoder.2"].shape == (6, 2, 2)
+    assert conv["decoder.2"].shape == (4, 4, 4)
+    lstm = layer_activations(_model("lstm"), torch.rand(12, 3))
+    assert lstm["encoder.lstm"].shape == (12, 8) and lstm["decoder.lstm"].shape == (12, 8)
+
+
+def test_a_vae_sample_follows_the_seed_and_the_decoder_follows_it():
+    model, x = _model("vae"), torch.rand(1, 8, 8)
+    a, b, mean = (layer_activations(model, x, seed=s) for s in (1, 1, None))
+    assert (a["z"] == b["z"]).all() and not (a["z"] == mean["z"]).all()
+    with torch.no_grad():
+        want = model.decode(torch.from_numpy(a["z"])[None])[0]
+    assert torch.allclose(torch.from_numpy(a["reconstruction"]), want, atol=1e-5)
+
+
+def test_first_layer_weights_are_pictures_of_the_input():
+    model = _model("cvae")   # the label's weights are not part of the picture
+    w = first_layer_weights(model)
+    assert w.shape == (10, 1, 8, 8)
+    assert torch.equal(w.flatten(1), model.encoder.layers[0].weight[:, :64])
+    assert first_layer_weights(_model("conv")).shape == (4, 1, 4, 4)
+    with pytest.raises(ValueError, match="LSTM"):
+        first_layer_weights(_model("lstm"))
+
+
+def test_a_sample_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match="shape"):
+        layer_activations(_model("vanilla"), torch.rand(1, 9, 8))
+
+
+def test_locality_of_known_first_layers():
+    model = _model("vanilla")
+    first = model.encoder.layers[0].weight   # (10, 64)
+    with torch.no_grad():
+        first.fill_(1.0)                      # every pixel alike: the top 10% (6 of 64) hold 6/64 of the energy
+        assert locality(model) == pytest.approx(6 / 64)
+        first.zero_()
+        first[:, 3] = 2.0                     # one pixel per unit: all of it
+        assert locality(model) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_network_export_holds_every_weight_once_and_its_decoder_is_the_decoder_export(name):
+    model = _model(name)
+    net, dec = export_network(model), export_decoder(model)
+    json.dumps(net.spec)
+    assert len(net.weights) == 4 * sum(p.numel() for p in model.parameters())
+    n_enc = 4 * sum(p.numel() for part in (model.encoder, model.head) for p in part.parameters())
+    assert net.weights[n_enc:] == dec.weights             # the decoder half is byte for byte the decoder export
+    shift = n_enc // 4
+    def offsets(op: dict, by: int) -> dict:   # the op with its weights' offsets moved back by `by` floats
+        if "layers" in op:
+            return {**op, "layers": [{k: v - by for k, v in layer.items()} for layer in op["layers"]]}
+        return {k: (v - by if k in ("w", "b") else v) for k, v in op.items()}
+    assert [offsets(op, shift) for op in net.spec["ops"]] == [offsets(op, 0) for op in dec.spec["ops"]]
+    assert net.spec["encoder"][-1]["out"] == model.config.latent_dim * (2 if model.config.variational else 1)
