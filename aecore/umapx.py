@@ -87,6 +87,16 @@ class _EpochWriter:
         pass
 
 
+def phase(fraction: float) -> str:
+    """What a UMAP that reported `fraction` is doing, in words: the bar's text, so that the neighbour graph (a
+    third of the wait on 70,000 codes, with no progress of its own) does not look like a stalled bar."""
+    if fraction < KNN_SHARE / 2:
+        return "finding each point's neighbours"
+    if fraction < KNN_SHARE:
+        return "building the neighbour graph"
+    return "laying out the map"
+
+
 def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None = None,
                progress: Progress | None = None, n_neighbors: int = 15, min_dist: float = 0.1) -> np.ndarray:
     """2-D UMAP (N, 2) float32 of every row of codes.

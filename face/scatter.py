@@ -16,6 +16,7 @@ from aecore.codes import MAX_POINTS, SplitCodes
 from aecore.data import Dataset
 from aecore.project import Projection
 from aecore.tasks import Task
+from aecore.umapx import phase as umap_phase
 
 from . import caches
 from .atlas import atlas_ui
@@ -90,7 +91,8 @@ def umap_progress_ui(task: Task, n: int) -> None:
     """While UMAP fits: its progress; once done, the whole page again, so UMAP replaces PCA."""
     if task.done:
         st.rerun()
-    text = (f"UMAP of all {n:,} points: {task.fraction:.0%} (PCA is shown until it is ready)" if task.started
+    text = (f"UMAP of all {n:,} points: {task.fraction:.0%}, {umap_phase(task.fraction)}{task.time_left()} "
+            "(PCA is shown until it is ready)" if task.started
             else "UMAP waits for another map to finish (one at a time on this server); PCA is shown meanwhile")
     st.progress(task.fraction, text=text)
 

@@ -167,6 +167,8 @@ def test_umap_computes_in_the_background_with_pca_meanwhile(vae5):
     assert not at.exception
     assert any("PC1" in c.value for c in at.caption), "PCA is drawn while UMAP computes"
     assert any("UMAP" in p.proto.text for p in at.get("progress")), "with its progress"
+    phases = ("neighbours", "neighbour graph", "laying out")   # aecore.umapx.phase: the bar says what runs
+    assert any(any(ph in p.proto.text for ph in phases) for p in at.get("progress")), "and what it is doing"
     task = caches._umap_task(ws(at).view_model().fingerprint, caches.data_key(data))
     assert task.wait(300) and task.error is None   # the first UMAP in a process also compiles numba code
     at.run()
