@@ -17,3 +17,9 @@
 - `experiment`: the skeleton of an application page (form -> background group -> progress -> results)
 - `export`:     the Export section below Train, Latent space and Generate
 """
+
+# pandas whole before any page draws: plotly uses pandas whenever it is in sys.modules, without waiting for its
+# import to finish, so a thread importing sklearn or umap (which import pandas) while another session's script
+# built a figure gave that figure a half-imported pandas ("partially initialized module 'pandas'"), and the Train
+# page's live view died mid-training. An import statement waits for a module being imported elsewhere.
+import pandas  # noqa: E402,F401

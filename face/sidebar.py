@@ -3,6 +3,7 @@ and the line that shows this session's training on every page. Values live in se
 listed in aecore.share.SETTINGS."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -51,6 +52,13 @@ def upload_ui() -> None:
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
 
 
+def variant_label(name: str) -> str:
+    """"vae — A variational autoencoder: the code is a distribution, ...": the registry's summary, without its
+    citation (the caption under the box keeps that)."""
+    summary = re.sub(r"\s*\([^()]*\d{4}\)", "", MODELS[name].summary).rstrip(". ")
+    return f"{name} — {summary}"
+
+
 def model_settings_ui(default: dict) -> None:
     """Dataset, variant and bottleneck size."""
     sb = st.sidebar
@@ -65,8 +73,8 @@ def model_settings_ui(default: dict) -> None:
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
-    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, on_change=variant_changed,
-                 help=variants_help(variants))   # names only: the caption below and the help hold each line whole
+    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
+                 on_change=variant_changed, help=variants_help(variants))
     sb.caption(MODELS[st.session_state.variant].summary)
     sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
