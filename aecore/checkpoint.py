@@ -1,4 +1,5 @@
-"""Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`.
+"""Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`, and
+`timelapse.npz` (aecore.timelapse_file) when the run recorded how its space formed.
 
 Loading never unpickles: weights are raw tensors checked name by name and shape by shape against the
 model that config.json describes, so a wrong, truncated or mismatched file fails with a clear message.
@@ -21,14 +22,18 @@ from .budget import ModelTooLarge
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .data.dataset import Provenance
 from .models import Autoencoder
+from .timelapse_file import NAME as TIMELAPSE
+from .timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
 from .train import DataInfo, Run, Step, make_optimizer, resolve_device
 
 FORMAT = "latent-lab-run"
 FORMAT_VERSION = 1
 FILES = ("model.safetensors", "config.json", "history.json")
+READ = (*FILES, TIMELAPSE)   # every file a run folder may hold (the time-lapse only when one was recorded)
 MAX_CHECKPOINT_BYTES = 512 * 2**20   # far above any model this app trains; stops zip bombs and accidents
 # what each file may unpack to; the archive as a whole gets MAX_CHECKPOINT_BYTES (its files counted together)
-MAX_FILE_BYTES = {"model.safetensors": MAX_CHECKPOINT_BYTES, "config.json": 2**20, "history.json": histories.MAX_BYTES}
+MAX_FILE_BYTES = {"model.safetensors": MAX_CHECKPOINT_BYTES, "config.json": 2**20, "history.json": histories.MAX_BYTES,
+                  TIMELAPSE: 64 * 2**20}   # 50 frames of 2,000 points are 0.8 MB; resumed runs add more
 MAX_RATIO, RATIO_MIN_BYTES = 200, 2**20   # as for data zips: weights barely compress, JSON ~10x; a bomb far more
 
 
@@ -49,9 +54,12 @@ def run_files(run: Run, max_steps: int | None = histories.MAX_STEPS) -> dict[str
     }
     history = {"steps": [vars(s) for s in histories.thin(run.history, max_steps)],   # vars: 4x faster than asdict
                "test": run.test_history}
-    return {"model.safetensors": save_safetensors(weights),
-            "config.json": json.dumps(config, indent=2).encode(),
-            "history.json": json.dumps(history).encode()}
+    files = {"model.safetensors": save_safetensors(weights),
+             "config.json": json.dumps(config, indent=2).encode(),
+             "history.json": json.dumps(history).encode()}
+    if run.timelapse is not None and run.timelapse.frames:
+        files[TIMELAPSE] = timelapse_bytes(run.timelapse)
+    return files
 
 
 def save_run(run: Run, folder: str | Path) -> Path:
@@ -78,7 +86,7 @@ def load_run(folder: str | Path, device: str = "cpu") -> Run:
     if not folder.is_dir():
         raise CheckpointError(f"{folder} is not a folder; a run folder holds {', '.join(FILES)}")
     files, total = {}, 0
-    for name in FILES:
+    for name in READ:
         path = folder / name
         try:
             if path.exists():
@@ -139,7 +147,7 @@ def _read_members(zf: zipfile.ZipFile) -> dict[str, bytes]:
     """The run's files in an archive, every one checked before it is unpacked: one of each name, each within its
     own limit and all together within MAX_CHECKPOINT_BYTES (declared sizes first, then the bytes really read)."""
     members = [(info.filename.rsplit("/", 1)[-1], info) for info in zf.infolist()   # a zipped folder nests its
-               if not info.is_dir() and info.filename.rsplit("/", 1)[-1] in FILES]  # files one level down
+               if not info.is_dir() and info.filename.rsplit("/", 1)[-1] in READ]  # files one level down
     names = [base for base, _ in members]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -214,6 +222,11 @@ def runs_from_files(files: dict[str, bytes], device: str = "cpu", max_steps: int
               variant=str(config.get("variant", "custom")), id=str(config.get("id", "loaded")), **counters)
     if "history.json" in files:
         run.history, run.test_history = _parse_history(files["history.json"], max_steps)
+    if TIMELAPSE in files:
+        try:
+            run.timelapse = read_timelapse(files[TIMELAPSE])
+        except TimelapseFileError as err:
+            raise CheckpointError(f"{err}; remove {TIMELAPSE} to load the model without its time-lapse") from None
     return run
 
 

@@ -9,8 +9,8 @@ A preset's optional "claim" object (checked by `parse_claim`; run by `aecore.les
     }
 
 A check compares one run's metric with another run's ("below"/"above", at least `margin` apart) or with a
-number ("at_most"/"at_least"). An application lesson ("app": "denoise" or "anomaly") trains what its page
-trains, with the page's defaults, and its checks name the page's methods ("denoising AE", "noisy input").
+number ("at_most"/"at_least"). An application claim ("app": one of APPS) trains what its page trains, with the
+page's defaults (and a lesson's form), and its checks name the page's methods ("denoising AE", "noisy input").
 """
 from __future__ import annotations
 
@@ -31,10 +31,18 @@ METRICS = {
     "locality": "mean share of each first-layer unit's squared weights in its top 10% of inputs (strokes: large)",
     "diverged": "1 if training stopped because the loss exploded, else 0",
     "peak_ratio": "the highest training loss over the first one (how far the loss leapt before it settled)",
+    "peak_step": "the step (1 = the first) with the highest training loss",
+    "late_peak_ratio": "the highest training loss in the last epoch over the first step's (<= 1: it has settled)",
+    "first_test_loss": "the test loss after the first epoch",
     "psnr": "PSNR (dB) of each method on the test samples at the training noise level",
     "roc_auc": "ROC-AUC of each detector on the test split",
+    "accuracy": "test accuracy of a classifier on some features with some labels ('code, k-NN (k=5), 100 labels')",
+    "hidden_mse": "squared error on the hidden values of the test samples, mean fill or autoencoder",
+    "mean_error": "reconstruction error per value of the most common class's test sequences, or of the others",
 }
-APPS = {"denoise": ("psnr",), "anomaly": ("roc_auc",)}   # application lessons and the metrics they measure
+# applications (a lesson's or a page's default: aecore.pageclaims) and the metrics they measure
+APPS = {"denoise": ("psnr",), "anomaly": ("roc_auc",), "compress": ("psnr",), "features": ("accuracy",),
+        "impute": ("hidden_mse",), "sequences": ("mean_error",)}
 COMPARE = ("below", "above")        # against another run, `margin` apart
 BOUND = ("at_most", "at_least")     # against a number
 CLAIM_KEYS = ("runs", "checks", "notes", "app")

@@ -21,6 +21,7 @@ from .apps import run as run_app
 from .claims import Claim
 from .data.dataset import Dataset
 from .jobs.group import side_by_side
+from .pageclaims import measure
 from .pca import fit_pca
 from .presets import Preset
 from .train import Diverged, Run, evaluate_losses, fit, new_run
@@ -162,6 +163,19 @@ def peak_ratio(t: Trained) -> float:
     return max(losses) / losses[0]
 
 
+def peak_step(t: Trained) -> float:
+    """The step (1 = the first) at which the training loss was highest: where the chart's leap is."""
+    losses = [sum(step.losses.values()) for step in t.run.history]
+    return float(losses.index(max(losses)) + 1)
+
+
+def late_peak_ratio(t: Trained) -> float:
+    """The highest training loss in the last epoch over the first step's: at most 1 once the loss has settled."""
+    steps = t.run.history
+    last = [sum(s.losses.values()) for s in steps if s.epoch > steps[-1].epoch - 1]
+    return max(last) / sum(steps[0].losses.values())
+
+
 def _codes(t: Trained, data: Dataset) -> torch.Tensor:
     return infer.encode_all(t.run.model, data.x_test, data.y_test)
 
@@ -177,6 +191,9 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "locality": lambda t, d: locality(t.run.model),
     "diverged": lambda t, d: float(t.diverged),
     "peak_ratio": lambda t, d: peak_ratio(t),
+    "peak_step": lambda t, d: peak_step(t),
+    "late_peak_ratio": lambda t, d: late_peak_ratio(t),
+    "first_test_loss": lambda t, d: t.run.test_history[0]["loss"],
 }
 
 
@@ -184,6 +201,4 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
 def measure_app(exp: Denoising | AnomalyDetection, data: Dataset) -> dict[str, dict[str, float]]:
     """method -> metric -> value for an application lesson: its page's models trained as the lesson sets the
     form, with the epochs the page opens with for this data (aecore.apps.experiment.default_epochs)."""
-    if isinstance(exp, Denoising):
-        return {m: {"psnr": v} for m, v in run_app(exp, data).at(exp.level).items()}
-    return {m: {"roc_auc": v} for m, v in run_app(exp, data).aucs.items()}
+    return measure(exp, run_app(exp, data), data)

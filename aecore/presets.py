@@ -106,6 +106,8 @@ def _claim(where: str, data: Any, settings: dict[str, Any], kind: str) -> Claim 
         return None
     try:
         claim = parse_claim(data)
+        if claim.app is not None and claim.app not in APP_TYPES:
+            raise ClaimError(f"a lesson's claim app must be one of {', '.join(APP_TYPES)}, got {claim.app!r}")
         for overrides in claim.runs.values():
             share.configs({**settings, **overrides}, kind)
     except (ClaimError, ValueError) as err:

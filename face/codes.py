@@ -20,7 +20,7 @@ from aecore.infer import decode
 from aecore.models import Autoencoder
 
 from .atlas import BrowserDecoder, latent_sliders_ui
-from .widgets import show_images, show_samples
+from .widgets import component_scale, show_images, show_samples
 
 TRAVERSAL_STEPS = 9    # odd: the middle column is the starting code itself
 TOP_DIMS = 8           # sliders for the most used dimensions; a wall of 64 sliders teaches nothing
@@ -85,7 +85,7 @@ def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | s
     dims = sorted(explore.rank_dims(kl, k, TOP_DIMS))   # the most used, in their order: z1 above z2
     latent_sliders_ui(decoder, value=start, ranges=ranges, dims=dims, names=[dim_name(d, kl) for d in dims],
                       revision=f"{fp}:{pin[0] if pin else ''}", label_names=tuple(data.label_names),
-                      key="latent_sliders")
+                      scale=component_scale(), key="latent_sliders")
     hidden = f"; the other {k - len(dims)} dimensions stay at {'the pinned' if pin else 'the middle'} code" \
         if k > len(dims) else ""
     st.caption(f"Decoded in your browser while you drag{hidden}. "
@@ -128,7 +128,7 @@ def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind:
         event = latent_sliders_ui(decoder, value=st.session_state.gen_code, ranges=[(-explore.SPAN, explore.SPAN)] * k,
                                   dims=dims, names=[dim_name(d, kl) for d in dims], label=label,
                                   revision=st.session_state.get("gen_revision", 0), label_names=label_names,
-                                  key="gen_sliders")
+                                  scale=component_scale(), key="gen_sliders")
         if event and "code" in event:   # where the sliders were let go: kept for the next visit of the page
             st.session_state.gen_code = [float(v) for v in event["code"]]
     if k > len(dims):

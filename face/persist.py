@@ -8,7 +8,9 @@ On a session's first run the Workspace is restored: from this server's live work
 is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.store:
 any replica that sees the same AECORE_STORE_DIR). After each run, and every SAVE_EVERY_S while training, the current
 model, the sidebar's settings and the job's state (face.reattach: a restore tells an interrupted run from a stopped
-one, and says what was lost) are saved under the token; the student's upload is kept when it arrives.
+one, and says what was lost) are saved under the token, with the view (presenter view, the lesson) beside them: a
+lecturer's F5 keeps the room's large type. The view is kept by this browser's token only, never in a link, so a
+student opening a copied link gets their own view; the student's upload is kept when it arrives.
 "Forget me on this computer" deletes the entry and ends the cookie (the site's /forget; a script without it).
 Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings,
 training, when)), "ws_store_note" (the last thing the store could not keep, said once), "ws_forgotten" (this
@@ -33,6 +35,7 @@ from .session import workspace
 from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
+VIEW = "_view"         # the saved settings' key for the view: {"presenter": bool, "lesson": a preset's name or ""}
 # While training, at most one save this often: a server that dies loses at most this (plus the page's 1-5 s timer).
 # Measured on the busy 2-core machine (load 13-15, scripts/bench_store.py): a save of the default VAE (2.5 MB) costs
 # ~33 ms after the sidebar's 10 epochs of the 5k subset, ~80 ms after 10 epochs of full MNIST (its history.json);
@@ -115,11 +118,31 @@ def restore() -> None:
     if ws.run is not None:
         st.session_state.demo_offered = True   # a restored model is not replaced by the demo
     remember_live(tok, ws)
-    checked, _ = share.check_settings(saved.settings if saved is not None else {})
+    settings = dict(saved.settings) if saved is not None else {}
+    restore_view(settings.pop(VIEW, None))
+    checked, _ = share.check_settings(settings)
     for key, value in checked.items():
         st.session_state[key] = value
     if saved is not None and not live:   # nothing live to follow: what was training, the upload
         reattach.restore(ws, saved)
+
+
+def view_state() -> dict:
+    """What this browser sees besides the settings: presenter view on or off, and the lesson picked."""
+    return {"presenter": bool(st.session_state.get("presenter")), "lesson": st.session_state.get("lesson") or ""}
+
+
+def restore_view(view) -> None:
+    """Presenter view and the lesson as they were saved (anything malformed or unknown is left out)."""
+    from .lecture import lesson_presets   # lecture draws the sidebar; persist runs before it
+
+    if not isinstance(view, dict):
+        return
+    if isinstance(view.get("presenter"), bool):
+        st.session_state.presenter = view["presenter"]
+    lesson = view.get("lesson")
+    if isinstance(lesson, str) and lesson in lesson_presets():
+        st.session_state.lesson = lesson
 
 
 def remember_live(tok: str, ws: Workspace) -> None:
@@ -135,7 +158,7 @@ def save() -> None:
     remember_live(tok, ws)
     if ws.following:
         return
-    run, settings = ws.run, sidebar_settings()
+    run, settings = ws.run, {**sidebar_settings(), VIEW: view_state()}
     state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())), ws.training)
     last = st.session_state.get("ws_saved")
     if last is not None and last[:4] == state:

@@ -20,6 +20,7 @@ from aecore.tasks import Task
 from . import caches
 from .atlas import atlas_ui
 from .datasets import data_key
+from .widgets import component_scale
 
 SPLITS = {"all": "Train and test", "train": "Training set", "test": "Test set"}
 METHODS = {"PCA": "pca", "UMAP": "umap"}
@@ -42,13 +43,18 @@ def split_sizes(data: Dataset) -> dict[str, int]:
     return {"all": len(data.x_train) + len(data.x_test), "train": len(data.x_train), "test": len(data.x_test)}
 
 
-def split_ui(data: Dataset) -> str:
-    """Which samples to draw: both splits (default), or one."""
+def split_ui(data: Dataset, trained_on: str | None = None) -> str:
+    """Which samples to draw: both splits (default), or one. `trained_on`: the title of the data the model trained
+    on, when it is not this data (the 5k-digit demo shown on full MNIST): its training split is then not one the
+    model has seen, and the labels say so."""
     n = split_sizes(data)
+    other = trained_on is not None and trained_on != data.title
+    names = {**SPLITS, "train": "Training split (not seen by this model)"} if other else SPLITS
+    help_seen = (f"This model trained on {trained_on}, not on this data's training split: every sample here is new "
+                 "to it." if other else "Every sample the model has seen (training set) and has not (test set). If the "
+                 "test points sit where the training points of their class are, the code generalises.")
     return st.radio("Samples", list(SPLITS), horizontal=True, key="latent_split",
-                    format_func=lambda s: f"{SPLITS[s]} ({n[s]:,})",
-                    help="Every sample the model has seen (training set) and has not (test set). If the test "
-                         "points sit where the training points of their class are, the code generalises.")
+                    format_func=lambda s: f"{names[s]} ({n[s]:,})", help=help_seen)
 
 
 def method_ui(k: int) -> str:
@@ -97,15 +103,21 @@ def caption(view: AtlasView, data: Dataset) -> str:
     return f"{count} · {axes} · hover a point to see its input; drag a box or lasso (toolbar) to select some"
 
 
+NO_DECODE = ("Nothing is decoded under the mouse in this view: UMAP's map cannot be turned back into a code. "
+             "Choose PCA (or a model with a 2-number code) to decode any spot of the map.")
+
+
 def atlas_draw_ui(view: AtlasView, data: Dataset, decoder, thumbs) -> dict | None:
     """The atlas component; returns the person's newest click or selection (once), or None."""
     labels = view.points.labels
     names = tuple(data.label_names) if labels is not None else ()
     inverse = view.projection.inverse if not isinstance(decoder, str) else None
     st.caption(caption(view, data))
+    if inverse is None and not isinstance(decoder, str):   # the panel is left out: say why, where it was
+        st.caption(NO_DECODE)
     return atlas_ui(view.projection.coords, labels, names, thumbs=thumbs,
                     decoder=decoder if inverse is not None else None, inverse=inverse,
-                    colors=[color(c) for c in range(len(names))] or None, key="latent_atlas")
+                    colors=[color(c) for c in range(len(names))] or None, scale=component_scale(), key="latent_atlas")
 
 
 def positions(view: AtlasView, rows) -> np.ndarray:

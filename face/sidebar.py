@@ -70,10 +70,16 @@ def model_settings_ui(default: dict) -> None:
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
     sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
-                 on_change=variant_changed, help="Which autoencoder; each option says in a line what it teaches.")
+                 on_change=variant_changed, help=variants_help(variants))
     sb.caption(MODELS[st.session_state.variant].summary)
     sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
+
+
+def variants_help(variants: list[str]) -> str:
+    """Every variant's line in full: the list's options are cut to the sidebar's width."""
+    return "Which autoencoder. What each one teaches:\n\n" + "\n".join(f"- **{v}**: {MODELS[v].summary}"
+                                                                        for v in variants)
 
 
 def variant_changed() -> None:

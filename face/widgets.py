@@ -13,8 +13,17 @@ from .workspace import ViewModel, is_demo
 PRESENTER_SCALE = 2   # images are this much larger in presenter view
 
 
+PRESENTER_TYPE = 22 / 16   # presenter view's root font size over Streamlit's (face.lecture.PRESENTER_CSS)
+
+
 def presenting() -> bool:
     return bool(st.session_state.get("presenter"))
+
+
+def component_scale() -> float:
+    """How much larger the atlas component's type, pictures and hit areas are: as much as the page's text, since
+    the projector CSS cannot reach into the component's frame."""
+    return PRESENTER_TYPE if presenting() else 1.0
 
 
 def intro_ui(text: str) -> None:
@@ -25,6 +34,15 @@ def intro_ui(text: str) -> None:
             st.markdown(text)
     else:
         st.markdown(text)
+
+
+def choice_ui(label: str, options: list, key: str, format_func=str, **kwargs):
+    """A horizontal radio, or, when there is only one option, that option as a line of text: a lone radio button
+    asks the student to choose where there is nothing to choose."""
+    if len(options) == 1:
+        st.caption(f"{label}: {format_func(options[0])}")
+        return options[0]
+    return st.radio(label, options, horizontal=True, key=key, format_func=format_func, **kwargs)
 
 
 def image_scale(scale: int) -> int:

@@ -11,12 +11,11 @@ import streamlit as st
 
 from aecore.apps import FeatureComparison, Schedule, features
 from face.datasets import current_data, seed
-from aecore.apps.experiment import default_epochs
+from aecore.pageclaims import page_default
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import chart_config, intro_ui, model_banner
+from face.widgets import choice_ui, chart_config, intro_ui, model_banner
 
-MAX_TEST = 2000        # test samples scored: k-NN on all 10,000 MNIST test digits takes far longer, for the same story
 BUDGET_CHOICES = ["100", "1000", "all"]
 BUTTON = "Compare features"
 INTRO = """Labels are expensive; unlabelled data is cheap. An autoencoder learns its code from unlabelled samples,
@@ -27,20 +26,21 @@ the raw values."""
 
 def source_ui(current) -> str:
     sources = (["current"] if current is not None else []) + ["new"]
-    return st.radio("Codes from", sources, key="features_source", horizontal=True,
+    return choice_ui("Codes from", sources, "features_source",
                     format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
                     "code)" if s == "current" else "a new autoencoder trained here")
 
 
 def form_ui(data) -> FeatureComparison:
+    d = page_default("features", data)   # aecore.pageclaims: the default whose claim is checked
     c1, c2, c3 = st.columns(3)
-    k = c1.number_input("Bottleneck size (new model)", 2, 256, FeatureComparison().latent_dim, key="features_k")
-    epochs = c2.number_input("Epochs (new model)", 1, 50, default_epochs(data, 3), key="features_epochs")
+    k = c1.number_input("Bottleneck size (new model)", 2, 256, d.latent_dim, key="features_k")
+    epochs = c2.number_input("Epochs (new model)", 1, 50, d.schedule.epochs, key="features_epochs")
     budgets = c3.multiselect("Labels", BUDGET_CHOICES, BUDGET_CHOICES, key="features_budgets",
                              help="Labelled training samples per classifier, balanced across classes. "
                                   "'all' on full MNIST takes a minute: logistic regression on 60,000 × 784 values.")
     return FeatureComparison(int(k), tuple(None if b == "all" else int(b) for b in BUDGET_CHOICES if b in budgets),
-                             max_test=MAX_TEST, schedule=Schedule(int(epochs), seed=seed()))
+                             max_test=d.max_test, schedule=Schedule(int(epochs), seed=seed()))
 
 
 def results_ui(data, exp: FeatureComparison, rows: list[dict]) -> None:

@@ -58,7 +58,7 @@ def page() -> None:
     points = caches.atlas_points(view, data)
     left, right = st.columns(2)
     with left:
-        split = split_ui(data)
+        split = split_ui(data, run.data_info.title)
     with right:
         method = method_ui(points.codes.shape[1])
     atlas_panel_ui(view_ui(view.fingerprint, data, points, method, split), view, data, enc.kl)

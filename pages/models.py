@@ -24,8 +24,9 @@ def save_ui(run, training: bool) -> None:
                        mime="application/zip", on_click="ignore", icon=":material/download:", key="model_download")
     if training:
         st.caption("It is training: the zip holds the weights of the moment you click (taken between two steps).")
-    st.caption(f"Saved as `{name}`: `model.safetensors` (the weights), `config.json` (how to rebuild it) and "
-               "`history.json` (its losses). Load it here later, or use it with `python -m aecore`.")
+    st.caption(f"Saved as `{name}`: `model.safetensors` (the weights), `config.json` (how to rebuild it), "
+               "`history.json` (its losses) and `timelapse.npz` (how its space formed, when it was recorded). Load it "
+               "here later, or use it with `python -m aecore` (`python -m aecore timelapse RUN --gif out.gif`).")
 
 
 def load_ui() -> None:
@@ -45,6 +46,17 @@ def load_ui() -> None:
     message_ui()
 
 
+def timelapse_caption(run) -> None:
+    """Whether the model brought its time-lapse (kept in its run folder and zip as timelapse.npz)."""
+    tl = run.timelapse
+    if tl is not None and tl.frames:
+        st.caption(f"Time-lapse: {len(tl.frames)} frames of {len(tl.index):,} test samples, from step "
+                   f"{tl.frames[0].step:,} to {tl.frames[-1].step:,}: play it under **How the space formed** on "
+                   "**Latent space**.")
+    else:
+        st.caption("No time-lapse: this model was saved before runs kept theirs, or trained where none was recorded.")
+
+
 def details_ui(run) -> None:
     """What the current model is: its settings and a summary of how it was trained."""
     st.subheader("Current model")
@@ -60,6 +72,7 @@ def details_ui(run) -> None:
     if history:
         st.plotly_chart(plots.loss_curve(history, tests, run.model_config.variational, height=260),
                         key="models_loss", config={"displayModeBar": False})
+    timelapse_caption(run)
     left, right = st.columns(2)
     with left:
         st.markdown("**Model settings**")

@@ -14,7 +14,7 @@ from aecore.data import DataError
 from face.datasets import current_data, load_builtin, seed
 from face.experiment import Outcome, current_outcome, evaluated, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import intro_ui, model_banner
+from face.widgets import choice_ui, intro_ui, model_banner
 
 BUTTON = "Train the LSTM autoencoder"
 INTRO = """Some data arrive in order: {what}. An **LSTM autoencoder** reads the sequence step by step, keeps a
@@ -24,7 +24,8 @@ summary in its memory, squeezes it into a short code, and a second LSTM unrolls 
 # What the introduction says about the data the page shows: (what one sequence is, the common ones, the rare ones)
 ABOUT = {"ecg5000": ("a heartbeat is {steps} readings in time", "Beats it has seen many of", "rare abnormal beats"),
          "sines": ("each of these synthetic sine waves is {steps} readings in time", "Smooth waves like the many it has seen",
-                   "the few with a glitch (a spike, a flat stretch, a jump in frequency)")}
+                   "the few with a glitch (a spike, a flat stretch, a jump in frequency) only a little worse after the "
+                   "default 20 epochs, which blur every wave (PCA, beside it, shows the glitches more clearly)")}
 OTHER = ("each sequence of {title} is {steps} readings in time", "Sequences like the many it has seen", "rare unusual ones")
 
 
@@ -60,7 +61,7 @@ def model_ui(data) -> Outcome | None:
     """The current model when it was trained on these sequences, else an LSTM trained here on request."""
     current = usable_current(data)
     choices = (["current"] if current is not None else []) + ["new"]
-    source = st.radio("Model", choices, horizontal=True, key="seq_source",
+    source = choice_ui("Model", choices, "seq_source",
                       format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
                       "code)" if s == "current" else "an LSTM autoencoder trained here")
     if source == "current":
@@ -78,11 +79,19 @@ if note:
 out = model_ui(data)
 if out:
     res = out.result
-    st.metric("Test reconstruction error (MSE per value)", f"{res.errors.mean():.4f}",
+    k = next(iter(out.runs.values())).model_config.latent_dim
+    c1, c2 = st.columns(2)
+    c1.metric("Test reconstruction error (MSE per value)", f"{res.errors.mean():.4f}",
               help=f"Mean over {len(data.x_test):,} test sequences of {data.title}.")
+    c2.metric(f"PCA with {k} components (the baseline)", f"{res.baseline.mean():.4f}",
+              help="The best linear code of the same size, fit on the training sequences.")
+    if res.baseline.mean() < res.errors.mean():
+        st.markdown(f"PCA with as many numbers rebuilds these sequences **better** than the autoencoder: they are "
+                    "aligned and smooth, so a linear code fits them well. The LSTM's point is the contrast between "
+                    "classes below, which the **Anomaly detection** page turns into a detector.")
     if res.per_class:
         st.dataframe(pd.DataFrame(res.per_class), hide_index=True, width="content",
-                     column_config={"mean error": st.column_config.NumberColumn(format="%.4f")})
+                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("mean error", "PCA error")})
     st.subheader("Inputs and reconstructions")
     st.caption("Grey: the test sequence; colour: what the autoencoder made of it. One per class where there are labels.")
     st.plotly_chart(out.exp.figure(res, data), width="stretch", key="seq_lines")

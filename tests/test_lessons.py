@@ -111,7 +111,7 @@ def test_metrics_on_known_codes():
     ({"checks": [{"metric": "test_loss", "run": "2 numbers", "at_most": "low"}]}, "number"),
     ({"checks": [{"metric": "test_loss", "run": "2 numbers", "at_most": 1, "margin": 2}]}, "margin"),
     ({"checks": [{"metric": "test_loss", "run": "2 numbers", "below": "32 numbers", "times": -1}]}, "times"),
-    ({"app": "features"}, "app"),
+    ({"app": "painting"}, "app"),
     ({"app": "denoise"}, "no runs"),
     ({"colour": "red"}, "unknown claim keys"),
 ])

@@ -174,7 +174,7 @@ def test_features_with_the_current_model_needs_no_training():
 @pytest.mark.slow
 def test_features_trains_a_new_model_when_there_is_none():
     at = open_page("features", make_images(), features_k=4, features_epochs=1, features_budgets=["100"])
-    assert at.radio(key="features_source").options == ["a new autoencoder trained here"]
+    assert not at.radio and "Codes from: a new autoencoder trained here" in [c.value for c in at.caption]
     at = finish_training(submit(at, "Compare features"), "features")
     assert not at.exception
     assert "autoencoder code (4-d)" in set(at.dataframe[0].value["features"])
@@ -190,20 +190,25 @@ def test_imputation_beats_the_mean_and_reacts_to_the_mask():
     run, _ = trained_run("vanilla", latent_dim=4, epochs=8)
     at = open_page("imputation", data, run=run)
     assert not at.exception
-    base, ours = metric(at, "Mean fill: error on hidden values"), metric(at, "Autoencoder: error on hidden values")
+    base = metric(at, "Mean fill: error on hidden values")
+    ours = metric(at, "Autoencoder (3 iterations): error on hidden values")
     assert ours < base
+    assert 0.2 < metric(at, "Hidden values") / (48 * 64) < 0.3   # the default: 25% of the values, scattered
+    at.selectbox(key="impute_mask").set_value("block").run()
     hidden = metric(at, "Hidden values")
-    assert hidden == 48 * 4 * 4        # the default block: a 25% square, 4 x 4 of every 8 x 8 test image
+    assert hidden == 48 * 4 * 4        # a block: a 25% square, 4 x 4 of every 8 x 8 test image
     at.slider(key="impute_fraction").set_value(0.5).run()
     assert metric(at, "Hidden values") > hidden and not at.exception
-    at.selectbox(key="impute_mask").set_value("random").run()
+    at.slider(key="impute_iterations").set_value(1).run()
     assert not at.exception and len(at.get("image")) == 4     # original, with holes, mean fill, autoencoder fill
+    assert [m for m in at.metric if m.label == "Autoencoder (1 iteration): error on hidden values"]
+    assert any("lowest error is after" in md.value or "does **not** beat" in md.value for md in at.markdown)
 
 
 @pytest.mark.slow
 def test_imputation_trains_its_own_model_without_a_current_one():
     at = open_page("imputation", make_images(), impute_k=4, impute_epochs=1)
-    assert at.radio(key="impute_source").options == ["an autoencoder trained here"]
+    assert not at.radio and "Fill with: an autoencoder trained here" in [c.value for c in at.caption]
     at = finish_training(submit(at, "Train the autoencoder"), "imputation")
     assert not at.exception
     assert metric(at, "Hidden values") > 0

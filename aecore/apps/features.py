@@ -94,31 +94,36 @@ def accuracy_table(rows: list[dict]) -> list[dict]:
 
 
 def verdict(rows: list[dict]) -> str:
-    """Whether the code beat PCA and the raw values with every classifier, at the fewest and the most labels."""
-    def standing(labels: int) -> tuple[bool, str]:
-        at = [r for r in rows if r["labels"] == labels]
-        wins, best = True, None
-        for clf in dict.fromkeys(r["classifier"] for r in at):
-            code = max(r["accuracy"] for r in at if r["classifier"] == clf and r["features"].startswith(AE))
-            other = max((r for r in at if r["classifier"] == clf and not r["features"].startswith(AE)),
-                        key=lambda r: r["accuracy"])
-            wins = wins and code > other["accuracy"]
-            if code <= other["accuracy"] and best is None:
-                best = f"{other['features']} with {clf} ({other['accuracy']:.3f} against the code's {code:.3f})"
-        return wins, best or ""
-
+    """Whether the code beat PCA and the raw values with every classifier, at the fewest and the most labels; where
+    it does not, every classifier at which a baseline ties or beats it, the largest gap first."""
     few, most = min(r["labels"] for r in rows), max(r["labels"] for r in rows)
-    (wins_few, loser_few), (wins_most, loser_most) = standing(few), standing(most)
-    if wins_few and wins_most:
+    losses_few, losses_most = code_losses(rows, few), code_losses(rows, most)
+    if not losses_few and not losses_most:
         return (f"The code beats PCA and the raw values with every classifier, from {few:,} labels to {most:,}: "
                 "what the autoencoder learnt from unlabelled samples is worth labels.")
-    if wins_few:
+    if not losses_few:
         return (f"With {few:,} labels the code beats PCA and the raw values with every classifier; with {most:,} "
-                f"labels a baseline catches up ({loser_most}): given enough labels, the classifier finds "
-                "the structure in the raw values itself.")
-    return (f"Here the code does not help: with {few:,} labels, {loser_few}. A small code trained briefly keeps "
+                f"labels it no longer does: {losses_most}. Given enough labels, the classifier finds the structure "
+                "in the raw values (or PCA's) itself.")
+    return (f"Here the code does not help: with {few:,} labels, {losses_few}. A small code trained briefly keeps "
             "less than the raw values hold and PCA keeps the most variance for its size; try a larger code or "
             "more epochs.")
+
+
+def code_losses(rows: list[dict], labels: int) -> str:
+    """'PCA (32-d) with k-NN (k=5) (0.962 against the code's 0.952); ...': each classifier whose best baseline
+    ties or beats the code with this many labels, the largest gap first ('' when the code wins everywhere)."""
+    losses = []
+    at = [r for r in rows if r["labels"] == labels]
+    for clf in dict.fromkeys(r["classifier"] for r in at):
+        code = max(r["accuracy"] for r in at if r["classifier"] == clf and r["features"].startswith(AE))
+        other = max((r for r in at if r["classifier"] == clf and not r["features"].startswith(AE)),
+                    key=lambda r: r["accuracy"])
+        if code <= other["accuracy"]:
+            tie = ", a tie" if f"{code:.3f}" == f"{other['accuracy']:.3f}" else ""
+            losses.append((other["accuracy"] - code, f"{other['features']} with {clf} "
+                                                    f"({other['accuracy']:.3f} against the code's {code:.3f}{tie})"))
+    return "; ".join(text for _, text in sorted(losses, key=lambda g: -g[0]))
 
 
 @dataclass(frozen=True)

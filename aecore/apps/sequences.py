@@ -12,6 +12,7 @@ from .. import infer, jobs, plots
 from ..data.dataset import Dataset
 from ..models import Autoencoder
 from .anomaly import LSTM_RECIPE, recipe, recon_scores
+from .baselines import fit_pca
 from .experiment import Schedule
 
 LSTM = "LSTM autoencoder"
@@ -25,16 +26,30 @@ SHOWN_CLASSES = 8      # one example per class in the picture, for at most this 
 UNLABELLED_SHOWN = 4   # examples in the picture when there are no labels
 
 
-def class_errors(errors: np.ndarray, y: np.ndarray, label_names: tuple[str, ...]) -> list[dict]:
-    """Rows {class, test sequences, mean error}: where the model rebuilds well and where it does not."""
-    classes = np.unique(y)
-    return [{"class": label_names[c], "test sequences": int((y == c).sum()), "mean error": float(errors[y == c].mean())}
-            for c in classes]
+def class_errors(errors: np.ndarray, y: np.ndarray, label_names: tuple[str, ...],
+                 pca_errors: np.ndarray | None = None) -> list[dict]:
+    """Rows {class, test sequences, mean error[, PCA error]}: where the model rebuilds well and where it does not,
+    beside PCA with as many components when given."""
+    rows = []
+    for c in np.unique(y):
+        row = {"class": label_names[c], "test sequences": int((y == c).sum()), "mean error": float(errors[y == c].mean())}
+        if pca_errors is not None:
+            row["PCA error"] = float(pca_errors[y == c].mean())
+        rows.append(row)
+    return rows
+
+
+def pca_errors(data: Dataset, k: int) -> np.ndarray:
+    """The baseline: MSE per value of each test sequence rebuilt from PCA with k components fit on the training split."""
+    pca = fit_pca(data.x_train, k)
+    x = data.x_test
+    return (pca.reconstruct(x) - x).square().flatten(1).mean(1).double().numpy()
 
 
 @dataclass(frozen=True)
 class Reconstructed:
     errors: np.ndarray          # MSE per value of every test sequence
+    baseline: np.ndarray        # the same for PCA with as many components as the code (pca_errors)
     per_class: list[dict]       # class_errors rows; empty without labels
     picks: list[int]            # test sequences drawn: the first of each class, or the first few
     titles: list[str]           # their titles
@@ -55,16 +70,16 @@ class SequenceReconstruction:
 
     def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> Reconstructed:
         model = models[LSTM]
-        errors = recon_scores(model, data.x_test)
+        errors, baseline = recon_scores(model, data.x_test), pca_errors(data, model.config.latent_dim)
         if data.y_test is not None:
             y = data.y_test.numpy()
-            per_class = class_errors(errors, y, data.label_names)
+            per_class = class_errors(errors, y, data.label_names, baseline)
             picks = [int(np.flatnonzero(y == c)[0]) for c in np.unique(y)][:SHOWN_CLASSES]
             titles = [f"{data.label_names[int(y[i])]} (#{i})" for i in picks]
         else:
             per_class, picks = [], list(range(min(UNLABELLED_SHOWN, len(data.x_test))))
             titles = [f"#{i}" for i in picks]
-        return Reconstructed(errors, per_class, picks, titles, infer.reconstruct(model, data.x_test[picks]))
+        return Reconstructed(errors, baseline, per_class, picks, titles, infer.reconstruct(model, data.x_test[picks]))
 
     def figure(self, result: Reconstructed, data: Dataset) -> go.Figure:
         """Each picked test sequence (grey) with its reconstruction."""

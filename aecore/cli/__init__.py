@@ -5,8 +5,9 @@ person can fix (a bad file, a bad option, a damaged run folder) print `error: ..
 traceback; a diverged run saves its last good weights and exits 1; Ctrl-C during training saves and exits 130.
 
 Modules: `options` (the flags subcommands share), `datasets` (list, --fetch), `core` (eval, encode, reconstruct,
-sample, bench), `training` (train), `apps` (denoise, anomaly, compress, features), `inside` (activations, filters),
-`files` (run folders and the data they were trained on in, results out).
+sample, bench), `training` (train), `apps` (denoise, anomaly, compress, features), `rebuild` (impute,
+sequences), `inside` (activations, filters), `files` (run folders and the data they were trained on in,
+results out).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree of every subcommand, in the order --help lists them."""
-    from . import apps, core, datasets, inside, training
+    from . import apps, core, datasets, inside, rebuild, training
 
     p = argparse.ArgumentParser(prog="python -m aecore", description="Latent Lab's engine from the shell.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -41,5 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_commands(sub)
     core.add_commands(sub)
     apps.add_commands(sub)
+    rebuild.add_commands(sub)
     inside.add_commands(sub)
     return p

@@ -1,4 +1,5 @@
-"""The applications from the shell: `python -m aecore denoise | anomaly | compress | features`.
+"""The applications from the shell: `python -m aecore denoise | anomaly | compress | features` (impute and
+sequences: aecore.cli.rebuild).
 
 Each subcommand builds the same application object (aecore.apps) its page builds, from flags whose defaults are
 that object's, trains its models, prints a table (or one JSON object with --json) and returns the exit code;

@@ -17,7 +17,7 @@ MODEL_FLAGS = ("latent_dim", "hidden", "loss", "beta", "noise", "noise_level", "
 
 
 def add_commands(sub) -> None:
-    """Register `train`."""
+    """Register `train` and `timelapse`."""
     from ..models import MODELS   # cheap enough, and gives the variant list to --help
 
     s = sub.add_parser("train", help="train a model and write its run folder")
@@ -41,6 +41,12 @@ def add_commands(sub) -> None:
     data_options(s, dataset=None)
     s.add_argument("--out", required=True, type=Path, help="run folder to write")
     s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("timelapse", help="how a run's code space formed while it trained: the frames, as a GIF")
+    s.add_argument("run", type=Path, help="run folder (or a .zip of one) with a timelapse.npz")
+    s.add_argument("--gif", type=Path, help="write the animated GIF here")
+    s.add_argument("--size", type=int, default=360, help="the GIF's width and height in pixels")
+    s.set_defaults(func=cmd_timelapse)
 
 
 def cmd_train(args) -> int:
@@ -68,16 +74,18 @@ def _fit(run, data, args) -> tuple[int, str | None]:
     """Train with a progress bar until done, diverged or stopped: (exit code, message for stderr or None)."""
     from tqdm import tqdm
 
+    from ..timelapse import Recorder
     from ..train import Diverged, fit
     from . import EXIT_DIVERGED, EXIT_INTERRUPTED
 
     total = run.total_epochs * math.ceil(len(data.x_train) / args.batch_size)
     bar = tqdm(total=total, unit="step", desc=f"{args.variant} on {data.name}", file=sys.stderr,
                dynamic_ncols=True, mininterval=0.5)
-    code, message = 0, None
+    code, message, recorder = 0, None, Recorder(run, data)   # the time-lapse, as a dashboard job records it
     try:
         with _StopOnCtrlC() as ctrl_c:
             for step in fit(run, data):
+                recorder.maybe_record()
                 bar.update(1)
                 if step.test is not None or step.n % 10 == 0:   # a postfix per step costs more than it shows
                     bar.set_postfix_str(f"{step.phase} loss {step.losses['loss']:.4g}  "
@@ -90,9 +98,30 @@ def _fit(run, data, args) -> tuple[int, str | None]:
         ctrl_c.pressed = True
     finally:
         bar.close()
+        recorder.finish()
     if ctrl_c.pressed and code == 0:
         code, message = EXIT_INTERRUPTED, f"interrupted at step {run.step} (epoch {run.epoch + 1}); saved to {args.out}"
     return code, message
+
+
+def cmd_timelapse(args) -> int:
+    """Print the time-lapse's frames as JSON; with --gif, write them as an animated GIF (no display needed)."""
+    import json
+
+    from .files import load_run
+
+    run = load_run(args.run, "cpu")
+    tl = run.timelapse
+    if tl is None or not tl.frames:
+        raise ValueError(f"{args.run} has no time-lapse: train it with `python -m aecore train` or on the Train page "
+                         "(runs saved before time-lapses were kept have none)")
+    if not 16 <= args.size <= 2048:
+        raise ValueError(f"--size must be between 16 and 2048 pixels, got {args.size}")
+    if args.gif:
+        args.gif.write_bytes(tl.gif(args.size))
+    print(json.dumps({"run": str(args.run), "frames": len(tl.frames), "probe": len(tl.index), "method": tl.method,
+                      "steps": [f.step for f in tl.frames], "gif": str(args.gif) if args.gif else None}))
+    return 0
 
 
 class _StopOnCtrlC:

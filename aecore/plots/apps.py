@@ -122,11 +122,17 @@ def accuracy(rows: list[dict], classifier: str) -> go.Figure:
     return fig
 
 
-def impute_curve(rows: list[dict]) -> go.Figure:
-    """Error on the hidden values after each fill iteration; iteration 0 is the mean fill."""
-    fig = go.Figure(go.Scatter(x=[r["iteration"] for r in rows], y=[r["hidden_mse"] for r in rows],
-                               mode="lines+markers", name="autoencoder", line=dict(color=PALETTE[0])))
-    fig.add_hline(y=rows[0]["hidden_mse"], line=dict(color=REFERENCE, dash="dash"), annotation_text="mean fill")
+def impute_curve(rows: list[dict], chosen: int | None = None) -> go.Figure:
+    """Error on the hidden values after each fill iteration; iteration 0 is the mean fill. The lowest round and
+    the `chosen` one (the page's Iterations) are marked, so where more rounds stop helping is plain."""
+    its, errs = [r["iteration"] for r in rows], [r["hidden_mse"] for r in rows]
+    fig = go.Figure(go.Scatter(x=its, y=errs, mode="lines+markers", name="autoencoder", line=dict(color=PALETTE[0])))
+    fig.add_hline(y=errs[0], line=dict(color=REFERENCE, dash="dash"), annotation_text="mean fill")
+    best = min(range(1, len(rows)), key=errs.__getitem__, default=0)
+    fig.add_annotation(x=its[best], y=errs[best], text=f"lowest: {errs[best]:.4f} after {its[best]}",
+                       showarrow=True, arrowhead=2, ay=-40)
+    if chosen is not None and chosen != its[best] and chosen < len(rows):
+        fig.add_annotation(x=its[chosen], y=errs[chosen], text=f"shown: {errs[chosen]:.4f}", showarrow=True, ay=40)
     fig.update_layout(height=300, margin=MARGIN, xaxis_title="iteration (0 = mean fill)",
                       yaxis_title="MSE on hidden values", showlegend=False)
     fig.update_xaxes(dtick=1)

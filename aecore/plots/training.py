@@ -16,10 +16,21 @@ from ..train import Step
 from .style import COLORS, LEGEND_ABOVE, MARGIN
 
 MAX_POINTS = 500       # per trace: a 1,000-px-wide chart cannot show more, and the JSON stays ~10 kB
+EARLY_STEPS = 50      # the first steps are drawn one by one, unsmoothed: a leap at step 2 is the lesson, not noise
 LOG_Y_RATIO = 100.0    # a log axis only when the total loss spans more than two orders of magnitude (a run that
                        # diverges); a VAE's 550 -> 155 is read best on a linear one, where the fall is visible
 PART_NAMES = {"loss": "loss", "recon": "reconstruction", "kl": "KL", "sparsity": "sparsity",
               "contractive": "contractive", "weight_decay": "weight decay"}
+
+
+def early_then_downsampled(x: np.ndarray, y: np.ndarray, early: int = EARLY_STEPS) -> tuple[np.ndarray, np.ndarray]:
+    """The first `early` points as they are, then the rest averaged (`downsample`) and smoothed (`smooth`): no
+    bucket or moving average hides what the first steps did (the learning-rate lesson's leap at step 2)."""
+    head_x, head_y = x[:early], y[:early].astype(float)
+    if len(x) <= early:
+        return head_x, head_y
+    tail_x, tail_y = downsample(x[early:], y[early:], MAX_POINTS - early)
+    return np.concatenate([head_x, tail_x]), np.concatenate([head_y, smooth(tail_y)])
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +64,8 @@ def smooth(y: np.ndarray, span: int | None = None) -> np.ndarray:
 
 def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], variational: bool,
                height: int = 320, epochs: int | None = None) -> go.Figure:
-    """Training loss per step (smoothed, against epochs) and test loss per epoch (markers). For VAEs the
+    """Training loss per step (the first EARLY_STEPS as they are, then smoothed, against epochs) and test loss per
+    epoch (markers). For VAEs the
     reconstruction and KL parts get their own traces, since their sum hides the trade-off between them.
     Before the first step the axes are empty: epochs 0 to `epochs` (when given) and no loss values."""
     parts = ["loss", "recon", "kl"] if variational else ["loss"]
@@ -68,14 +80,13 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
     if train:
         epochs = np.array([s.epoch for s in train])
         for part in parts:
-            x, y = downsample(epochs, np.array([s.losses.get(part, np.nan) for s in train], dtype=float))
-            y = smooth(y)
+            x, y = early_then_downsampled(epochs, np.array([s.losses.get(part, np.nan) for s in train], dtype=float))
             if part == "loss":
                 plotted.append(y)
             # A VAE's total sits on top of its reconstruction part: draw it as a wide pale band underneath
             band = variational and part == "loss"
             traces.append(dict(type="scatter", x=x, y=y, mode="lines" if len(x) > 1 else "markers",   # one step: a dot
-                               name=f"train {PART_NAMES[part]}",
+                               name=f"train {PART_NAMES[part]}", yaxis=_axis(part),
                                legendgroup=part, opacity=0.35 if band else 1.0,
                                line=dict(color=COLORS[part], width=7 if band else 2)))
     for part in parts:
@@ -86,18 +97,26 @@ def loss_curve(history_steps: Sequence[Step], test_history: Sequence[dict], vari
                 plotted.append(ty)
             band = variational and part == "loss"
             traces.append(dict(type="scatter", x=tx, y=ty, mode="markers+lines", name=f"test {PART_NAMES[part]}",
-                               legendgroup=part, opacity=0.5 if band else 1.0,
+                               legendgroup=part, yaxis=_axis(part), opacity=0.5 if band else 1.0,
                                line=dict(color=COLORS[part], width=1, dash="dot"),
                                marker=dict(size=13 if band else 8, symbol="diamond")))
     layout = dict(height=height, margin=MARGIN, uirevision="loss", legend=LEGEND_ABOVE,
                   xaxis=dict(title=dict(text="epoch"), rangemode="nonnegative"),
                   yaxis=dict(title=dict(text="loss per sample"), type="log" if _wants_log(plotted) else "linear"))
+    if variational and traces:   # the KL (often a few nats) on its own axis, not squashed under a 0-400 loss
+        layout["yaxis2"] = dict(title=dict(text="KL (nats)", font=dict(color=COLORS["kl"])), overlaying="y",
+                                side="right", rangemode="tozero", showgrid=False, tickfont=dict(color=COLORS["kl"]))
     if not traces:   # plotly's empty axes would run from -1 to 4 (y) and -1 to 6 (x)
         layout["annotations"] = [dict(text="The loss appears here after the first step", showarrow=False,
                                       xref="paper", yref="paper", x=0.5, y=0.5)]
         layout["xaxis"].update(range=[0, epochs or 1])
         layout["yaxis"].update(range=[0, 1], showticklabels=False)
     return go.Figure(data=traces, layout=layout)
+
+
+def _axis(part: str) -> str:
+    """The y axis a loss part is drawn on: the KL on its own (yaxis2, right), everything else on the left."""
+    return "y2" if part == "kl" else "y"
 
 
 def _wants_log(arrays: list[np.ndarray]) -> bool:

@@ -22,6 +22,12 @@ __all__ = ["atlas_ui", "latent_sliders_ui", "Thumbs", "BrowserDecoder"]
 _component = components.declare_component("atlas", path=str(Path(__file__).parent / "frontend" / "dist"))
 
 
+def _scale(scale: float) -> float:
+    if not 0.5 <= scale <= 4:
+        raise ValueError(f"scale must be between 0.5 and 4, got {scale}")
+    return float(scale)
+
+
 def _channel(key: str) -> Channel:
     return st.session_state.setdefault(f"_atlas_channel_{key}", Channel())
 
@@ -37,7 +43,7 @@ def _call(key: str, payloads: list[Payload], **args) -> dict | None:
 
 def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: tuple[str, ...] = (), *,
              thumbs: Thumbs | None = None, decoder: BrowserDecoder | None = None, inverse=None,
-             colors: list[str] | None = None, height: int = 520, key: str) -> dict | None:
+             colors: list[str] | None = None, height: int = 520, scale: float = 1.0, key: str) -> dict | None:
     """Every point of a 2-D view; returns the user's newest action, once, or None.
 
     Events: `{"clicked": i}` (a point was pinned), `{"selected": [i, ...], "how": "box" | "lasso" | "clear"}`,
@@ -51,6 +57,8 @@ def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: 
     decoder, inverse : with both, the spot under the mouse is decoded in the browser. `decoder` is
         `aecore.decoder_export.export_decoder(model)`; `inverse` is "identity" when the view is a 2-D code, or a
         fitted PCA (`mean_`, `components_`). Leave it None for views that cannot be inverted (UMAP).
+    scale : how much larger type, pictures and hit areas are than Streamlit's defaults (presenter view: the
+        page's own font scale, so the component grows with the page around it).
     key : required; it keeps the frame (and what it has cached) across reruns.
     """
     xy = coords_bytes(coords)
@@ -67,12 +75,13 @@ def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: 
     inv = inverse_args(inverse, decoder.spec["latent_dim"]) if decoder is not None else None
     return _call(key, payloads, mode="scatter", label_names=[str(s) for s in label_names], colors=colors,
                  thumbs=thumbs.meta() if thumbs else None, decoder=decoder.spec if decoder else None,
-                 inverse=inv, height=int(height))
+                 inverse=inv, height=int(height), scale=_scale(scale))
 
 
 def latent_sliders_ui(decoder: BrowserDecoder, *, value=None, ranges=None, dims=None, names=None,
                       revision: str | int | None = None, label: int | None = None,
-                      label_names: tuple[str, ...] = (), height: int = 260, key: str) -> dict | None:
+                      label_names: tuple[str, ...] = (), height: int = 260, scale: float = 1.0,
+                      key: str) -> dict | None:
     """One slider per latent dimension; the browser redraws the decoded sample while a slider moves.
 
     Returns `{"code": [z...], "label": int | None, "nonce": ...}` when a slider is let go (or the class changes for
@@ -94,4 +103,5 @@ def latent_sliders_ui(decoder: BrowserDecoder, *, value=None, ranges=None, dims=
     z = None if value is None else [float(v) for v in np.asarray(value, dtype=float).ravel()]
     return _call(key, [Payload("weights", decoder.weights, eager=True)], mode="sliders", decoder=decoder.spec,
                  ranges=ranges, dims=dims, names=None if names is None else [str(n) for n in names], value=z,
-                 revision=revision, label=label, label_names=[str(s) for s in label_names], height=int(height))
+                 revision=revision, label=label, label_names=[str(s) for s in label_names], height=int(height),
+                 scale=_scale(scale))

@@ -23,6 +23,8 @@ function onRender({ args, theme }) {
   if (!stats.renders++) stats.firstRenderAt = performance.now();
   outbox.ack(args.ack && args.ack.nonce);
   payloads.update(args.payloads, args);
+  // presenter view: type, pictures and hit areas grow with the page around the frame (index.html's var(--s))
+  document.documentElement.style.setProperty("--s", String(args.scale || 1));
   if (!widget) widget = new (WIDGETS[args.mode] || Scatter)(root, outbox, stats);
   widget.render(args, payloads, theme);
   // ask for what this frame lacks once the points are on screen: pictures and weights come second

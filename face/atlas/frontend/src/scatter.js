@@ -31,6 +31,7 @@ export class Scatter {
   render(args, payloads, theme) {
     applyTheme(theme);
     this.ui.plot.style.height = `${args.height || 520}px`;
+    this.scale = args.scale || 1;
     const p = args.payloads || {};
     this.names = args.label_names || [];
     const coords = payloads.get(p.coords), labels = p.labels ? payloads.get(p.labels) : null;
@@ -200,7 +201,9 @@ export class Scatter {
 
   /** The visible point under screen position (x, y), or -1. */
   pointAt(x, y, extraPx = 0) {
-    const [dx, dy] = this.view.toData(x, y), r = Math.max(6, pointStyle(this.visible, this.view).size / 2 + 3) + extraPx;
+    const grow = this.scale || 1;   // presenter view: a larger target for the same hand on a projector
+    const [dx, dy] = this.view.toData(x, y);
+    const r = (Math.max(6, pointStyle(this.visible, this.view).size / 2 + 3) + extraPx) * grow;
     return this.grid.nearest(dx, dy, r / this.view.scale, this.accept);
   }
 
