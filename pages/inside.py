@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore.decoder_export import BrowserDecoder, export_network
 from face.atlas.inside import network_ui
+from face.caches import browser_network
 from face.datasets import data_for_run
 from face.session import page_setup
 from face.widgets import intro_ui, model_banner, view_model_ui
@@ -19,15 +19,6 @@ the browser runs it through the whole network and draws every layer, left to rig
 decoder layer and the reconstruction. Red is a positive activation, blue a negative one, white zero; each layer is
 scaled by its own largest value."""
 GALLERY = 64
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def browser_network(key: str, _model) -> BrowserDecoder | str:
-    """The network of the model state whose fingerprint is `key`, for the browser, or why it cannot go there."""
-    try:
-        return export_network(_model)
-    except ValueError as err:
-        return str(err)
 
 
 def gallery(data, n: int = GALLERY) -> tuple[np.ndarray, np.ndarray | None]:
