@@ -38,15 +38,6 @@ def fresh(browser, server):
     context.close()
 
 
-def hover_cells(page, frame, cells: list[int]) -> None:
-    """Move the mouse over gallery cells (8 to a row, 30 px each), waiting for each to be drawn."""
-    canvas = frame.locator("figure.gallery canvas").bounding_box()   # in the page's coordinates
-    for i in cells:
-        x, y = canvas["x"] + (i % 8) * 30 + 15, canvas["y"] + (i // 8) * 30 + 15
-        page.mouse.move(x, y, steps=3)
-        frame.wait_for_function("(i) => window.atlas.stats.current === i", arg=i, timeout=10_000)
-
-
 @pytest.mark.parametrize("variant", ["vanilla", "conv"])
 def test_every_layer_follows_the_hovered_sample(fresh, variant):
     page, errors = fresh
@@ -55,10 +46,10 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
     frame = drive.wait_frame(page, 120_000)
     s = drive.stats(frame)
     assert s["error"] is None and s["layers"] >= 5   # input, 2 encoder layers, code, 2 decoder layers, output
-    hover_cells(page, frame, [0])
+    drive.hover_gallery(page, frame, [0])
     first = frame.evaluate(LAYER_PIXELS)
     assert all(layer["painted"] > 0 for layer in first), "every layer is drawn"
-    hover_cells(page, frame, [9, 18, 27, 36, 45, 54, 63, 1, 10, 19, 28, 37, 46, 55, 62])
+    drive.hover_gallery(page, frame, [9, 18, 27, 36, 45, 54, 63, 1, 10, 19, 28, 37, 46, 55, 62])
     later = frame.evaluate(LAYER_PIXELS)
     changed = [a["sum"] != b["sum"] for a, b in zip(first, later)]
     assert changed[0] and changed[-1] and sum(changed) >= len(changed) - 1, "the layers follow the sample"
