@@ -53,6 +53,13 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
     later = frame.evaluate(LAYER_PIXELS)
     changed = [a["sum"] != b["sum"] for a, b in zip(first, later)]
     assert changed[0] and changed[-1] and sum(changed) >= len(changed) - 1, "the layers follow the sample"
+    unit = frame.locator('[data-layer="encoder.1"] canvas').bounding_box()   # the first layer: its weights
+    page.mouse.move(unit["x"] + 2, unit["y"] + 2)
+    frame.wait_for_function("() => window.atlas.stats.weightsUnit === 0", timeout=10_000)
+    weights = frame.evaluate("""() => { const c = document.querySelector('figure.weights canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return new Set([...d].filter((_, i) => i % 4 === 0)).size; }""")
+    assert weights > 5, "a unit's weights are drawn as a picture, not one colour"
     s = drive.stats(frame)
     print(f"{variant}: hover to all {s['layers']} layers drawn, median {statistics.median(s['hoverMs']):.1f} ms "
           f"over {len(s['hoverMs'])} hovers")

@@ -2,8 +2,8 @@
 // to right, computed in the browser (network.js) and drawn in a form fitted to its shape (layers.js). A hover
 // redraws all layers within a frame; window.atlas.stats.hoverMs holds each hover's event-to-drawn time.
 
-import { layerForm, paintLayer } from "./layers.js";
-import { makeNetwork } from "./network.js";
+import { layerForm, paintLayer, unitAt } from "./layers.js";
+import { firstLayerWeights, makeNetwork } from "./network.js";
 import { applyTheme, el } from "./panel.js";
 
 const LAYER_HEIGHT = 150, MIN_HEIGHT = 56, GALLERY_COLS = 8, GALLERY_CELL = 30;
@@ -13,7 +13,8 @@ const pixelated = "image-rendering: pixelated; display: block; background: trans
 export class Inside {
   constructor(root, outbox, stats) {
     Object.assign(this, { root, outbox, key: null, current: -1, pending: null });
-    this.stats = Object.assign(stats, { hovers: 0, drawn: 0, hoverMs: [], current: -1, layers: 0, error: null });
+    this.stats = Object.assign(stats, { hovers: 0, drawn: 0, hoverMs: [], current: -1, layers: 0, error: null,
+      weightsUnit: -1 });
   }
 
   render(args, payloads, theme) {
@@ -29,6 +30,7 @@ export class Inside {
       return;
     }
     Object.assign(this, { samples: new Float32Array(samples), labels: args.labels || null, range: args.value_range });
+    this.weights = firstLayerWeights(args.network, new Float32Array(weights));
     this.size = this.net.layers[0].shape.reduce((a, b) => a * b, 1);
     this.build(args);
     this.show(Math.min(args.index || 0, this.count - 1));
@@ -38,7 +40,8 @@ export class Inside {
     this.root.textContent = "";
     const wrap = el("div", { style: "display: flex; gap: 12px; align-items: flex-start" }, this.root);
     this.count = this.samples.length / this.size;
-    this.buildGallery(el("figure", { class: "gallery", style: "flex: none" }, wrap));
+    const side = el("div", { style: "flex: none; display: flex; flex-direction: column; gap: 8px" }, wrap);
+    this.buildGallery(el("figure", { class: "gallery" }, side));
     const row = el("div", { class: "layers", style: "display: flex; gap: 10px; flex-wrap: wrap; flex: 1" }, wrap);
     this.views = this.net.layers.map(({ name, shape }) => {
       const form = layerForm(shape, isPicture(name)), figure = el("figure", { "data-layer": name }, row);
@@ -48,6 +51,7 @@ export class Inside {
       return { form, canvas, ctx: canvas.getContext("2d"), image };
     });
     this.row = row;
+    if (this.weights) this.buildWeights(side);
     this.fit();
     new ResizeObserver(() => this.fit()).observe(row);
     this.stats.layers = this.views.length;
@@ -92,6 +96,29 @@ export class Inside {
       v.canvas.setAttribute("style", `${pixelated}; width: ${w}px; height: ${h}px`);
       v.canvas.parentNode.style.maxWidth = `${Math.max(w, 60) + 12}px`;   // a long caption is cut, not widening
     }
+  }
+
+  /** Hovering a unit of the first layer shows its incoming weights as a picture (blue negative, red positive). */
+  buildWeights(side) {
+    const j = this.net.layers.findIndex((l) => l.name === this.weights.layer), view = this.views[j];
+    const form = layerForm(this.weights.shape), n = this.net.layers[j].shape.reduce((a, b) => a * b, 1);
+    const figure = el("figure", { class: "weights" }, side);
+    const canvas = el("canvas", { width: form.width, height: form.height }, figure);
+    const scale = 150 / Math.max(form.width, form.height);
+    canvas.setAttribute("style", `${pixelated}; width: ${form.width * scale}px; height: ${form.height * scale}px`);
+    const caption = el("figcaption", { text: `hover a unit of ${this.weights.layer}: its weights` }, figure);
+    const ctx = canvas.getContext("2d"), image = new ImageData(form.width, form.height);
+    view.canvas.style.cursor = "crosshair";
+    view.canvas.addEventListener("mousemove", (e) => {
+      const r = view.canvas.getBoundingClientRect(), f = view.form;
+      const [x, y] = [((e.clientX - r.left) / r.width) * f.width, ((e.clientY - r.top) / r.height) * f.height];
+      const unit = unitAt(f, x, y, n);
+      if (unit < 0 || unit === this.stats.weightsUnit) return;
+      paintLayer(this.weights.of(unit), form, this.range, image.data);
+      ctx.putImageData(image, 0, 0);
+      caption.textContent = `weights into ${this.weights.layer} unit ${unit + 1}`;
+      this.stats.weightsUnit = unit;
+    });
   }
 
   sample(i) {

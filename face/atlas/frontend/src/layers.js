@@ -62,3 +62,19 @@ export function paintLayer(values, form, range = [0, 1], out = null) {
   }
   return rgba;
 }
+
+/** The unit (or feature map) of a layer of `n` values drawn in `form` at pixel (x, y), or -1 (a gap, a sequence). */
+export function unitAt(form, x, y, n) {
+  x = Math.floor(x); y = Math.floor(y);
+  if (x < 0 || y < 0 || x >= form.width || y >= form.height) return -1;
+  if (form.form === "units") {
+    const i = y * form.width + x;
+    return i < n ? i : -1;
+  }
+  if (form.form === "maps") {
+    const [h, w] = form.tile, col = Math.floor(x / (w + GAP)), row = Math.floor(y / (h + GAP));
+    const inside = x % (w + GAP) < w && y % (h + GAP) < h, c = row * form.cols + col;
+    return inside && c < n / (h * w) ? c : -1;
+  }
+  return -1;
+}

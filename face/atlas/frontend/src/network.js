@@ -52,3 +52,20 @@ export function makeNetwork(spec, weights) {
     },
   };
 }
+
+/**
+ * The first encoder layer's incoming weights, one picture per unit: {layer (its name), shape, of(j)} where of(j) is
+ * unit j's weights (a dense unit's over the input, a label's left out; a feature map's kernel, (cin, k, k)).
+ * Null when the first layer has no picture per unit (an LSTM: its weights mix four gates over time).
+ */
+export function firstLayerWeights(spec, weights) {
+  const W = float32Weights(weights), at = spec.encoder.findIndex((op) => op.op === "linear" || op.op === "conv");
+  if (at < 0 || spec.encoder.slice(0, at).some((op) => op.op.startsWith("lstm"))) return null;
+  const op = spec.encoder[at], layer = spec.encoder.slice(at).find((o) => o.name).name;
+  if (op.op === "conv") {
+    const n = op.cin * op.k * op.k;
+    return { layer, shape: [op.cin, op.k, op.k], of: (j) => W.subarray(op.w + j * n, op.w + (j + 1) * n) };
+  }
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  return { layer, shape: spec.shape, of: (j) => W.subarray(op.w + j * op.in, op.w + j * op.in + n) };
+}
