@@ -31,11 +31,13 @@ def _default_model(name: str):
     return build_model(variant_config(name), shape, value_range, n_classes).eval()
 
 
-def _node_layers(tmp_path: Path, model, x: torch.Tensor, label: int | None, eps: list[float] | None):
+def _node_layers(tmp_path: Path, model, x: torch.Tensor, label: int | None, eps: list[float] | None,
+                 code: list[float] | None = None):
     exported = export_network(model)
     (tmp_path / "spec.json").write_text(json.dumps(exported.spec))
     (tmp_path / "weights.bin").write_bytes(exported.weights)
-    (tmp_path / "inputs.json").write_text(json.dumps({"x": x.flatten().tolist(), "label": label, "eps": eps}))
+    (tmp_path / "inputs.json").write_text(json.dumps({"x": x.flatten().tolist(), "label": label, "eps": eps,
+                                                              "code": code}))
     run = subprocess.run(["node", str(FRONTEND / "tools" / "layers.mjs"), str(tmp_path)], capture_output=True,
                          text=True, timeout=120)
     if run.returncode:
@@ -82,6 +84,25 @@ def test_browser_layers_match_pytorch_for_every_variant(name, tmp_path):
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_browser_layers_match_pytorch_at_the_registry_defaults(name, tmp_path):
     _check_parity(tmp_path, _default_model(name), name, seed=None)
+
+
+@needs_node
+@pytest.mark.parametrize("name", ["vanilla", "conv", "cvae", "lstm"])
+def test_a_dragged_code_drives_the_decoder_layers(name, tmp_path):
+    model = _model(name)
+    x = torch.rand(model.input_shape, generator=torch.Generator().manual_seed(4))
+    label = 1 if model.config.conditional else None
+    code = [1.5, -0.7, 0.25]
+    got = _node_layers(tmp_path, model, x, label, None, code)
+    assert not isinstance(got, str), got
+    code_name = "z" if model.config.variational else "code"
+    assert np.allclose(got[code_name], code)
+    with torch.no_grad():
+        want = model.decode(torch.tensor([code]), None if label is None else torch.tensor([label]))[0].numpy()
+    assert np.abs(got["reconstruction"] - want).max() < 1e-4
+    encoder_layers = [n for n in got if n.startswith("encoder.")]   # the encoder still shows the sample
+    plain = layer_activations(model, x, label)
+    assert all(np.abs(got[n] - plain[n]).max() < 1e-4 for n in encoder_layers)
 
 
 @needs_node

@@ -60,6 +60,16 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       return new Set([...d].filter((_, i) => i % 4 === 0)).size; }""")
     assert weights > 5, "a unit's weights are drawn as a picture, not one colour"
+    before = frame.evaluate(LAYER_PIXELS)
+    code = frame.locator('[data-layer="code"] canvas').bounding_box()   # drag the first code unit up
+    page.mouse.move(code["x"] + code["width"] / 2, code["y"] + 3)
+    page.mouse.down()
+    page.mouse.move(code["x"] + code["width"] / 2, code["y"] - 60, steps=6)
+    page.mouse.up()
+    frame.wait_for_function("() => window.atlas.stats.dragged === 1", timeout=10_000)
+    after = frame.evaluate(LAYER_PIXELS)
+    assert before[0] == after[0] and before[1] == after[1], "the input and the encoder stay the sample's"
+    assert before[-1] != after[-1], "the reconstruction follows the dragged code"
     s = drive.stats(frame)
     print(f"{variant}: hover to all {s['layers']} layers drawn, median {statistics.median(s['hoverMs']):.1f} ms "
           f"over {len(s['hoverMs'])} hovers")

@@ -6,15 +6,22 @@ import { layerForm, paintLayer, unitAt } from "./layers.js";
 import { firstLayerWeights, makeNetwork } from "./network.js";
 import { applyTheme, el } from "./panel.js";
 
+const DRAG_PER_PX = 0.03;   // code units per pixel dragged: 100 px moves a unit by 3, a VAE prior's 3 sigma
 const LAYER_HEIGHT = 150, MIN_HEIGHT = 56, GALLERY_COLS = 8, GALLERY_CELL = 30;
 const isPicture = (name) => name === "input" || name === "reconstruction";
 const pixelated = "image-rendering: pixelated; display: block; background: transparent";
+
+/** The unit of a layer's view (of n values) under a mouse event, or -1. */
+function unitUnder(view, e, n) {
+  const r = view.canvas.getBoundingClientRect(), f = view.form;
+  return unitAt(f, ((e.clientX - r.left) / r.width) * f.width, ((e.clientY - r.top) / r.height) * f.height, n);
+}
 
 export class Inside {
   constructor(root, outbox, stats) {
     Object.assign(this, { root, outbox, key: null, current: -1, pending: null });
     this.stats = Object.assign(stats, { hovers: 0, drawn: 0, hoverMs: [], current: -1, layers: 0, error: null,
-      weightsUnit: -1 });
+      weightsUnit: -1, dragged: 0 });
   }
 
   render(args, payloads, theme) {
@@ -52,6 +59,7 @@ export class Inside {
     });
     this.row = row;
     if (this.weights) this.buildWeights(side);
+    this.buildDrag();
     this.fit();
     new ResizeObserver(() => this.fit()).observe(row);
     this.stats.layers = this.views.length;
@@ -110,9 +118,7 @@ export class Inside {
     const ctx = canvas.getContext("2d"), image = new ImageData(form.width, form.height);
     view.canvas.style.cursor = "crosshair";
     view.canvas.addEventListener("mousemove", (e) => {
-      const r = view.canvas.getBoundingClientRect(), f = view.form;
-      const [x, y] = [((e.clientX - r.left) / r.width) * f.width, ((e.clientY - r.top) / r.height) * f.height];
-      const unit = unitAt(f, x, y, n);
+      const unit = unitUnder(view, e, n);
       if (unit < 0 || unit === this.stats.weightsUnit) return;
       paintLayer(this.weights.of(unit), form, this.range, image.data);
       ctx.putImageData(image, 0, 0);
@@ -132,10 +138,37 @@ export class Inside {
     this.stats.hoverMs.push(performance.now() - at);
   }
 
-  /** Run the network on sample i and draw every layer. */
-  show(i) {
+  /** Drag a code unit up or down: the decoder's layers and the output follow (the encoder's stay the sample's). */
+  buildDrag() {
+    const j = this.net.layers.findIndex((l) => l.name === "z" || l.name === "code"), view = this.views[j];
+    const k = this.net.layers[j].shape[0];
+    view.canvas.style.cursor = "ns-resize";
+    view.canvas.title = "drag a code unit up or down: the decoder redraws";
+    view.canvas.addEventListener("pointerdown", (e) => {
+      const unit = unitUnder(view, e, k);
+      if (unit < 0) return;
+      view.canvas.setPointerCapture(e.pointerId);
+      this.drag = { unit, y0: e.clientY, v0: this.code[unit] };
+    });
+    view.canvas.addEventListener("pointermove", (e) => {
+      if (!this.drag) return;
+      this.code[this.drag.unit] = this.drag.v0 + (this.drag.y0 - e.clientY) * DRAG_PER_PX;
+      if (!this.dragPending) {
+        this.dragPending = true;
+        requestAnimationFrame(() => { this.dragPending = false; this.show(this.current, this.code); });
+      }
+    });
+    const end = () => { if (this.drag) this.stats.dragged++; this.drag = null; };
+    view.canvas.addEventListener("pointerup", end);
+    view.canvas.addEventListener("pointercancel", end);
+    this.codeLayer = j;
+  }
+
+  /** Run the network on sample i (from `code` instead of the encoder's, when given) and draw every layer. */
+  show(i, code = null) {
     this.current = i;
-    const layers = this.net.run(this.sample(i), this.labels ? this.labels[i] : 0);
+    const layers = this.net.run(this.sample(i), this.labels ? this.labels[i] : 0, null, code);
+    if (!code) this.code = Float64Array.from(layers[this.codeLayer].values);
     layers.forEach((layer, j) => {
       const v = this.views[j];
       paintLayer(layer.values, v.form, this.range, v.image.data);

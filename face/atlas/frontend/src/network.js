@@ -33,8 +33,11 @@ export function makeNetwork(spec, weights) {
   return {
     spec,
     layers,
-    /** Every layer for sample x (prod(shape) values); a VAE's z = mu + sigma * eps (eps omitted: the mean). */
-    run(x, label = 0, eps = null) {
+    /**
+     * Every layer for sample x (prod(shape) values); a VAE's z = mu + sigma * eps (eps omitted: the mean). `code`,
+     * when given, replaces the code the encoder wrote (a person dragging a code unit): the decoder runs from it.
+     */
+    run(x, label = 0, eps = null, code = null) {
       input.set(x);
       setOneHot(ctx.onehot, label);
       const out = [input], h = through(encoder, input, out);
@@ -44,6 +47,10 @@ export function makeNetwork(spec, weights) {
         }
         out.push(mu, sigma, z.subarray(0, k));
       } else z.set(h);   // the head is the layer named "code": already in out
+      if (code) {
+        z.set(code.subarray ? code.subarray(0, k) : code.slice(0, k));
+        if (!spec.variational) h.set(z.subarray(0, k));   // the code layer shows the code decoded
+      }
       z.set(ctx.onehot, k);
       const raw = through(decoder, z, out);
       if (squash) for (let i = 0; i < raw.length; i++) raw[i] = sigmoid(raw[i]);
