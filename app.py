@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from face import follow, lecture, memory, persist, reattach
-from face.caches import warm_up
+from face import follow, lecture, memory, persist, reattach, warmup
 from face.export import export_ui
 from face.sidebar import sidebar_ui
 
@@ -35,7 +34,7 @@ MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export
 # the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
-warm_up()                    # once per server, in the background: torch's first optimizer, umap's numba kernels
+warmup.start()               # once per server, in the background: torch's first optimizer, the demo's atlas
 memory.watch()               # once per server: the memory of sessions that left goes back to the system
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
@@ -52,3 +51,4 @@ try:
         export_ui()
 finally:                     # also when the page stops or reruns itself
     persist.save()
+warmup.after_first_page()    # once per server, after its first page was sent: umap's import, then its kernels

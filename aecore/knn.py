@@ -14,7 +14,11 @@ import numpy as np
 KD_TREE_MAX_DIM = 24   # above this, trees stop pruning; umapx leaves such codes to umap's NN-descent
 
 
-def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1) -> tuple[np.ndarray, np.ndarray]:
+QUERY_CHUNKS = 10   # the queries in this many runs of the tree's order, each reported to `progress`
+
+
+def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1,
+               progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Indices (N, k) int64 and Euclidean distances (N, k) float32 of each row's k nearest rows, itself first.
 
     Parameters
@@ -22,6 +26,7 @@ def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1) -> tu
     eps : 0 finds the exact neighbours; eps > 0 lets the j-th neighbour found be up to (1 + eps) times as far
         as the true j-th (scipy's guarantee), several times faster, with nearly the same neighbours.
     workers : threads for the queries; -1 uses every core.
+    progress : called with the fraction of the queries done (0..1) after each of QUERY_CHUNKS runs of them.
     """
     from scipy.spatial import cKDTree   # imported here: most views never need it
 
@@ -30,9 +35,13 @@ def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1) -> tu
         raise ValueError(f"need an (N, d) array with 1 <= k <= N, got shape {x.shape} and k={k}")
     tree = cKDTree(principal_axes(x))
     order = tree.indices                                   # a permutation of the rows, leaf by leaf
-    _, found = tree.query(tree.data[order], k=k, eps=eps, workers=workers)
     idx = np.empty((len(x), k), np.int64)
-    idx[order] = np.asarray(found).reshape(len(x), k)
+    bounds = np.linspace(0, len(x), QUERY_CHUNKS + 1).astype(int)
+    for start, end in zip(bounds[:-1], bounds[1:]):   # consecutive queries in tree order: the same locality
+        _, found = tree.query(tree.data[order[start:end]], k=k, eps=eps, workers=workers)
+        idx[order[start:end]] = np.asarray(found).reshape(end - start, k)
+        if progress is not None:
+            progress(end / len(x))
     idx = _self_first(idx)
     dist = np.linalg.norm(x[idx] - x[:, None, :], axis=2)   # from the codes themselves: 0 for itself
     return idx, dist.astype(np.float32)

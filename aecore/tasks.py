@@ -24,6 +24,8 @@ class Task:
         self.error: str | None = None
         self.started = False           # False while it waits for the lock
         self.seconds: float | None = None   # how long fn took, once done
+        self.what = ""                 # what runs now, in words (`report`)
+        self._t0: float | None = None
         self._done = threading.Event()
         self._launch = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -47,10 +49,24 @@ class Task:
     def _progress(self, fraction: float) -> None:
         self.fraction = min(1.0, max(self.fraction, float(fraction)))
 
+    def report(self, fraction: float, what: str) -> None:
+        """A progress callback that also says what runs now (shown beside the bar)."""
+        self.what = what
+        self._progress(fraction)
+
+    def time_left(self) -> str:
+        """" · about N left" at the pace so far, "" before there is a pace to go by."""
+        if self._t0 is None or self.fraction <= 0.02 or self.done:
+            return ""
+        from .jobs.protocol import format_seconds   # imported here: tasks stays free of the jobs package
+        elapsed = time.perf_counter() - self._t0
+        return f" · about {format_seconds(elapsed * (1 - self.fraction) / self.fraction)} left"
+
     def _run(self, fn, lock) -> None:
         try:
             with lock or nullcontext():
                 self.started, t0 = True, time.perf_counter()
+                self._t0 = t0
                 self.result = fn(self._progress)
                 self.seconds = time.perf_counter() - t0
                 self.fraction = 1.0

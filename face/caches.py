@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import streamlit as st
 
-from aecore import explore, jobs, umapx
+from aecore import explore
 from aecore.atlas import dataset_atlas
 from aecore.codes import SplitCodes, encode_dataset, even_sample
 from aecore.data import Dataset
@@ -25,25 +25,6 @@ from aecore.tasks import Task
 from .atlas import Thumbs
 from .datasets import data_key
 from .workspace import ViewModel
-
-
-@st.cache_resource(show_spinner="Starting up…")
-def warm_up():
-    """Once per server, in the background: torch's first optimizer costs seconds (see jobs.warm_up), and umap's
-    numba kernels compile for 35-55 s into an on-disk cache (umapx.configure_numba_cache) unless it has them.
-
-    umap itself is imported here, in the script's thread (~2-5 s, once per server): imported in the background it
-    raced the page's own first imports of the same modules, and a page got a half-imported pandas (seen in tests).
-    """
-    umapx.import_umap()   # also points numba's cache at its folder first
-    umap = threading.Thread(target=_warm_umap, name="umap-warm-up", daemon=True)
-    umap.start()
-    return jobs.warm_up(), umap
-
-
-def _warm_umap() -> None:
-    with umap_lock():
-        umapx.warm_up_umap(background=False)
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,15 +74,32 @@ def umap_task(key: str, dkey: tuple, codes: np.ndarray) -> Task:
     return _umap_task(key, dkey).start(fit, lock=umap_lock())
 
 
-@st.cache_resource(max_entries=6, show_spinner="Packing every sample's picture…")
-def thumbs(dkey: tuple, split: str, _data: Dataset) -> Thumbs:
-    """Hover pictures of the atlas points of `split`, once per dataset for every session (MNIST: 11 MB)."""
-    n_train = len(_data.x_train)
-    positions = even_sample(n_train + len(_data.x_test))
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _thumbs_task(dkey: tuple, split: str) -> Task:
+    return Task("atlas-thumbs")
+
+
+def thumbs_task(dkey: tuple, split: str, data: Dataset) -> Task:
+    """Hover pictures of the atlas points of `split`, packed once per dataset for every session (MNIST: 11 MB,
+    3-11 s), in a background thread: the server's warm-up starts it while the first page encodes its points."""
+    return _thumbs_task(dkey, split).start(lambda progress: pack_thumbs(data, split))
+
+
+def thumbs(dkey: tuple, split: str, data: Dataset) -> Thumbs | None:
+    """The pictures (None if packing them failed): packed once, by the server's warm-up (face.warmup) or by the
+    first page that needs them; a page that comes while they are packed waits for that packing, not a second."""
+    task = thumbs_task(dkey, split, data)
+    task.wait()
+    return task.result if task.done and task.error is None else None
+
+
+def pack_thumbs(data: Dataset, split: str) -> Thumbs:
+    n_train = len(data.x_train)
+    positions = even_sample(n_train + len(data.x_test))
     if split != "all":
         positions = positions[(positions < n_train) == (split == "train")]
-    atlas = dataset_atlas(_data, positions)
-    if _data.kind != "image":
+    atlas = dataset_atlas(data, positions)
+    if data.kind != "image":
         return Thumbs.from_lines(atlas.values, (0, 255))
     return Thumbs(atlas.data, atlas.count, "image", atlas.format, atlas.tile, atlas.channels, atlas.columns)
 

@@ -16,12 +16,14 @@ from aecore.codes import MAX_POINTS, SplitCodes
 from aecore.data import Dataset
 from aecore.project import Projection
 from aecore.tasks import Task
+from aecore.umapx import phase as umap_phase
 
 from . import caches
 from .atlas import atlas_ui
 from .datasets import data_key
 from .widgets import component_scale
 
+ATLAS_KEY = "latent_atlas"   # the component's key: face.atlas.points_drawn(ATLAS_KEY) once its points are drawn
 SPLITS = {"all": "Train and test", "train": "Training set", "test": "Test set"}
 METHODS = {"PCA": "pca", "UMAP": "umap"}
 METHOD_HELP = ("The code has more than two numbers, so it is flattened to 2-D. PCA keeps the two directions of "
@@ -89,7 +91,8 @@ def umap_progress_ui(task: Task, n: int) -> None:
     """While UMAP fits: its progress; once done, the whole page again, so UMAP replaces PCA."""
     if task.done:
         st.rerun()
-    text = (f"UMAP of all {n:,} points: {task.fraction:.0%} (PCA is shown until it is ready)" if task.started
+    text = (f"UMAP of all {n:,} points: {task.fraction:.0%}, {umap_phase(task.fraction)}{task.time_left()} "
+            "(PCA is shown until it is ready)" if task.started
             else "UMAP waits for another map to finish (one at a time on this server); PCA is shown meanwhile")
     st.progress(task.fraction, text=text)
 
@@ -117,7 +120,7 @@ def atlas_draw_ui(view: AtlasView, data: Dataset, decoder, thumbs) -> dict | Non
         st.caption(NO_DECODE)
     return atlas_ui(view.projection.coords, labels, names, thumbs=thumbs,
                     decoder=decoder if inverse is not None else None, inverse=inverse,
-                    colors=[color(c) for c in range(len(names))] or None, scale=component_scale(), key="latent_atlas")
+                    colors=[color(c) for c in range(len(names))] or None, scale=component_scale(), key=ATLAS_KEY)
 
 
 def positions(view: AtlasView, rows) -> np.ndarray:

@@ -3,7 +3,7 @@ and the line that shows this session's training on every page. Values live in se
 listed in aecore.share.SETTINGS."""
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +17,9 @@ from .datasets import UPLOAD, current_data, with_digest
 from .paths import scrub
 from .session import workspace
 
+LOGO = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
+# Less air above the settings, so that Bottleneck size and Advanced stand above a 1440x900 screen's fold
+SIDEBAR_CSS = '<style>[data-testid="stSidebarUserContent"] { padding-top: 0.25rem; }</style>'
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 
@@ -48,13 +51,6 @@ def upload_ui() -> None:
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
 
 
-def variant_label(name: str) -> str:
-    """"vae — A variational autoencoder: the code is a distribution, ...": the registry's summary, without its
-    citation (the caption under the box keeps that)."""
-    summary = re.sub(r"\s*\([^()]*\d{4}\)", "", MODELS[name].summary).rstrip(". ")
-    return f"{name} — {summary}"
-
-
 def model_settings_ui(default: dict) -> None:
     """Dataset, variant and bottleneck size."""
     sb = st.sidebar
@@ -69,8 +65,8 @@ def model_settings_ui(default: dict) -> None:
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
     if st.session_state.get("variant") not in variants:
         st.session_state.variant = "vae" if "vae" in variants else variants[0]
-    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
-                 on_change=variant_changed, help=variants_help(variants))
+    sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, on_change=variant_changed,
+                 help=variants_help(variants))   # names only: the caption below and the help hold each line whole
     sb.caption(MODELS[st.session_state.variant].summary)
     sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
@@ -173,15 +169,17 @@ def training_status_ui() -> None:
 
 
 def sidebar_ui(page_title: str) -> None:
-    """The sidebar of every page: title, lecture mode, training line, settings, and the link to this setup."""
-    st.sidebar.title("Latent Lab")
+    """The sidebar of every page: logo, lecture mode, training line, settings, and the link to this setup."""
+    st.logo(str(LOGO), size="large")   # in the sidebar's header, beside the collapse arrow: no settings' room taken
+    st.html(SIDEBAR_CSS)
     lecture.lesson_ui()
-    lecture.presenter_ui()
-    follow.share_ui()
     if workspace().training and page_title != "Train":   # Train shows (and polls) it every second
         with st.sidebar:
             training_status_ui()
     default = share.defaults()   # one source of defaults: the link leaves them out
     model_settings_ui(default)
     advanced_ui(default)
+    # The lecturer's tools below the settings: above them, Bottleneck size and Advanced fell below a 900-pixel fold
+    lecture.presenter_ui()
+    follow.share_ui()
     lecture.share_link_ui(lecture.write_link())

@@ -8,8 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore.resume import resumable
-from face import progress
-from face.caches import warm_up
+from face import progress, warmup
 from face.datasets import current_data, settings_from_state
 from face.session import page_setup
 from face.widgets import intro_ui, model_banner
@@ -43,7 +42,7 @@ def reset() -> None:
     st.session_state.pop("train_error", None)
 
 
-warm_up()
+warmup.start()
 banner = st.container()   # the banner: drawn by the live view while training, else here
 if not ws.training:
     with banner:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from aecore.knn import neighbours, principal_axes
+from aecore.knn import QUERY_CHUNKS, neighbours, principal_axes
 
 
 def sklearn_knn(x, k):
@@ -47,3 +47,14 @@ def test_principal_axes_keep_distances():
 def test_rejects_k_larger_than_n():
     with pytest.raises(ValueError):
         neighbours(np.zeros((3, 2), np.float32), 4)
+
+
+def test_progress_moves_with_the_queries():
+    """The neighbour search reports as its queries go (a UMAP's bar moves before the layout starts), and
+    querying in runs finds the same neighbours as one query of all."""
+    x = np.random.default_rng(1).normal(size=(2000, 5)).astype(np.float32)
+    seen = []
+    idx, dist = neighbours(x, 8, progress=seen.append)
+    assert len(seen) == QUERY_CHUNKS and seen == sorted(seen) and seen[0] < 0.2 and seen[-1] == 1.0
+    _, d_ref = sklearn_knn(x, 8)
+    np.testing.assert_allclose(dist, d_ref, rtol=1e-4, atol=1e-5)

@@ -55,6 +55,13 @@ def act(at: AppTest, **event) -> AppTest:
     return at.run()
 
 
+def frame_asks(at: AppTest) -> AppTest:
+    """What the atlas frame does once it has drawn the points: ask for the payloads it lacks, then the rerun."""
+    need = [h for name, h in atlas(at)["payloads"].items() if name in ("thumbs", "weights")]
+    at.session_state["latent_atlas"] = {"need": need, "nonce": f"need-{time.monotonic_ns()}"}
+    return at.run()
+
+
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
@@ -77,6 +84,7 @@ def test_vae_with_2d_code(vae2):
     assert args["label_names"] == list(data.label_names) and args["thumbs"]["count"] == len(xy)
     assert args["inverse"] == {"mean": [0.0, 0.0], "components": [[1.0, 0.0], [0.0, 1.0]]}, "decodes under the mouse"
     assert args["decoder"]["latent_dim"] == 2
+    at = frame_asks(at)   # the KL chart's plotly waits for the points to be drawn (tests/test_page_speed.py)
     assert any(c["data"][0]["type"] == "bar" for c in charts(at)), "KL-per-dimension bar chart"
     sliders = component(at, "latent_sliders")
     assert sliders["dims"] == [0, 1], "sliders to decode a chosen 2-D code, in the browser"
@@ -122,7 +130,7 @@ def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypat
     from face import caches
     monkeypatch.setattr(caches, "even_sample", lambda n: engine.even_sample(n, 100))   # MAX_POINTS, scaled down
     caches._points.clear()
-    caches.thumbs.clear()
+    caches._thumbs_task.clear()
     run, data = vae2
     at = open_page(run, data)
     assert not at.exception
@@ -130,7 +138,7 @@ def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypat
     n = len(data.x_train) + len(data.x_test)
     assert any(f"100 of {n:,} samples (an even sample)" in c.value for c in at.caption)
     caches._points.clear()
-    caches.thumbs.clear()
+    caches._thumbs_task.clear()
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +167,8 @@ def test_umap_computes_in_the_background_with_pca_meanwhile(vae5):
     assert not at.exception
     assert any("PC1" in c.value for c in at.caption), "PCA is drawn while UMAP computes"
     assert any("UMAP" in p.proto.text for p in at.get("progress")), "with its progress"
+    phases = ("neighbours", "neighbour graph", "laying out")   # aecore.umapx.phase: the bar says what runs
+    assert any(any(ph in p.proto.text for ph in phases) for p in at.get("progress")), "and what it is doing"
     task = caches._umap_task(ws(at).view_model().fingerprint, caches.data_key(data))
     assert task.wait(300) and task.error is None   # the first UMAP in a process also compiles numba code
     at.run()

@@ -86,6 +86,16 @@ def test_a_group_says_what_trains(describe, expected):
     assert jobs.progress(group, describe).summary == expected
 
 
+def test_a_training_group_says_how_far_and_how_long_is_left():
+    """Issue 19: a long application run never sits behind a bar whose text does not move: epochs done of all,
+    and the slowest model's time left (they train side by side)."""
+    slow, fast = FakeJob("running"), FakeJob("running")
+    slow.poll = lambda since=None: jobs.Progress("running", 0, 0, 1.5, 6, 95.0, 10.0, [], 0, [], None, None)
+    fast.poll = lambda since=None: jobs.Progress("running", 0, 0, 3.0, 6, 20.0, 30.0, [], 0, [], None, None)
+    summary = jobs.progress({"denoising AE": slow, "plain AE": fast}).summary
+    assert summary == "Training the denoising AE and the plain AE · 4.5 of 12 epochs · about 1 min 35 s left"
+
+
 def test_a_waiting_group_says_what_waits():
     summary = jobs.progress({"denoising AE": FakeJob("queued"), "plain AE": FakeJob("queued")}).summary
     assert summary.startswith("Waiting for a free trainer to train the denoising AE and the plain AE")

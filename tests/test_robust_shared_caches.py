@@ -26,6 +26,7 @@ from aecore.data import Dataset
 from aecore.decoder_export import export_decoder
 from aecore.explore import encode_split
 from aecore.timelapse import Frame, Timelapse
+from test_page_latent import frame_asks
 from conftest import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +96,7 @@ def served(at: AppTest, sliders: str) -> dict:
     out = {"decoder": component(at, sliders)["data_weights"], "spec": component(at, sliders)["decoder"]}
     if sliders == "latent_sliders":
         out["coords"] = np.frombuffer(component(at, "latent_atlas")["data_coords"], "<f4").reshape(-1, 2)
+        at = frame_asks(at)   # the KL chart comes once the atlas' frame has drawn its points (issue 19)
         charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
         out["kl"] = next(plotly_array(c["data"][0]["y"]) for c in charts if c["data"][0]["type"] == "bar")
     return out

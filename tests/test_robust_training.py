@@ -273,11 +273,16 @@ SHARED_READ_ONLY = {
     "datasets:load_builtin": "built-in datasets; pages never write into their tensors",
     "lecture:lesson_presets": "the lesson presets, parsed JSON",
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
-    "caches:warm_up": "finished warm-up threads (no model)",
+    "warmup:start": "the server's warm-up threads (no model); what they prepare goes into the caches below",
     "caches:umap_lock": "one lock for every session: one UMAP at a time on the server",
     "caches:_umap_task": "the UMAP of one model state's codes (keyed by its content fingerprint), computed once "
                          "in the background; its result is never written to",
-    "caches:thumbs": "a dataset's hover pictures as bytes, the same for every session",
+    "caches:_thumbs_task": "a dataset's hover pictures as bytes, the same for every session, packed once in the "
+                           "background; its result is never written to",
+    "experiment:_evaluation": "an application's measuring of one set of trained models (keyed by their content "
+                              "fingerprints, the data and the settings), run once in the background; its result is "
+                              "never written to",
+    "export:_downloads": "one model state's export files as bytes (keyed by its content fingerprint and the dataset)",
     "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "

@@ -70,3 +70,11 @@ def test_place_takes_neighbours_positions():
     np.testing.assert_allclose(umapx.place(fit_codes[:4], fit_codes, embedding, n_neighbors=1), embedding[:4])
     flat = np.tile([[1.0, -2.0]], (40, 1))
     np.testing.assert_allclose(umapx.place(fit_codes[:3] + 0.1, fit_codes, flat), flat[:3], atol=1e-6)
+
+
+def test_the_bar_names_each_phase_of_the_work():
+    """The neighbour graph reports no progress of its own: the bar's text says what runs while it waits."""
+    from aecore.umapx import KNN_SHARE, phase
+    assert phase(0.0) == phase(KNN_SHARE / 2 - 1e-6) == "finding each point's neighbours"
+    assert phase(KNN_SHARE / 2) == phase(KNN_SHARE - 1e-6) == "building the neighbour graph"
+    assert phase(KNN_SHARE) == phase(1.0) == "laying out the map"

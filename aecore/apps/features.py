@@ -5,6 +5,7 @@ using the codes, PCA codes of the same size, or the raw values, and scored on th
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ from ..models import Autoencoder, variant_config
 from .baselines import fit_pca
 from .experiment import Schedule, sized
 
+Progress = Callable[[float, str], None]   # (fraction of the work done, what runs now)
 BUDGETS = (100, 1000, None)        # labelled training samples; None = all of them
 CLASSIFIERS = ("logistic regression", "k-NN (k=5)")
 # The code size and learning rate where the codes help, measured on the embedded 5k digits with the page's 20 epochs
@@ -70,16 +72,21 @@ def accuracy(train: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: n
 
 def accuracy_rows(features: dict[str, tuple[np.ndarray, np.ndarray]], y_train: Tensor, y_test: Tensor,
                   budgets: tuple[int | None, ...] = BUDGETS, classifiers: tuple[str, ...] = CLASSIFIERS,
-                  seed: int = 0) -> list[dict]:
-    """Rows {features, classifier, labels, accuracy}: every feature set x classifier x label budget."""
+                  seed: int = 0, progress: Progress | None = None) -> list[dict]:
+    """Rows {features, classifier, labels, accuracy}: every feature set x classifier x label budget.
+    `progress(fraction, what)` hears of each fit before it starts, the fraction weighted by the fits' label counts
+    (a fit on all 60,000 labels costs hundreds of times one on 100)."""
     y_tr, y_te = np.asarray(y_train), np.asarray(y_test)
-    rows = []
-    for budget in budgets:
-        idx = labelled_subset(y_tr, budget, seed)
+    subsets = [labelled_subset(y_tr, budget, seed) for budget in budgets]
+    total, done, rows = sum(len(i) for i in subsets) * len(features) * len(classifiers), 0, []
+    for idx in subsets:
         for name, (train, test) in features.items():
             for clf in classifiers:
+                if progress is not None:
+                    progress(done / total, f"{clf} on {name}, {len(idx):,} labels")
                 rows.append({"features": name, "classifier": clf, "labels": len(idx),
                              "accuracy": accuracy(train[idx], y_tr[idx], test, y_te, clf)})
+                done += len(idx)
     return rows
 
 
@@ -151,13 +158,15 @@ class FeatureComparison:
     def n_test(self, data: Dataset) -> int:
         return len(data.x_test) if self.max_test is None else min(self.max_test, len(data.x_test))
 
-    def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> list[dict]:
-        """Rows {features, classifier, labels, accuracy} on the first `n_test` test samples."""
+    def evaluate(self, models: dict[str, Autoencoder], data: Dataset, progress: Progress | None = None) -> list[dict]:
+        """Rows {features, classifier, labels, accuracy} on the first `n_test` test samples; `progress` as in
+        `accuracy_rows` (the page shows it with the time left)."""
         if data.y_train is None or data.y_test is None:
             raise ValueError(f"{data.title} has no labels to classify")
         n = self.n_test(data)
         sets = feature_sets(models[AE], data.x_train, data.x_test[:n])
-        return accuracy_rows(sets, data.y_train, data.y_test[:n], self.budgets, self.classifiers, self.schedule.seed)
+        return accuracy_rows(sets, data.y_train, data.y_test[:n], self.budgets, self.classifiers, self.schedule.seed,
+                             progress)
 
     def verdict(self, rows: list[dict]) -> str:
         """One honest sentence for the page: where the code beats both baselines, and where it does not."""

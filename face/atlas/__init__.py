@@ -17,7 +17,7 @@ from aecore.decoder_export import BrowserDecoder
 
 from .wire import Channel, Payload, Thumbs, coords_bytes, inverse_args, labels_bytes
 
-__all__ = ["atlas_ui", "latent_sliders_ui", "Thumbs", "BrowserDecoder"]
+__all__ = ["atlas_ui", "latent_sliders_ui", "points_drawn", "Thumbs", "BrowserDecoder"]
 
 _component = components.declare_component("atlas", path=str(Path(__file__).parent / "frontend" / "dist"))
 
@@ -30,6 +30,12 @@ def _scale(scale: float) -> float:
 
 def _channel(key: str) -> Channel:
     return st.session_state.setdefault(f"_atlas_channel_{key}", Channel())
+
+
+def points_drawn(key: str) -> bool:
+    """Whether the atlas `key` has drawn its points in this session's browser (its frame then asks for the
+    pictures and weights it lacks): a page can hold back what would compete with that first drawing."""
+    return _channel(key).drawn
 
 
 def _call(key: str, payloads: list[Payload], **args) -> dict | None:

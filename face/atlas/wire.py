@@ -40,6 +40,13 @@ class Channel:
     sent: set[str] = field(default_factory=set)      # hashes sent since the frame last said it lacked them
     wanted: set[str] = field(default_factory=set)    # hashes the frame asked for
     renders: int = 0
+    asked: bool = False   # the frame asked for its lazy payloads: it has drawn the points (a page may show more now)
+    lazy: bool = False    # the last render had lazy payloads (pictures, weights), which the frame will ask for
+
+    @property
+    def drawn(self) -> bool:
+        """The frame has drawn what it was sent: it asked for the rest, or there is no rest to ask for."""
+        return self.asked or (self.renders > 0 and not self.lazy)
 
     def receive(self, value) -> dict | None:
         """The new event in the component's value, or None: no value, one already returned, or a payload request."""
@@ -47,6 +54,7 @@ class Channel:
             return None
         self.last_nonce = value["nonce"]
         if "need" in value:
+            self.asked = True
             need = set(value["need"])
             self.sent -= need
             self.wanted |= need
@@ -56,6 +64,7 @@ class Channel:
     def args(self, payloads: list[Payload]) -> tuple[dict, dict[str, bytes]]:
         """(JSON args: every payload's hash and the acknowledgement; bytes args `data_<name>`: those to send now)."""
         self.renders += 1   # a new `ack` each run, so the frame always hears back, even about a repeat
+        self.lazy = any(not p.eager for p in payloads)
         meta, data = {}, {}
         for p in payloads:
             h = meta[p.name] = p.digest or content_hash(p.data)

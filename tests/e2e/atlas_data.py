@@ -1,5 +1,5 @@
 """Data for the atlas demo app and the benchmark: all 70,000 MNIST digits (train + test) from the shared folder
-when present (else the 5,000 embedded ones) with codes of a quickly trained 2-D VAE; a conv VAE and a conditional
+(it stops, saying so, when they are not there: never the 5,000 offline digits in their place) with codes of a quickly trained 2-D VAE; a conv VAE and a conditional
 VAE for the sliders; and 2,500 synthetic sine waves with a 2-D LSTM autoencoder for line-plot pictures.
 
 Trained weights are kept under artifacts/atlas-demo/ (gitignored), so a second server start does not retrain.
@@ -19,8 +19,13 @@ from aecore.infer import encode_all
 from aecore.models import Autoencoder, variant_config
 from aecore.train import fit, new_run
 
+try:
+    from . import harness
+except ImportError:   # imported as a top-level module by the demo apps (tests/e2e on sys.path)
+    import harness
+
 REPO = Path(__file__).resolve().parents[2]
-MNIST_DIR = REPO.parent / "shared" / "datasets" / "mnist"   # ../shared beside the checkout, as in conftest
+MNIST_DIR = harness.MNIST   # ../shared beside the checkout, as in conftest
 CACHE = REPO / "artifacts" / "atlas-demo"
 # name -> (dataset, variant, steps): enough steps for the codes to sort into regions, a minute at most here
 MODELS = {"mlp": ("mnist", "vae", 600), "conv": ("mnist", "conv-vae", 150), "cvae": ("mnist", "cvae", 300),
@@ -40,7 +45,7 @@ class Demo:
 def dataset(name: str):
     torch.set_num_threads(1)   # a shared 2-core machine
     if name == "mnist":
-        return load_dataset("mnist", data_dir=str(MNIST_DIR), allow_download=False)
+        return harness.full_mnist(MNIST_DIR)
     return load_dataset(name)
 
 

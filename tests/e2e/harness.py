@@ -26,6 +26,17 @@ VIEWPORT = {"width": 1440, "height": 2200}   # tall: Streamlit scrolls inside it
                                              # show only what fits in the window
 
 
+def full_mnist(folder: Path = MNIST):
+    """All 70,000 MNIST digits from `folder`, or SystemExit saying what is missing: a benchmark or a demo app never
+    stands the 5,000 offline digits in for them (aecore's loader falls back to those quietly)."""
+    from aecore.data import load_dataset
+    data = load_dataset("mnist", data_dir=str(folder), allow_download=False)
+    if len(data.x_train) + len(data.x_test) != 70_000:
+        raise SystemExit(f"full MNIST (70,000 digits) not found in {folder} (found: {data.title}, "
+                         f"{len(data.x_train) + len(data.x_test):,} digits); put its four IDX files there")
+    return data
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

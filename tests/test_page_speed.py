@@ -1,0 +1,174 @@
+"""Issue 19's mechanisms (timings live in scripts/bench_pages.py): a warm view of Latent space recomputes nothing
+that did not change, in this session or a new one; its big payloads are sent once per session; the export files
+are made once per model state for every session; the server's warm-up fills the caches the demo's page reads."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import seed_workspace, trained_run
+from test_page_latent import PAGE, component
+
+WORK = {   # module -> the names of the expensive calls a warm view must not make again
+    "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
+    "aecore.explore": ("encode_split",),
+    "aecore.export": ("run_downloads",),
+}
+
+
+@pytest.fixture()
+def calls(monkeypatch):
+    """How often each expensive call ran, with every cache of them emptied first."""
+    import importlib
+
+    from face import caches, export
+    for cached in (caches._encoded, caches._points, caches.projection, caches._thumbs_task, caches.browser_decoder,
+                   export._downloads):
+        cached.clear()
+    counts: Counter = Counter()
+    for module_name, names in WORK.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            real = getattr(module, name)
+
+            def counted(*args, _real=real, _name=name, **kwargs):
+                counts[_name] += 1
+                return _real(*args, **kwargs)
+            monkeypatch.setattr(module, name, counted)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def vae2():
+    return trained_run("vae", latent_dim=2)
+
+
+def latent_page(run, data) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    seed_workspace(at, run, data)
+    return at.run()
+
+
+def export_script():
+    from face.export import export_ui
+    export_ui()
+
+
+def test_a_warm_view_recomputes_nothing(vae2, calls):
+    run, data = vae2
+    first = latent_page(run, data)
+    assert not first.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1 and calls["export_decoder"] == 1
+    done = dict(calls)
+    first.run()                        # a rerun of the same session
+    second = latent_page(run, data)    # another session (a reload) on the same model state
+    assert not second.exception
+    assert dict(calls) == done, "a warm view encoded, packed, projected or exported again"
+
+
+def test_big_payloads_go_once_per_session(vae2, calls):
+    run, data = vae2
+    at = latent_page(run, data)
+    assert "data_coords" in component(at, "latent_atlas"), "the first view sends the points"
+    at.run()
+    assert "data_coords" not in component(at, "latent_atlas"), "a rerun sends them again"
+    other = latent_page(run, data)
+    assert "data_coords" in component(other, "latent_atlas"), "a new session (a new frame) gets them"
+
+
+def test_export_files_are_made_once_for_every_session(vae2, calls):
+    run, data = vae2
+    for _ in range(2):   # two sessions showing the same model state
+        at = AppTest.from_function(export_script, default_timeout=30)
+        seed_workspace(at, run, data)
+        at.run()
+        assert not at.exception and len(at.get("download_button")) == 4
+    assert calls["run_downloads"] == 1
+
+
+def warm_up_script():
+    from face import warmup
+    started = warmup.start()
+    started.demo.join(300)
+    started.torch.join(300)
+
+
+def demo_page_script():
+    """What the Latent space page asks the caches for the bundled demo on the default dataset."""
+    from face import caches, lecture
+    from face.datasets import data_key, load_builtin
+    from face.workspace import ViewModel
+    from aecore.fingerprint import current
+    data = load_builtin("mnist")
+    run = lecture.load_demo(lecture.DEFAULT_DEMO)
+    caches.atlas_points(ViewModel(run.model.eval(), run.step, False, current(run)), data)
+    assert caches.thumbs(data_key(data), "all", data) is not None
+
+
+@pytest.mark.slow   # loads MNIST (the 5k offline digits here, or all of it) and encodes it
+def test_the_servers_warm_up_prepares_the_demos_latent_space(calls):
+    from face import warmup
+    warmup.start.clear()
+    at = AppTest.from_function(warm_up_script, default_timeout=300).run()
+    assert not at.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the warm-up encoded and packed the demo"
+    page = AppTest.from_function(demo_page_script, default_timeout=60).run()
+    assert not page.exception
+    assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the page found them ready"
+
+
+def test_classifier_fits_report_progress_weighted_by_their_labels():
+    from aecore.apps import features
+    run, data = trained_run("vanilla", latent_dim=4, epochs=1)
+    sets = features.feature_sets(run.model, data.x_train, data.x_test)
+    seen = []
+    rows = features.accuracy_rows(sets, data.y_train, data.y_test, budgets=(30, None),
+                                  progress=lambda f, what: seen.append((f, what)))
+    assert len(seen) == len(rows) == 2 * 3 * 2 and [f for f, _ in seen] == sorted(f for f, _ in seen)
+    assert seen[0][0] == 0.0 and seen[-1][0] < 1.0 and "labels" in seen[-1][1]
+    small = seen[len(seen) // 2][0]   # the 30-label fits weigh little against those on every label
+    assert small < 30 / len(data.x_train)
+
+
+def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
+    """Features on more than BACKGROUND_SAMPLES samples (full MNIST) measures in the background, with a bar that
+    says what runs and the time left, instead of a bare spinner; then the page shows the results."""
+    from conftest import make_images
+    from face import experiment
+    from face.workspace import Upload, Workspace
+    from test_page_apps import APP
+    monkeypatch.setattr(experiment, "BACKGROUND_SAMPLES", 0)   # the tiny data counts as big
+    data = make_images()
+    run, _ = trained_run("vanilla", latent_dim=4, epochs=1)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["dataset"] = "upload"
+    at.session_state["workspace"] = Workspace(run=run, upload=Upload(data=data))
+    at.session_state["features_budgets"] = ["100"]
+    at.switch_page("pages/features.py")
+    at.run()
+    at = [b for b in at.button if b.label == "Compare features"][0].click().run()
+    assert not at.exception and not at.dataframe, "no results yet: they are measured in the background"
+    bars = at.get("progress")
+    assert bars and "Training the classifiers" in bars[0].proto.text
+    for _ in range(120):   # as the bar's fragment does: rerun until the measuring is done
+        if at.dataframe:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception and len(at.dataframe[0].value) == 3 * 2
+
+
+def test_the_kl_chart_waits_for_the_points(vae2, calls):
+    """Plotly's code, loaded in the same tab, held the atlas' first drawing back (8.6 s -> 20.4 s in chromium):
+    the VAE's KL chart comes once the frame has drawn its points and asks for the rest."""
+    from test_page_latent import charts, frame_asks
+    run, data = vae2
+    at = latent_page(run, data)
+    assert not at.exception and not charts(at), "no plotly chart before the points are drawn"
+    assert "dimensions carry information" in " ".join(c.value for c in at.caption), "the section's text is there"
+    at = frame_asks(at)
+    assert not at.exception and any(c["data"][0]["type"] == "bar" for c in charts(at))
