@@ -100,7 +100,8 @@ export class Inside {
     const natural = this.views.reduce((sum, v) => sum + width(v, LAYER_HEIGHT), 0);
     const height = Math.max(MIN_HEIGHT, Math.min(LAYER_HEIGHT, (LAYER_HEIGHT * room) / natural));
     for (const v of this.views) {
-      const w = width(v, height), h = Math.min(height, (w * v.form.height) / v.form.width);
+      // a strip (a sequence of one feature) keeps a readable band, not a 2-pixel line
+      const w = width(v, height), h = Math.max(Math.min(height, (w * v.form.height) / v.form.width), height / 3);
       v.canvas.setAttribute("style", `${pixelated}; width: ${w}px; height: ${h}px`);
       v.canvas.parentNode.style.maxWidth = `${Math.max(w, 60) + 12}px`;   // a long caption is cut, not widening
     }
