@@ -13,10 +13,9 @@ MAX_SAMPLES = 256   # the gallery: enough to choose from, a few hundred KB at mo
 
 
 def network_ui(network: BrowserDecoder, samples: np.ndarray, labels: np.ndarray | None = None, *,
-               value_range: tuple[float, float] = (0.0, 1.0), caption: str = "", height: int = 420,
-               key: str) -> None:
+               value_range: tuple[float, float] = (0.0, 1.0), caption: str = "", key: str) -> None:
     """`network` is export_network(model); `samples` (N, *input shape) floats in the data's value range; `labels`
-    (N,) ints, told to a conditional model."""
+    (N,) ints, told to a conditional model; `caption` is shown under the layers. The frame sizes itself."""
     shape = tuple(network.spec["shape"])
     samples = np.ascontiguousarray(samples, dtype="<f4")
     if samples.shape[1:] != shape or not 0 < len(samples) <= MAX_SAMPLES:
@@ -25,4 +24,4 @@ def network_ui(network: BrowserDecoder, samples: np.ndarray, labels: np.ndarray 
         raise ValueError(f"{len(labels)} labels for {len(samples)} samples")
     payloads = [Payload("weights", network.weights, eager=True), Payload("samples", samples.tobytes(), eager=True)]
     _call(key, payloads, mode="network", network=network.spec, value_range=[float(v) for v in value_range],
-          labels=None if labels is None else [int(v) for v in labels], caption=caption, height=int(height))
+          labels=None if labels is None else [int(v) for v in labels], caption=caption)
