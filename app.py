@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
     st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
     st.Page("pages/generate.py", title="Generate", icon=":material/casino:"),
+    st.Page("pages/inside.py", title="Inside the network", icon=":material/hub:"),
     st.Page("pages/models.py", title="Models", icon=":material/save:"),
     st.Page("pages/denoise.py", title="Denoising", icon=":material/auto_fix_high:"),
     st.Page("pages/anomaly.py", title="Anomaly detection", icon=":material/crisis_alert:"),

@@ -19,6 +19,8 @@ from .models import Autoencoder
 from .network import decoder_ops, encoder_ops
 
 FORMAT = 1   # bump when the op list changes meaning; decoder.js refuses other formats
+# the ops face/atlas/frontend/src/ops.js implements (tests/test_network_browser.py holds the two lists equal)
+BROWSER_OPS = frozenset({"act", "linear", "conv", "convT", "lstm", "lstm_seq", "last", "flatten", "concat_label"})
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,9 @@ def export_network(model: Autoencoder) -> BrowserDecoder:
             "variational": cfg.variational, "shape": list(model.input_shape),
             "value_range": [float(v) for v in model.value_range], "encoder": encoder, "ops": decoder}
     return BrowserDecoder(spec, p.tobytes())
+
+
+def server_only_reason(spec: dict) -> str | None:
+    """Why the browser cannot run this network spec (the page then computes its layers on the server), or None."""
+    missing = sorted({op["op"] for op in (*spec.get("encoder", ()), *spec["ops"])} - BROWSER_OPS)
+    return f"the browser has no {', '.join(missing)} op: its layers are computed on the server" if missing else None

@@ -18,7 +18,7 @@ from aecore import explore
 from aecore.atlas import dataset_atlas
 from aecore.codes import SplitCodes, encode_dataset, even_sample
 from aecore.data import Dataset
-from aecore.decoder_export import BrowserDecoder, export_decoder
+from aecore.decoder_export import BrowserDecoder, export_decoder, export_network
 from aecore.project import Projection, project
 from aecore.tasks import Task
 
@@ -110,5 +110,15 @@ def browser_decoder(key: str, _model) -> BrowserDecoder | str:
     it cannot run there."""
     try:
         return export_decoder(_model)
+    except ValueError as err:
+        return str(err)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def browser_network(key: str, _model) -> BrowserDecoder | str:
+    """The whole network (encoder and decoder) of the model state whose fingerprint is `key`, for the browser's
+    Inside view, or why it cannot go there."""
+    try:
+        return export_network(_model)
     except ValueError as err:
         return str(err)

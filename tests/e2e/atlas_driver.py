@@ -219,3 +219,12 @@ def synthetic_pan(frame, seconds: float = 2.0) -> dict:
               median_gap_ms: gaps[gaps.length >> 1] || 0, js_ms_per_frame: draw / Math.max(1, frames),
               points_per_frame_min: st.budgetMin};
     }""", seconds)
+
+
+def hover_gallery(page, frame, cells: list[int], columns: int = 8, cell_px: int = 30) -> None:
+    """Move the mouse over cells of the Inside view's gallery, waiting for each to be drawn in every layer."""
+    canvas = frame.locator("figure.gallery canvas").bounding_box()   # in the page's coordinates
+    for i in cells:
+        x, y = canvas["x"] + (i % columns + 0.5) * cell_px, canvas["y"] + (i // columns + 0.5) * cell_px
+        page.mouse.move(x, y, steps=3)
+        frame.wait_for_function("(i) => window.atlas.stats.current === i", arg=i, timeout=10_000)

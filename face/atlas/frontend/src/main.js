@@ -1,6 +1,8 @@
-// Entry point: one component, two modes. "scatter" (Latent space) or "sliders" (Generate), chosen by args.mode.
+// Entry point: one component, three modes: "scatter" (Latent space), "sliders" (Generate) or "network" (Inside the
+// network), chosen by args.mode.
 // window.atlas exposes counters (first draw, frames, hover latencies, clicks) to the browser tests and benchmark.
 
+import { Inside } from "./inside.js";
 import { Payloads } from "./payloads.js";
 import { Outbox, connect, setFrameHeight } from "./protocol.js";
 import { Scatter } from "./scatter.js";
@@ -11,6 +13,7 @@ const payloads = new Payloads();
 const outbox = new Outbox();
 const stats = { renders: 0, sent: 0, scriptAt: performance.now() };   // ms since this frame's navigation
 let widget = null;
+const WIDGETS = { scatter: Scatter, sliders: Sliders, network: Inside };
 
 const post = outbox.post;
 outbox.post = (value) => { stats.sent++; post(value); };
@@ -22,7 +25,7 @@ function onRender({ args, theme }) {
   payloads.update(args.payloads, args);
   // presenter view: type, pictures and hit areas grow with the page around the frame (index.html's var(--s))
   document.documentElement.style.setProperty("--s", String(args.scale || 1));
-  if (!widget) widget = args.mode === "sliders" ? new Sliders(root, outbox, stats) : new Scatter(root, outbox, stats);
+  if (!widget) widget = new (WIDGETS[args.mode] || Scatter)(root, outbox, stats);
   widget.render(args, payloads, theme);
   // ask for what this frame lacks once the points are on screen: pictures and weights come second
   requestAnimationFrame(() => setTimeout(askMissing, 0));

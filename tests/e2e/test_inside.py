@@ -1,0 +1,79 @@
+"""Inside the network in chromium: train an MLP and a conv autoencoder as a person would, open the page from the
+navigation, hover the gallery, and every layer is drawn for the sample under the mouse, computed in the browser.
+Screenshots at 1440x900 land in artifacts/e2e/inside-*.png."""
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+import atlas_driver as drive
+import harness
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+LAYER_PIXELS = """() => [...document.querySelectorAll('.layers canvas')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let painted = 0, sum = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3]) { painted++; sum += d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7; }
+  return { painted, sum };
+})"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with harness.streamlit_server(log_path=harness.ARTIFACTS / "inside-server.log") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh(browser, server):
+    """A new browser session on the app (a fresh sidebar for each model trained)."""
+    context = browser.new_context(viewport=harness.VIEWPORT)   # tall while training: the sidebar fits
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    harness.open_app(page, server)
+    yield page, errors
+    context.close()
+
+
+@pytest.mark.parametrize("variant", ["vanilla", "conv"])
+def test_every_layer_follows_the_hovered_sample(fresh, variant):
+    page, errors = fresh
+    harness.train(page, variant=variant, latent_dim=2, epochs=1)
+    harness.open_section(page, "Inside the network")
+    frame = drive.wait_frame(page, 120_000)
+    s = drive.stats(frame)
+    assert s["error"] is None and s["layers"] >= 5   # input, 2 encoder layers, code, 2 decoder layers, output
+    drive.hover_gallery(page, frame, [0])
+    first = frame.evaluate(LAYER_PIXELS)
+    assert all(layer["painted"] > 0 for layer in first), "every layer is drawn"
+    drive.hover_gallery(page, frame, [9, 18, 27, 36, 45, 54, 63, 1, 10, 19, 28, 37, 46, 55, 62])
+    later = frame.evaluate(LAYER_PIXELS)
+    changed = [a["sum"] != b["sum"] for a, b in zip(first, later)]
+    assert changed[0] and changed[-1] and sum(changed) >= len(changed) - 1, "the layers follow the sample"
+    unit = frame.locator('[data-layer="encoder.1"] canvas').bounding_box()   # the first layer: its weights
+    page.mouse.move(unit["x"] + 2, unit["y"] + 2)
+    frame.wait_for_function("() => window.atlas.stats.weightsUnit === 0", timeout=10_000)
+    weights = frame.evaluate("""() => { const c = document.querySelector('figure.weights canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      return new Set([...d].filter((_, i) => i % 4 === 0)).size; }""")
+    assert weights > 5, "a unit's weights are drawn as a picture, not one colour"
+    before = frame.evaluate(LAYER_PIXELS)
+    code = frame.locator('[data-layer="code"] canvas').bounding_box()   # drag the first code unit up
+    page.mouse.move(code["x"] + code["width"] / 2, code["y"] + 3)
+    page.mouse.down()
+    page.mouse.move(code["x"] + code["width"] / 2, code["y"] - 60, steps=6)
+    page.mouse.up()
+    frame.wait_for_function("() => window.atlas.stats.dragged === 1", timeout=10_000)
+    after = frame.evaluate(LAYER_PIXELS)
+    assert before[0] == after[0] and before[1] == after[1], "the input and the encoder stay the sample's"
+    assert before[-1] != after[-1], "the reconstruction follows the dragged code"
+    s = drive.stats(frame)
+    print(f"{variant}: hover to all {s['layers']} layers drawn, median {statistics.median(s['hoverMs']):.1f} ms "
+          f"over {len(s['hoverMs'])} hovers")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.screenshot(path=str(harness.ARTIFACTS / f"inside-{variant}.png"))   # what a laptop shows
+    page.set_viewport_size(harness.VIEWPORT)
+    assert not harness.exception_texts(page) and not errors
