@@ -19,8 +19,10 @@ from .paths import scrub
 from .session import workspace
 
 LOGO = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
-# Less air above the settings, so that Bottleneck size and Advanced stand above a 1440x900 screen's fold
-SIDEBAR_CSS = '<style>[data-testid="stSidebarUserContent"] { padding-top: 0.25rem; }</style>'
+# Less air above the settings and between the 11 page links (28 -> 24 px each), so that Bottleneck size and
+# Advanced stand above a 1440x900 screen's fold
+SIDEBAR_CSS = ('<style>[data-testid="stSidebarUserContent"] { padding-top: 0.25rem; }'
+               '[data-testid="stSidebarNavLink"] { height: 1.5rem; line-height: 1.5rem; }</style>')
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 
