@@ -86,7 +86,8 @@ def runs_root(tmp_path_factory):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_paths_outside_the_runs_root_are_refused_alike(runs_root, text):
-    from aecore.checkpoint import CheckpointError, run_folder_under
+    from aecore.checkpoint import CheckpointError
+    from aecore.run_folders import run_folder_under
     with pytest.raises(CheckpointError) as err:
         run_folder_under(runs_root, text)
     assert "not a run folder under the runs folder" in str(err.value)
@@ -94,7 +95,8 @@ def test_paths_outside_the_runs_root_are_refused_alike(runs_root, text):
 
 
 def test_a_folder_inside_the_runs_root_loads(runs_root):
-    from aecore.checkpoint import list_run_folders, load_run, run_folder_under
+    from aecore.checkpoint import load_run
+    from aecore.run_folders import list_run_folders, run_folder_under
     assert load_run(run_folder_under(runs_root, "vae-mnist")).variant
     assert list_run_folders(runs_root) == ["vae-mnist"]   # the link leading out is not offered
 
