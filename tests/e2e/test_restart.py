@@ -43,6 +43,7 @@ def test_a_restart_mid_training_is_said_and_ready_to_resume(browser, tmp_path):
         page.get_by_role("button", name="Stop", exact=True).wait_for(state="visible")
         page.wait_for_function(f"""() => [...document.querySelectorAll('{BAR}')]
                                           .some(p => /left/.test(p.innerText))""", timeout=60_000)
+        harness.wait_idle(page)   # the bar is the fragment's: the full run that drops the message may still go on
         assert page.get_by_text(re.compile("The server restarted")).count() == 0
         page.get_by_role("button", name="Stop", exact=True).click()
         harness.wait_idle(page)
