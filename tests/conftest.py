@@ -246,3 +246,17 @@ def seed_workspace(at, run=None, data=None, job=None):
     from face.workspace import Upload, Workspace
     at.session_state["workspace"] = workspace = Workspace(run=run, job=job, upload=Upload(data=data))
     return workspace
+
+
+@pytest.fixture
+def own_job_pool(monkeypatch):
+    """A default job pool of this test's own (2 slots), and nothing left training after it."""
+    from aecore import jobs
+
+    pool = jobs.JobPool(2)
+    monkeypatch.setattr(jobs.pool, "_POOL", pool)
+    yield pool
+    for job in pool._running + pool._queue:
+        job.stop()
+    for job in list(pool._running):
+        job.wait(10)

@@ -10,7 +10,6 @@ import pytest
 from conftest import one_thread, seed_workspace, trained_run, write_bars, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore import jobs
 from aecore.store import WorkspaceStore, new_token
 from face import persist, reattach
 from face.datasets import parse_upload
@@ -21,15 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def own_pool(monkeypatch):
-    pool = jobs.JobPool(2)
-    monkeypatch.setattr(jobs.pool, "_POOL", pool)
-    yield pool
-    for job in pool._running + pool._queue:
-        job.stop()
-    for job in list(pool._running):
-        job.wait(10)
+pytestmark = pytest.mark.usefixtures("own_job_pool")   # conftest: each test its own pool, nothing left training
 
 
 @pytest.fixture
