@@ -26,11 +26,17 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright driver for the session: a second sync driver cannot start while the first runs."""
     with sync_api.sync_playwright() as p:
-        b = harness.launch(p)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = harness.launch(playwright)
+    yield b
+    b.close()
 
 
 @pytest.fixture

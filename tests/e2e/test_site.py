@@ -37,13 +37,12 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def lab_browser():
+def lab_browser(playwright):
     """chromium that finds lab.test at 127.0.0.1, as a classroom's DNS would find the real name."""
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
-                              args=[*harness.CHROMIUM_ARGS, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
-        yield b
-        b.close()
+    b = playwright.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                                   args=[*harness.CHROMIUM_ARGS, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
+    yield b
+    b.close()
 
 
 def new_page(browser):
