@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import one_thread, shared_dataset
+from helpers import one_thread, shared_dataset
 
 from aecore.apps import Compression, FeatureComparison, SequenceReconstruction, run
 from aecore.apps.experiment import Schedule

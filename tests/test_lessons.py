@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_images, one_thread, shared_dataset
+from helpers import make_images, one_thread, shared_dataset
 
 from aecore.checkpoint import load_run
 from aecore.claims import ClaimError, parse_claim

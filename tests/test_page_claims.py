@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import one_thread, shared_dataset
+from helpers import one_thread, shared_dataset
 
 from aecore.claims import ClaimError
 from aecore.data import load_dataset

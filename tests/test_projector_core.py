@@ -11,7 +11,7 @@ from aecore import jobs, plots, share
 from aecore.apps import Compression
 from aecore.store import WorkspaceStore, new_token, shared_store
 from aecore.train import Step
-from conftest import trained_run
+from helpers import trained_run
 
 
 def steps(losses: list[dict]) -> list[Step]:

@@ -15,7 +15,7 @@ from aecore.data import load_dataset
 from aecore.infer import evaluate
 from aecore.models import variant_config
 from aecore.train import fit, new_run, set_lr
-from conftest import shared_dataset
+from helpers import shared_dataset
 
 pytestmark = pytest.mark.slow
 

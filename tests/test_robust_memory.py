@@ -17,7 +17,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
-from conftest import SHARED_DATASETS, ws
+from helpers import SHARED_DATASETS
+from page_helpers import ws
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.jobs import ModelSpec, train_all
-from conftest import shared_dataset
+from helpers import shared_dataset
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
 from aecore.store import WorkspaceStore, new_token
 from aecore.timelapse import Frame, Timelapse
 from aecore.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
-from conftest import run_cli, trained_run
+from helpers import run_cli, trained_run
 
 
 def a_timelapse(frames: int = 3, n: int = 5) -> Timelapse:
