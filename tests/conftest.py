@@ -66,3 +66,20 @@ def own_job_pool(monkeypatch):
         job.stop()
     for job in list(pool._running):
         job.wait(10)
+
+
+@pytest.fixture(scope="session")
+def _models_trained_so_far():
+    from trained_once import TrainedOnce
+    return TrainedOnce()
+
+
+@pytest.fixture
+def trained_once(monkeypatch, _models_trained_so_far):
+    """Models of the same recipe on the same data trained once per session (tests/trained_once.py): for the claim
+    tests, which train the same recipes on full MNIST; a module takes it with pytest.mark.usefixtures."""
+    from aecore import jobs, lessons
+
+    monkeypatch.setattr(jobs, "train_all", _models_trained_so_far.train_all)
+    monkeypatch.setattr(lessons, "train_runs", _models_trained_so_far.train_runs)
+    return _models_trained_so_far

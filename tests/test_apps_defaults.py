@@ -11,6 +11,7 @@ from aecore.apps.experiment import Schedule
 from aecore.data import load_dataset
 
 PAGE_TEST = 2000   # pages/features.py scores this many test samples
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 
 
 @pytest.fixture(autouse=True)

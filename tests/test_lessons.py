@@ -18,6 +18,7 @@ from aecore.presets import PresetError, bundled_demos, load_presets, parse_prese
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))
 MNIST_LESSONS = [n for n, p in PRESETS.items() if p.settings.get("dataset", "mnist") == "mnist"]
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 CLAIM = {"runs": {"2 numbers": {}, "32 numbers": {"latent_dim": 32}},
          "checks": [{"metric": "test_loss", "run": "32 numbers", "below": "2 numbers", "margin": 20}]}
 

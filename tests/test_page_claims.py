@@ -15,6 +15,7 @@ from aecore.pageclaims import DEFAULTS, check_page, claim_for, load_page_claims,
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = load_page_claims(ROOT / "assets" / "claims")
 IMAGE_PAGES = [p for p in DEFAULTS if p != "sequences"]
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 
 
 @pytest.fixture(autouse=True)
