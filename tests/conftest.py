@@ -8,9 +8,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import torch
 from helpers import ROOT, isolate_data, make_images, make_sequences, shared_dataset
 
 from aecore.data.dataset import Dataset
+
+# One torch thread in this process and every thread it starts (AppTest's script threads too), as aecore.jobs gives
+# each job on 2 cores: the tests' models are tiny, and with two threads each step waits at OpenMP barriers for a
+# core the busy machine gives elsewhere (numpy's and scikit-learn's threads are left as they are). Measured side
+# by side under load 11 (tests/test_robust_security.py and test_page_generate.py, -m "not slow"): 28.8 s CPU and
+# 129 s with torch's default two threads, 19.6 s and 103 s with one.
+torch.set_num_threads(1)
 
 # The app keeps students' workspaces in a store (face.persist, aecore.store): the tests' go to a folder of their own,
 # never the user's cache. Set before any app runs, since the store is built once per process.

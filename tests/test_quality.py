@@ -17,7 +17,7 @@ from aecore.models import variant_config
 from aecore.train import fit, new_run, set_lr
 from helpers import shared_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]   # minutes: .ci/run runs them after the full run
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -48,6 +48,7 @@ def mnist():
     return real("mnist")
 
 
+@pytest.mark.heavy   # full MNIST: .ci/run runs it after the full run
 def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     t0 = time.perf_counter()
     x, vr = mnist.x_test, mnist.value_range
@@ -67,6 +68,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     assert dae >= 17.4 and dae >= base["noisy input"] + 8
 
 
+@pytest.mark.heavy   # ten models on full MNIST
 def test_mnist_one_class_mean_auc_beats_pca16(mnist):
     t0 = time.perf_counter()
     rows = anomaly.AnomalyDetection().one_class(mnist)   # the image recipe, as `python -m aecore anomaly --one-class`
