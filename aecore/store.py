@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import settings
 from .checkpoint import CheckpointError, run_files, runs_from_files
 from .data.limits import human_size
 from .train import Run
@@ -48,20 +49,12 @@ RENAME_TRIES = 20
 
 def default_root() -> Path:
     """AECORE_STORE_DIR, else a folder in the user's cache (beside the datasets' cache)."""
-    env = os.environ.get("AECORE_STORE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "latent-lab" / "sessions"
+    return settings.path("AECORE_STORE_DIR", Path.home() / ".cache" / "latent-lab" / "sessions")
 
 
 def env_megabytes(name: str, default: int) -> int:
     """A size from the environment variable `name`, in MB (returned in bytes), else `default` bytes."""
-    raw = os.environ.get(name, "").strip() or str(default / MB)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a number of MB above 0, got {raw!r}")
-    return int(value * MB)
+    return int(settings.number(name, default / MB, "MB") * MB)
 
 
 def new_token() -> str:

@@ -25,6 +25,7 @@ from .animate import frames_gif
 from .data.dataset import Dataset
 from .infer import encode_all
 from .models import Autoencoder
+from .pca import PCA
 
 PROBE_N = 2000      # test samples followed: enough to show every class's cloud, 16 KB a frame
 PROBE_SEED = 0      # the same probe for every run of a dataset, so two runs' time-lapses compare
@@ -79,9 +80,8 @@ def probe_coords(model: Autoencoder, x: torch.Tensor, y: torch.Tensor | None,
     codes = encode_all(model, x, y).double().numpy()
     if codes.shape[1] <= 2:
         return np.pad(codes, ((0, 0), (0, 2 - codes.shape[1]))).astype(np.float32)
-    centred = codes - codes.mean(0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = np.pad(centred @ vt[:2].T, ((0, 0), (0, max(0, 2 - len(vt)))))   # fewer than 2 samples: pad
+    coords = PCA(2).fit_transform(codes)
+    coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))   # fewer than 2 samples: one component, padded
     if previous is not None and len(previous) == len(coords):
         coords = fit_procrustes(coords, previous, scale=False).apply(coords)
     return coords.astype(np.float32)

@@ -77,11 +77,13 @@ class RayJob(JobStatus):
         run = self.run
         history = run.history[since:end] if since is not None and since < end else []
         position = self.pool.position(self) if status == "queued" else 0
+        running = self.pool.counts[0] if status == "queued" else 0
         if progress is None:   # not started on the cluster yet: where the run stands
             progress = replace(progress_of(run), samples_per_s=None,
                                epoch=run.epoch + run.batch / batches_per_epoch(run, self.data))
         return replace(progress, status=status, queue_position=position, history=history, history_end=end,
-                       test_history=list(tests), error=error, preview=preview, frames=frames_of(run))
+                       test_history=list(tests), error=error, preview=preview, frames=frames_of(run),
+                       running=running)
 
     def stop(self) -> None:
         """Stop after the current step (a queued job never starts). The model keeps what it learnt."""

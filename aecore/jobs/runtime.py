@@ -30,7 +30,6 @@ import torch
 from ..data.dataset import Dataset
 from ..timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
-from . import backend
 from .preview import make_preview, preview_inputs
 from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
 
@@ -134,6 +133,7 @@ class Job(JobStatus):
             status, last, end = self._status, self._last, self._history_end
             tests, error, preview, frames = self._test_history, self._error, self._preview, self._frames
         position = self.pool.position(self) if status == "queued" else 0
+        running = self.pool.counts[0] if status == "queued" else 0
         run = self.run
         phase = last.phase if last else phase_at(run)
         start, n = phase_span(run, phase)
@@ -146,7 +146,7 @@ class Job(JobStatus):
             samples_per_s=last.samples_per_s if last else None,
             history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
-            phase=phase, phase_start=start, phase_epochs=n, frames=frames)
+            phase=phase, phase_start=start, phase_epochs=n, frames=frames, running=running)
 
     def stop(self) -> None:
         """Stop after the current step (or before starting, if queued). The model keeps what it learnt."""
@@ -259,19 +259,12 @@ class Job(JobStatus):
             self._preview = preview
 
 
-def warm_up() -> threading.Thread:
-    """Pay torch's one-time costs in a background thread, so the first Train click does not wait for them:
-    the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s on the busy 2-core
-    machine, then 4 ms); with AECORE_RAY_ADDRESS set, joining the cluster too (2-5 s). Returns the (daemon)
-    thread; calling it again is harmless and cheap."""
-    def work():
-        model = torch.nn.Linear(2, 2)
-        adam(model.parameters(), 1e-3)
-        model(torch.zeros(1, 2)).sum().backward()
-        backend.ray_pool()   # None at once without the variable
-    thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
-    thread.start()
-    return thread
+def warm_torch() -> None:
+    """Pay torch's one-time costs: the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s
+    on the busy 2-core machine, then 4 ms). backend.warm_up runs it in a background thread."""
+    model = torch.nn.Linear(2, 2)
+    adam(model.parameters(), 1e-3)
+    model(torch.zeros(1, 2)).sum().backward()
 
 
 def batches_per_epoch(run: Run, data: Dataset) -> int:
