@@ -10,6 +10,7 @@ built here once (`page_default`), and the pages read their widgets' defaults fro
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,23 +18,26 @@ import numpy as np
 
 from .apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
                    SequenceReconstruction, run)
-from .apps import denoise, impute, sequences
-from .apps.experiment import default_epochs
+from .apps import sequences
 from .claims import Claim, parse_claim
 from .data.dataset import Dataset
 
 FEATURES_TEST = 2000   # the Features page scores this many test samples: k-NN on all 10,000 is slow, same story
-PAGE_EPOCHS = 3        # Compression's and Features' epochs on a full dataset (20 on the 5k digits: default_epochs)
+
+
+def opening(app, data: Dataset, seed: int):
+    """`app` with the epochs its own recipe gives for `data` written into its schedule, for the form to show: the
+    same number its CLI subcommand trains when --epochs is not given (apps.experiment.FromRecipe)."""
+    return replace(app, schedule=Schedule(app.train_config(data).epochs, seed=seed))
+
 
 # page -> (the claim's app, the object the page's form opens with for this data and seed)
 DEFAULTS: dict[str, tuple[str, Callable[[Dataset, int], Any]]] = {
-    "denoise": ("denoise", lambda d, s: Denoising(schedule=Schedule(default_epochs(d, denoise.TRAIN.epochs), seed=s))),
+    "denoise": ("denoise", lambda d, s: opening(Denoising(), d, s)),
     "anomaly": ("anomaly", lambda d, s: AnomalyDetection(schedule=Schedule(seed=s))),
-    "compression": ("compress", lambda d, s: Compression((2, 8, 32), 8, schedule=Schedule(default_epochs(d, PAGE_EPOCHS),
-                                                                                          seed=s))),
-    "features": ("features", lambda d, s: FeatureComparison(max_test=FEATURES_TEST,
-                                                            schedule=Schedule(default_epochs(d, PAGE_EPOCHS), seed=s))),
-    "imputation": ("impute", lambda d, s: Imputation(schedule=Schedule(default_epochs(d, impute.TRAIN.epochs), seed=s))),
+    "compression": ("compress", lambda d, s: opening(Compression((2, 8, 32), 8), d, s)),
+    "features": ("features", lambda d, s: opening(FeatureComparison(max_test=FEATURES_TEST), d, s)),
+    "imputation": ("impute", lambda d, s: opening(Imputation(), d, s)),
     "sequences": ("sequences", lambda d, s: SequenceReconstruction(schedule=Schedule(sequences.TRAIN.epochs, seed=s))),
 }
 
