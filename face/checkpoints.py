@@ -12,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from aecore import jobs, settings
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
-from aecore.run_folders import list_run_folders, run_folder_under
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
+from aecore.runs.run_folders import list_run_folders, run_folder_under
 from aecore.train import Run, new_run_id
 
 from .paths import scrub

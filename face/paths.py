@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aecore import settings
 from aecore.data.fetch import default_cache_dir
-from aecore.store import default_root
+from aecore.runs.store import default_root
 
 APP_ROOT = Path(__file__).resolve().parents[1]
 # An absolute path: a slash not preceded by a letter, digit, dot, colon or slash (so not a URL's or a fraction's),

@@ -9,7 +9,7 @@ import streamlit as st
 
 from aecore import plots
 from aecore.apps import Denoising, Schedule, denoise
-from aecore.pageclaims import page_default
+from aecore.lecture.pageclaims import page_default
 from face.datasets import current_data, seed
 from face.experiment import Outcome, experiment_ui
 from face.session import page_setup

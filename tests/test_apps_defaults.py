@@ -109,7 +109,7 @@ def test_the_page_and_the_cli_default_to_the_same_epochs(n_train):
     from aecore.cli import build_parser
     from aecore.cli.apps import compression, denoising, feature_comparison
     from aecore.cli.rebuild import imputation
-    from aecore.pageclaims import page_default
+    from aecore.lecture.pageclaims import page_default
 
     data = _images(n_train)
     cli = {"denoise": ("denoise", denoising), "compression": ("compress", compression),

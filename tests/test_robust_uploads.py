@@ -21,7 +21,7 @@ import torch
 from conftest import seed_workspace, sidebar, trained_run, upload_data, upload_handler_script, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore.checkpoint import run_zip
+from aecore.runs.checkpoint import run_zip
 from aecore.data import DataLimits
 from aecore.data.limits import MB
 

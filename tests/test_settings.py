@@ -11,7 +11,7 @@ from aecore import jobs, settings
 from aecore.budget import ModelLimits
 from aecore.data.dataset import DataError
 from aecore.data.limits import DataLimits
-from aecore.store import WorkspaceStore
+from aecore.runs.store import WorkspaceStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = [p for folder in ("aecore", "face", "pages") for p in (ROOT / folder).rglob("*.py")] + [ROOT / "app.py"]

@@ -51,7 +51,7 @@ class Progress:
     phase: str = "train"
     phase_start: int = 0           # epochs of the schedule before this phase (layer-wise pretraining's)
     phase_epochs: int | None = None   # epochs in this phase; None: the whole schedule is one phase
-    frames: tuple = ()             # the run's time-lapse so far (aecore.timelapse.Frame, shared, frozen)
+    frames: tuple = ()             # the run's time-lapse so far (aecore.views.timelapse.Frame, shared, frozen)
     running: int = 0               # while queued: how many models its pool is training (the page's queue notice)
 
     @property

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..data.dataset import Dataset
-from ..timelapse import Recorder
+from ..views.timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
 from .preview import make_preview, preview_inputs
 from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
@@ -118,7 +118,7 @@ class Job(JobStatus):
         self._history_end = len(run.history)
         self._test_history = list(run.test_history)
         self._preview: Preview | None = None
-        self._frames = frames_of(run)           # the time-lapse so far (aecore.timelapse), a tuple per frame added
+        self._frames = frames_of(run)           # the time-lapse so far (views.timelapse), a tuple per frame added
         self._last_poll = time.monotonic()
         self._thread: threading.Thread | None = None
         self._preview_inputs = preview_inputs(run, data)

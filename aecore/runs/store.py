@@ -2,7 +2,7 @@
 and the student's uploaded file, kept under a token the browser holds, so a reload, a closed tab or a server that
 restarted loses nothing (or says what it lost).
 
-Each workspace is a folder `<root>/<token>/` with the run's three files (aecore.checkpoint), `settings.json` and
+Each workspace is a folder `<root>/<token>/` with the run's three files (aecore.runs.checkpoint), `settings.json` and
 `state.json` (what the job was doing at the save: a restore tells an interrupted run from a stopped one); an
 upload is one file `<root>/uploads/<token>-<content digest>-<name>`. Any replica that sees the same `root` (a shared
 directory) finds the same entries. Nothing is unpickled.
@@ -27,10 +27,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
+from .. import settings
+from ..data.limits import human_size
+from ..train import Run
 from .checkpoint import CheckpointError, run_files, runs_from_files
-from .data.limits import human_size
-from .train import Run
 
 TOKEN = re.compile(r"[0-9a-f]{32}")   # tokens are uuid4 hex: nothing else names a folder
 TTL_S = 6 * 3600                      # a student's model outlives a lecture (the issue asks for 30 minutes at least)

@@ -4,7 +4,7 @@ touching the form, and what its text promises about the result, checked like a l
     result = check_page("imputation", load_dataset("mnist"))
     result.passed, result.values   # {"mean fill": {"hidden_mse": 0.0637}, "autoencoder": {"hidden_mse": 0.0219}}
 
-The claims are data (assets/claims/<page>.json, in aecore.claims's format with "app"); the page's defaults are
+The claims are data (assets/claims/<page>.json, in aecore.lecture.claims's format with "app"); the page's defaults are
 built here once (`page_default`), and the pages read their widgets' defaults from the same objects.
 """
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
+from ..apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
                    SequenceReconstruction, run)
-from .apps import sequences
+from ..apps import sequences
 from .claims import Claim, parse_claim
-from .data.dataset import Dataset
+from ..data.dataset import Dataset
 
 FEATURES_TEST = 2000   # the Features page scores this many test samples: k-NN on all 10,000 is slow, same story
 
@@ -68,7 +68,7 @@ def claim_for(claims: dict[tuple[str, str | None], Claim], page: str, data: Data
 
 
 def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
-    """Train the page's default models on `data`, measure, and check the claim (an aecore.lessons.LessonCheck)."""
+    """Train the page's default models on `data`, measure, and check the claim (a lessons.LessonCheck)."""
     from .lessons import LessonCheck   # lessons uses `measure` from here
     exp = page_default(page, data, seed)
     values = measure(exp, run(exp, data), data)
@@ -77,7 +77,7 @@ def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
 
 
 def measure(exp, result, data: Dataset) -> dict[str, dict[str, float]]:
-    """method -> metric -> value, in the names claims use (aecore.claims.APPS), for any application's result."""
+    """method -> metric -> value, in the names claims use (aecore.lecture.claims.APPS), for any application's result."""
     if isinstance(exp, Denoising):
         return {m: {"psnr": v} for m, v in result.at(exp.level).items()}
     if isinstance(exp, AnomalyDetection):

@@ -1,7 +1,7 @@
 """UMAP of every point in seconds: exact neighbours, a PCA start, fewer epochs, progress, and no wait for numba.
 
 umap-learn's default call on 70,000 16-d codes spends its time in NN-descent, a spectral start (an eigenproblem
-on the 70,000-node graph) and 200 layout epochs. Here the neighbours come from a k-d tree (`aecore.knn`; codes
+on the 70,000-node graph) and 200 layout epochs. Here the neighbours come from a k-d tree (`aecore.views.knn`; codes
 wider than KD_TREE_MAX_DIM keep umap's NN-descent), the layout starts
 from the codes' top two principal components (neighbourhood quality measured on par: scripts/bench_latent.py), and
 large data gets FAST_EPOCHS. The first UMAP in a process compiles numba kernels (35-55 s on 2 cores): a persistent
@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .knn import KD_TREE_MAX_DIM, neighbours
-from .pca import PCA
+from ..pca import PCA
 
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 FAST_EPOCHS = 75       # > LARGE points; 70k MNIST codes' trustworthiness 0.968 (100: 0.967; umap-learn's 200: 0.969)
 SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE; 200 measured within 0.003 of its trustworthiness
 LARGE = 10_000         # umap-learn's own cut between its small- and large-data epoch counts
-KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/knn.py)
+KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/views/knn.py)
 KNN_SHARE = 0.2        # progress-bar share of the neighbour search and the graph (15-40% of the time, measured)
 
 Progress = Callable[[float], None]

@@ -3,7 +3,7 @@
     result = check_lesson(preset, load_dataset("mnist"))
     result.passed, result.values   # {"2 numbers": {"test_loss": 160.1}, "32 numbers": {"test_loss": 121.4}}
 
-The metrics are defined here (aecore.claims.METRICS names them), on the test split, the way a student would see
+The metrics are defined here (aecore.lecture.claims.METRICS names them), on the test split, the way a student would see
 them: the Train page's test loss, the codes the Latent page plots, the PSNR table of the Denoising page.
 """
 from __future__ import annotations
@@ -14,17 +14,18 @@ from typing import Callable
 
 import torch
 
-from . import infer, share
-from .activations import locality
-from .apps import AnomalyDetection, Denoising
-from .apps import run as run_app
+from .. import infer
+from ..activations import locality
+from ..apps import AnomalyDetection, Denoising
+from ..apps import run as run_app
+from ..data.dataset import Dataset
+from ..jobs.group import side_by_side
+from ..pca import fit_pca
+from ..train import Diverged, Run, evaluate_losses, fit, new_run
+from . import share
 from .claims import Claim
-from .data.dataset import Dataset
-from .jobs.group import side_by_side
 from .pageclaims import measure
-from .pca import fit_pca
 from .presets import Preset
-from .train import Diverged, Run, evaluate_losses, fit, new_run
 
 ACTIVE_VARIANCE = 0.01   # a code number is in use when it varies this much over the test set (Burda et al. 2016)
 NEAR_ZERO = 0.1          # |z| below this counts as switched off: it shows as 0.0x in the Latent page's code readout
