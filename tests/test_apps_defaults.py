@@ -95,8 +95,9 @@ def test_features_verdict_names_every_baseline_that_ties_or_beats_the_code():
 
 
 def _images(n_train: int):
-    from aecore.data.dataset import Dataset
     import torch
+
+    from aecore.data.dataset import Dataset
     x = torch.zeros(n_train + 10, 1, 2, 2)
     return Dataset("tiny", "Tiny", x[:n_train], None, x[n_train:], None, "image")
 

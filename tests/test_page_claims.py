@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import one_thread, shared_dataset
 
-from aecore.lecture.claims import ClaimError
 from aecore.data import load_dataset
+from aecore.lecture.claims import ClaimError
 from aecore.lecture.pageclaims import DEFAULTS, check_page, claim_for, load_page_claims, page_default
 
 ROOT = Path(__file__).resolve().parents[1]

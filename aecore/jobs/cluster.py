@@ -1,4 +1,4 @@
-"""The Ray backend: `RayPool` has JobPool's surface (start_job, active_job, position, counts, max_jobs), and each
+"""The Ray backend: `RayPool` meets the `Pool` protocol (protocol.py) as JobPool does, and each
 job is a Ray task on the cluster (`train_task`, running worker.frames) instead of a thread here.
 
 Why a task per job and not an actor: Ray gives every actor a new process, and a process pays the torch import

@@ -23,18 +23,15 @@ import sys
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 
 from ..data.dataset import Dataset
-from ..views.timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
+from ..views.timelapse import Recorder
 from .preview import make_preview, preview_inputs
 from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
-
-if TYPE_CHECKING:
-    from .pool import JobPool
 
 # Pages poll a job every 1-5 s (the Train page and an application page's progress fragment every second, the
 # sidebar's status line every 5 s on other pages). A browser throttles timers in a tab hidden for 5 minutes to
@@ -97,12 +94,24 @@ class ModelLock:
             time.sleep(0.0005)
 
 
+class Slots(Protocol):
+    """What a Job asks of the pool that queued it (pool.JobPool): its place in the queue, and its slot back."""
+
+    max_jobs: int
+
+    @property
+    def counts(self) -> tuple[int, int]: ...
+    def position(self, job: "Job") -> int: ...
+    def cancel(self, job: "Job") -> bool: ...
+    def finished(self, job: "Job") -> None: ...
+
+
 class Job(JobStatus):
     """One Run training in the background. Create with `start`; read with `poll`; end with `stop`."""
 
     owner: str | None = None   # the student it trains for (pool.start), counted against their share
 
-    def __init__(self, run: Run, data: Dataset, pool: "JobPool", heartbeat_s: float | None = HEARTBEAT_S,
+    def __init__(self, run: Run, data: Dataset, pool: "Slots", heartbeat_s: float | None = HEARTBEAT_S,
                  preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None):
         self.run, self.data, self.pool = run, data, pool
         self.heartbeat_s = heartbeat_s

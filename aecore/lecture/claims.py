@@ -171,3 +171,25 @@ def _keys(what: str, data: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ClaimError(f"unknown {what} keys {', '.join(unknown)} (known: {', '.join(allowed)})")
+
+
+@dataclass(frozen=True)
+class LessonCheck:
+    """What checking a lesson's claim measured, and whether each check held."""
+
+    lesson: str
+    dataset: str                                   # the data's title: "MNIST" or "MNIST (5k offline subset)"
+    values: dict[str, dict[str, float]]            # run (or method) -> metric -> value
+    checks: list[tuple[str, bool]]                 # (the check in words, whether it held)
+    seconds: dict[str, float] = field(default_factory=dict)   # run -> training CPU time (s)
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+    def report(self) -> str:
+        """A few lines for a test failure or the terminal."""
+        lines = [f"{self.lesson} on {self.dataset}: {'holds' if self.passed else 'FAILS'}"]
+        lines += [f"  {name}: " + ", ".join(f"{m} {v:.4g}" for m, v in vals.items())
+                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "") for name, vals in self.values.items()]
+        return "\n".join(lines + [f"  [{'ok' if ok else 'no'}] {text}" for text, ok in self.checks])

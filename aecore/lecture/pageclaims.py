@@ -19,7 +19,7 @@ import numpy as np
 from ..apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
                    SequenceReconstruction, run)
 from ..apps import sequences
-from .claims import Claim, parse_claim
+from .claims import Claim, LessonCheck, parse_claim
 from ..data.dataset import Dataset
 
 FEATURES_TEST = 2000   # the Features page scores this many test samples: k-NN on all 10,000 is slow, same story
@@ -68,8 +68,7 @@ def claim_for(claims: dict[tuple[str, str | None], Claim], page: str, data: Data
 
 
 def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
-    """Train the page's default models on `data`, measure, and check the claim (a lessons.LessonCheck)."""
-    from .lessons import LessonCheck   # lessons uses `measure` from here
+    """Train the page's default models on `data`, measure, and check the claim (a LessonCheck)."""
     exp = page_default(page, data, seed)
     values = measure(exp, run(exp, data), data)
     return LessonCheck(f"the {page} page's default", data.title, values,
