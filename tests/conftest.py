@@ -20,8 +20,8 @@ from aecore.data.dataset import Dataset
 # 129 s with torch's default two threads, 19.6 s and 103 s with one.
 torch.set_num_threads(1)
 
-# The app keeps students' workspaces in a store (face.persist, aecore.store): the tests' go to a folder of their own,
-# never the user's cache. Set before any app runs, since the store is built once per process.
+# The app keeps students' workspaces in a store (face.persist, aecore.runs.store): the tests' go to a folder of their
+# own, never the user's cache. Set before any app runs, since the store is built once per process.
 os.environ.setdefault("AECORE_STORE_DIR", str(Path(tempfile.mkdtemp(prefix="latentlab-store-"))))
 
 
@@ -86,7 +86,8 @@ def _models_trained_so_far():
 def trained_once(monkeypatch, _models_trained_so_far):
     """Models of the same recipe on the same data trained once per session (tests/trained_once.py): for the claim
     tests, which train the same recipes on full MNIST; a module takes it with pytest.mark.usefixtures."""
-    from aecore import jobs, lessons
+    from aecore import jobs
+    from aecore.lecture import lessons
 
     monkeypatch.setattr(jobs, "train_all", _models_trained_so_far.train_all)
     monkeypatch.setattr(lessons, "train_runs", _models_trained_so_far.train_runs)

@@ -13,7 +13,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from streamlit.testing.v1 import AppTest
 
-from aecore.checkpoint import FILES, runs_from_files
+from aecore.runs.checkpoint import FILES, runs_from_files
 
 APP = str(ROOT / "app.py")
 LATENT_PAGE = str(ROOT / "pages" / "latent.py")

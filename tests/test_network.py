@@ -9,8 +9,8 @@ import torch
 from helpers import random_model
 
 from aecore.activations import first_layer_weights, layer_activations, locality
-from aecore.decoder_export import export_decoder, export_network
 from aecore.models import MODELS
+from aecore.views.decoder_export import export_decoder, export_network
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

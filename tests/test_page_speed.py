@@ -15,8 +15,8 @@ from page_helpers import component, seed_workspace
 
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
-    "aecore.explore": ("encode_split",),
-    "aecore.export": ("run_downloads",),
+    "aecore.views.explore": ("encode_split",),
+    "aecore.runs.export": ("run_downloads",),
 }
 
 

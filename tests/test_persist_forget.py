@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore.store import WorkspaceStore
+from aecore.runs.store import WorkspaceStore
 from helpers import isolate_data, trained_run
 from page_helpers import seed_workspace, ws
 

@@ -16,7 +16,8 @@ import json
 
 import torch
 
-from aecore import jobs, lessons
+from aecore import jobs
+from aecore.lecture import lessons
 from aecore.data.dataset import Dataset
 
 
