@@ -129,7 +129,9 @@ def fake_mnist(folder: Path) -> Path:
 
 
 def save_npz(data, path) -> str:
-    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
+    """A Dataset as an .npz file with its own test split (x, y, x_test, y_test), as the CLI reads one."""
+    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(),
+             y_test=data.y_test.numpy())
     return str(path)
 
 
