@@ -2,7 +2,7 @@
 interpolation and manifold grid. Each is a fragment, so moving its widgets reruns only it.
 
 The sliders decode in the browser while they move (face.atlas.latent_sliders_ui, with the decoder from
-aecore.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
+aecore.views.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
 Their widget keys are in face.session.WIDGETS ("latent_*", "gen_*"); the rest is the Workspace's panels
 (face.parts): Latent space's `latent.code_for` (the model state the server's sliders were centred for) and
 `latent.click` (the pin that set them); Generate's `generate.code` (the sliders' code), `generate.revision` (bumped by
@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import explore, plots
+from aecore import plots
 from aecore.data import Dataset
 from aecore.infer import decode
 from aecore.models import Autoencoder
+from aecore.views import explore
 
 from .atlas import BrowserDecoder, latent_sliders_ui
 from .session import widgets, workspace
