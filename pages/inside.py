@@ -4,11 +4,12 @@ Session-state keys of this page: "inside_refresh" (the snapshot button).
 """
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
+from aecore.units import FIRES, gallery
+
 from face.atlas.inside import network_ui
-from face.caches import browser_network
+from face.caches import browser_network, unit_views
 from face.datasets import data_for_run
 from face.session import page_setup
 from face.widgets import intro_ui, model_banner, view_model_ui
@@ -17,15 +18,9 @@ INTRO = """Between what goes in and what comes out, an autoencoder is a stack of
 the browser runs it through the whole network and draws every layer, left to right: the input, each encoder layer
 (feature maps for a convolution, units for a dense layer, hidden state over time for an LSTM), the code, each
 decoder layer and the reconstruction. Red is a positive activation, blue a negative one, white zero; each layer is
-scaled by its own largest value."""
+scaled by its own largest value. Hover a unit to see what it stands for: the first layer's units their weights,
+the last decoder layer's what they paint, the others the 9 test samples that excite them most."""
 GALLERY = 64
-
-
-def gallery(data, n: int = GALLERY) -> tuple[np.ndarray, np.ndarray | None]:
-    """n test samples spread evenly over the test split (with their labels)."""
-    picks = np.linspace(0, len(data.x_test) - 1, min(n, len(data.x_test))).round().astype(int)
-    labels = None if data.y_test is None else data.y_test[picks].numpy()
-    return data.x_test[picks].numpy(), labels
 
 
 def page() -> None:
@@ -46,8 +41,10 @@ def page() -> None:
     if isinstance(network, str):
         st.warning(f"This model cannot be sent to the browser: {network}")
         return
-    samples, labels = gallery(data)
-    network_ui(network, samples, labels if run.model_config.conditional else None,
+    cfg = run.model_config
+    shown = gallery(data.x_test, data.y_test, cfg, GALLERY, tuple(data.value_range))
+    network_ui(network, shown.inputs, shown.labels if cfg.conditional else None, targets=shown.targets,
+               units=unit_views(view, data), fire=FIRES if cfg.sparsity != "none" else None,
                value_range=run.data_info.value_range, key="inside_network")
 
 
