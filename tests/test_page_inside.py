@@ -55,3 +55,28 @@ def test_the_browser_gets_the_whole_network_and_a_gallery(variant):
     assert (args["labels"] is not None) == (variant == "cvae")   # only a conditional model is told the label
     if args["labels"]:
         assert args["labels"] == data.y_test[picks].tolist()
+
+
+@pytest.mark.parametrize("variant", ["denoising", "sparse", "vanilla"])
+def test_each_unit_is_sent_what_it_stands_for_and_a_denoiser_its_clean_targets(variant):
+    run, data = trained_run(variant, epochs=1)
+    args = network_args(open_page(run, data))
+    shape = list(data.x_test.shape[1:])
+    units = args["units"]
+    assert units["paint_layer"] == "decoder.2" and units["paint_shape"] == shape
+    assert len(args["data_paints"]) == 4 * run.model_config.hidden[0] * int(np.prod(shape))
+    offsets = units["top"]
+    assert list(offsets) == ["encoder.2", "code", "decoder.1"]
+    top = np.frombuffer(args["data_top"], dtype="<i4")
+    assert top.size == sum(n * k for _, n, k in offsets.values()) and offsets["code"][1:] == [2, 9]
+    pool = np.frombuffer(args["data_unit_samples"], dtype=np.uint8).reshape(-1, *shape)
+    assert top.max() < len(pool)
+    samples = np.frombuffer(args["data_samples"], dtype="<f4").reshape(-1, *shape)
+    picks = np.linspace(0, len(data.x_test) - 1, min(64, len(data.x_test))).round().astype(int)
+    if variant == "denoising":   # fed the noisy samples, shown the clean ones beside the output
+        targets = np.frombuffer(args["data_targets"], dtype="<f4").reshape(samples.shape)
+        assert np.array_equal(targets, data.x_test[picks].numpy())
+        assert 0.1 < np.abs(samples - targets).mean() < 0.4
+    else:
+        assert "data_targets" not in args and np.array_equal(samples, data.x_test[picks].numpy())
+    assert args["fire"] == (0.1 if variant == "sparse" else None)

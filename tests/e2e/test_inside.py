@@ -19,6 +19,12 @@ LAYER_PIXELS = """() => [...document.querySelectorAll('.layers canvas')].map((c)
   return { painted, sum };
 })"""
 
+UNIT_PICTURE = """() => { const c = document.querySelector('figure.weights canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  return { kind: window.atlas.stats.unit.kind, size: [c.width, c.height],
+           colours: new Set([...Array(d.length / 4).keys()].map((p) => d.slice(4 * p, 4 * p + 3).join())).size,
+           caption: document.querySelector('figure.weights figcaption').textContent }; }"""
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -60,6 +66,15 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       return new Set([...d].filter((_, i) => i % 4 === 0)).size; }""")
     assert weights > 5, "a unit's weights are drawn as a picture, not one colour"
+    shown = {}
+    for layer, kind in (("encoder.2", "top"), ("decoder.2", "paints")):   # a deeper unit, a last decoder unit
+        box = frame.locator(f'[data-layer="{layer}"] canvas').bounding_box()
+        page.mouse.move(box["x"] + 2, box["y"] + 2)
+        frame.wait_for_function(f"() => (window.atlas.stats.unit || {{}}).layer === '{layer}'", timeout=10_000)
+        shown[kind] = frame.evaluate(UNIT_PICTURE)
+        assert shown[kind]["kind"] == kind and shown[kind]["colours"] > 5, f"{layer}: {shown[kind]}"
+    assert shown["top"]["size"] == [3 * 28 + 2, 3 * 28 + 2], "the top samples: a 3 x 3 grid of digits"
+    assert shown["paints"]["size"] == ([28, 28] if variant == "vanilla" else [4, 4])   # conv: its kernel
     before = frame.evaluate(LAYER_PIXELS)
     code = frame.locator('[data-layer="code"] canvas').bounding_box()   # drag the first code unit up
     page.mouse.move(code["x"] + code["width"] / 2, code["y"] + 3)

@@ -121,7 +121,8 @@ export class Inside {
       "data-layer": "target" }, row);
     const canvas = el("canvas", { width: form.width, height: form.height }, figure);
     el("figcaption", { text: "clean target", title: "what the denoiser is trained to give back" }, figure);
-    return { name: "target", form, canvas, ctx: canvas.getContext("2d"), image: new ImageData(form.width, form.height) };
+    const image = new ImageData(form.width, form.height);
+    return { name: "target", form, canvas, ctx: canvas.getContext("2d"), image };
   }
 
   /** Hover a unit: the first layer's shows its weights, the painting layer's what it paints, others their top 9. */
