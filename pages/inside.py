@@ -12,14 +12,14 @@ from face.atlas.inside import network_ui
 from face.caches import browser_network, unit_views
 from face.datasets import data_for_run
 from face.session import page_setup
-from face.widgets import intro_ui, model_banner, view_model_ui
+from face.widgets import component_scale, intro_ui, model_banner, view_model_ui
 
-INTRO = """Between what goes in and what comes out, an autoencoder is a stack of layers. Hover a sample on the left:
-the browser runs it through the whole network and draws every layer, left to right: the input, each encoder layer
-(feature maps for a convolution, units for a dense layer, hidden state over time for an LSTM), the code, each
-decoder layer and the reconstruction. Red is a positive activation, blue a negative one, white zero; each layer is
-scaled by its own largest value. Hover a unit to see what it stands for: the first layer's units their weights,
-the last decoder layer's what they paint, the others the 9 test samples that excite them most."""
+INTRO = """Between what goes in and what comes out, an autoencoder is a stack of layers. Hover a sample in the
+gallery below the layers: the browser runs it through the whole network and draws every layer, left to right: the
+input, each encoder layer (feature maps for a convolution, units for a dense layer, hidden state over time for an
+LSTM), the code, each decoder layer and the reconstruction. Red is a positive activation, blue a negative one, white
+zero; each layer is scaled by its own largest value. Hover a unit to see what it stands for: the first layer's units
+their weights, the last decoder layer's what they paint, the others the 9 test samples that excite them most."""
 GALLERY = 64
 
 
@@ -45,7 +45,7 @@ def page() -> None:
     shown = gallery(data.x_test, data.y_test, cfg, GALLERY, tuple(data.value_range))
     network_ui(network, shown.inputs, shown.labels if cfg.conditional else None, targets=shown.targets,
                units=unit_views(view, data), fire=FIRES if cfg.sparsity != "none" else None,
-               value_range=run.data_info.value_range, key="inside_network")
+               value_range=run.data_info.value_range, scale=component_scale(), key="inside_network")
 
 
 page()

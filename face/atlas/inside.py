@@ -15,12 +15,13 @@ MAX_SAMPLES = 256   # the gallery: enough to choose from, a few hundred KB at mo
 
 def network_ui(network: BrowserDecoder, samples: np.ndarray, labels: np.ndarray | None = None, *,
                value_range: tuple[float, float] = (0.0, 1.0), targets: np.ndarray | None = None,
-               units: UnitViews | None = None, fire: float | None = None, caption: str = "", key: str) -> None:
+               units: UnitViews | None = None, fire: float | None = None, caption: str = "", scale: float = 1.0,
+               key: str) -> None:
     """`network` is export_network(model); `samples` (N, *input shape) floats in the data's value range, what the
     network is fed; `labels` (N,) ints, told to a conditional model; `targets` the clean samples a denoiser is
     asked for (shown beside its output); `units` what each unit stands for (aecore.units.unit_views); `fire` the
-    |value| from which a sparse code's unit counts as firing; `caption` is shown under the layers. The frame sizes
-    itself."""
+    |value| from which a sparse code's unit counts as firing; `caption` is shown under the layers; `scale` how much
+    larger the layers and pictures are (presenter view). The frame sizes itself."""
     shape = tuple(network.spec["shape"])
     samples = np.ascontiguousarray(samples, dtype="<f4")
     if samples.shape[1:] != shape or not 0 < len(samples) <= MAX_SAMPLES:
@@ -39,7 +40,7 @@ def network_ui(network: BrowserDecoder, samples: np.ndarray, labels: np.ndarray 
                      "paint_shape": None if units.paints is None else list(units.paints.shape[1:])}
     _call(key, payloads, mode="network", network=network.spec, value_range=[float(v) for v in value_range],
           labels=None if labels is None else [int(v) for v in labels], caption=caption, units=unit_args,
-          fire=fire)
+          fire=fire, scale=float(scale))
 
 
 def _top_offsets(units: UnitViews) -> dict[str, list[int]]:

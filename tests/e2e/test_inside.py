@@ -92,3 +92,40 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
     page.screenshot(path=str(harness.ARTIFACTS / f"inside-{variant}.png"))   # what a laptop shows
     page.set_viewport_size(harness.VIEWPORT)
     assert not harness.exception_texts(page) and not errors
+
+
+NETWORK_BOX = """() => { const r = document.querySelector('.layers').getBoundingClientRect();
+  const canvases = [...document.querySelectorAll('.layers canvas')].map((c) => c.getBoundingClientRect());
+  return { width: r.width, bottom: r.bottom, tallest: Math.max(...canvases.map((c) => c.height)),
+           gallery: document.querySelector('figure.gallery canvas').getBoundingClientRect().width }; }"""
+
+
+def test_presenter_view_grows_the_network_to_fill_a_projector(browser, server):
+    """The bundled demo VAE at 1920x1080: presenter view makes the layers, the gallery and the unit's picture
+    larger, and the network still spans the page's width with the gallery below it, on one screen."""
+    page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    harness.open_app(page, server)
+    harness.open_section(page, "Latent space")   # it loads the demo VAE when there is no model yet
+    drive.wait_frame(page, 180_000)
+    harness.open_section(page, "Inside the network")
+    frame = drive.wait_frame(page, 120_000)
+    drive.hover_gallery(page, frame, [5])
+    normal = frame.evaluate(NETWORK_BOX)
+    page.get_by_test_id("stSidebar").get_by_role("switch", name="Presenter view").click(force=True)
+    harness.wait_idle(page)
+    frame = drive.wait_frame(page, 60_000)
+    frame.wait_for_function("() => getComputedStyle(document.documentElement).getPropertyValue('--s').trim() !== '1'")
+    drive.hover_gallery(page, frame, [12])
+    big = frame.evaluate(NETWORK_BOX)
+    scale = 22 / 16   # presenter view's type over Streamlit's
+    assert big["gallery"] == pytest.approx(normal["gallery"] * scale, abs=1), (normal, big)
+    assert big["tallest"] > normal["tallest"] * 1.1 and big["width"] > 0.6 * 1920, (normal, big)
+    box = frame.locator('[data-layer="mu"] canvas').bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    frame.wait_for_function("() => (window.atlas.stats.unit || {}).layer === 'mu'", timeout=10_000)
+    bottom = page.evaluate("""() => [...document.querySelectorAll('iframe')].map((f) => f.getBoundingClientRect())
+        .filter((r) => r.height > 200).map((r) => r.bottom)[0]""")
+    page.screenshot(path=str(harness.ARTIFACTS / "inside-presenter-1920.png"))
+    print(f"presenter: tallest layer {normal['tallest']:.0f} -> {big['tallest']:.0f} px, network "
+          f"{big['width']:.0f} px wide, frame bottom {bottom:.0f}")
+    assert not harness.exception_texts(page)

@@ -28,7 +28,7 @@ export class Inside {
   render(args, payloads, theme) {
     applyTheme(theme);
     const p = args.payloads || {}, weights = payloads.get(p.weights), samples = payloads.get(p.samples);
-    const key = [p.weights, p.samples, p.targets, p.paints, p.top, p.unit_samples].join("/");
+    const key = [p.weights, p.samples, p.targets, p.paints, p.top, p.unit_samples, args.scale].join("/");
     if (!weights || !samples || key === this.key) return;
     this.key = key;
     try {
@@ -51,11 +51,13 @@ export class Inside {
 
   build(args) {
     this.root.textContent = "";
-    const wrap = el("div", { style: "display: flex; gap: 12px; align-items: flex-start" }, this.root);
     this.count = this.samples.length / this.size;
-    const side = el("div", { style: "flex: none; display: flex; flex-direction: column; gap: 8px" }, wrap);
+    this.scale = args.scale || 1;   // presenter view: the layers, the gallery and the unit's picture grow
+    // the network first, across the whole width; below it the gallery to hover and what a hovered unit stands for
+    const row = el("div", { class: "layers", style: "display: flex; gap: 10px; flex-wrap: wrap" }, this.root);
+    const side = el("div", { style: "display: flex; gap: 12px; align-items: flex-start; margin-top: 8px" },
+      this.root);
     this.buildGallery(el("figure", { class: "gallery" }, side));
-    const row = el("div", { class: "layers", style: "display: flex; gap: 10px; flex-wrap: wrap; flex: 1" }, wrap);
     this.views = this.net.layers.map(({ name, shape }) => {
       const form = layerForm(shape, isPicture(name)), figure = el("figure", { "data-layer": name }, row);
       const canvas = el("canvas", { width: form.width, height: form.height }, figure);
@@ -79,7 +81,8 @@ export class Inside {
     const rows = Math.ceil(this.count / GALLERY_COLS), { name, shape } = this.net.layers[0];
     const [width, height] = [GALLERY_COLS * GALLERY_CELL, rows * GALLERY_CELL];
     const canvas = el("canvas", { width, height }, figure);
-    canvas.setAttribute("style", `${pixelated}; width: ${width}px; height: ${height}px; cursor: crosshair`);
+    const css = `width: ${width * this.scale}px; height: ${height * this.scale}px`;
+    canvas.setAttribute("style", `${pixelated}; ${css}; cursor: crosshair`);
     this.galleryCaption = el("figcaption", { text: "hover a sample" }, figure);
     const ctx = canvas.getContext("2d"), form = layerForm(shape, isPicture(name));
     const tile = new OffscreenCanvas(form.width, form.height), tctx = tile.getContext("2d");
@@ -92,7 +95,8 @@ export class Inside {
         GALLERY_CELL - 2, GALLERY_CELL - 2);
     }
     canvas.addEventListener("mousemove", (e) => {
-      const col = Math.floor(e.offsetX / GALLERY_CELL), i = Math.floor(e.offsetY / GALLERY_CELL) * GALLERY_COLS + col;
+      const cell = GALLERY_CELL * this.scale, col = Math.floor(e.offsetX / cell);
+      const i = Math.floor(e.offsetY / cell) * GALLERY_COLS + col;
       if (col < 0 || col >= GALLERY_COLS || i < 0 || i >= this.count || i === this.current) return;
       this.stats.hovers++;
       this.current = i;
@@ -105,8 +109,8 @@ export class Inside {
   fit() {
     const width = (v, h) => Math.min(v.form.width * (h / v.form.height), 2.5 * h);
     const room = this.row.clientWidth - 40 * this.views.length;   // gaps, padding, and room for the captions
-    const natural = this.views.reduce((sum, v) => sum + width(v, LAYER_HEIGHT), 0);
-    const height = Math.max(MIN_HEIGHT, Math.min(LAYER_HEIGHT, (LAYER_HEIGHT * room) / natural));
+    const tallest = LAYER_HEIGHT * this.scale, natural = this.views.reduce((sum, v) => sum + width(v, tallest), 0);
+    const height = Math.max(MIN_HEIGHT, Math.min(tallest, (tallest * room) / natural));
     for (const v of this.views) {
       // a strip (a sequence of one feature) keeps a readable band, not a 2-pixel line
       const w = width(v, height), h = Math.max(Math.min(height, (w * v.form.height) / v.form.width), height / 3);
@@ -140,7 +144,7 @@ export class Inside {
         if (unit < 0 || (shown && shown.layer === name && shown.unit === unit)) return;
         const found = source(unit);
         if (!found) return;
-        const { width, height, rgba } = found.picture, scale = 150 / Math.max(width, height);
+        const { width, height, rgba } = found.picture, scale = (150 * this.scale) / Math.max(width, height);
         Object.assign(canvas, { width, height });
         canvas.setAttribute("style", `${pixelated}; width: ${width * scale}px; height: ${height * scale}px`);
         ctx.putImageData(new ImageData(rgba, width, height), 0, 0);
