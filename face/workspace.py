@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from aecore import jobs
 from aecore.data import Dataset
 from aecore.explore import snapshot
+from aecore.filter_frames import FilterFrames
 from aecore.fingerprint import current, fingerprint
 from aecore.models import Autoencoder
 from aecore.resume import prepare_resume
@@ -61,6 +62,7 @@ class Workspace:
     owner: str | None = None          # the student (workspace token): jobs count against their limit
     interrupted: str | None = None    # why the run stopped without a Stop (its server went away), until Resume
     _snapshot: tuple[str, ViewModel] | None = None   # (run id, a copy of its model) while training
+    _filter_frames: tuple[str, FilterFrames] | None = None   # (run id, first-layer weights the Inside view followed)
 
     @property
     def training(self) -> bool:
@@ -82,6 +84,12 @@ class Workspace:
 
     def refresh_snapshot(self) -> None:
         self._snapshot = None
+
+    def filter_frames(self) -> FilterFrames:
+        """The current run's first-layer weights at each snapshot the Inside view followed while it trained."""
+        if self._filter_frames is None or self._filter_frames[0] != self.run.id:
+            self._filter_frames = (self.run.id, FilterFrames())
+        return self._filter_frames[1]
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import seed_workspace, trained_run
@@ -80,3 +81,21 @@ def test_each_unit_is_sent_what_it_stands_for_and_a_denoiser_its_clean_targets(v
     else:
         assert "data_targets" not in args and np.array_equal(samples, data.x_test[picks].numpy())
     assert args["fire"] == (0.1 if variant == "sparse" else None)
+
+
+def test_the_weights_the_view_followed_while_training_download_as_a_gif():
+    run, data = trained_run("vanilla", epochs=1)
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    workspace = seed_workspace(at, run, data)
+    at.run()
+    assert not at.exception and not at.get("download_button")   # nothing followed yet: no GIF
+    frames = workspace.filter_frames()
+    assert frames.add(run.model, 1)
+    with torch.no_grad():
+        run.model.encoder.layers[0].weight.mul_(0.5).add_(0.1)
+    assert frames.add(run.model, 2)
+    at.run()
+    [button] = at.get("download_button")
+    assert "(2 frames)" in button.proto.label
+    assert button.proto.url   # the GIF's bytes are served (FilterFrames.gif: tests/test_units.py)

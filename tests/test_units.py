@@ -123,3 +123,25 @@ def test_unit_views_carry_only_the_samples_they_use():
 
 def test_a_sparse_unit_fires_where_the_code_readout_stops_showing_zero():
     assert FIRES == NEAR_ZERO
+
+
+def test_filter_frames_follow_training_and_play_as_a_gif():
+    import io
+
+    from PIL import Image
+
+    from aecore.filter_frames import MAX_FRAMES, FilterFrames
+
+    model, frames = _model("vanilla"), FilterFrames()
+    assert frames.add(model, 0) and not frames.add(model, 0)   # once per step
+    with torch.no_grad():
+        model.encoder.layers[0].weight.mul_(-1)
+    assert frames.add(model, 5)
+    assert not np.array_equal(frames.frames[0][1], frames.frames[1][1])   # the weights changed, so the picture did
+    gif = Image.open(io.BytesIO(frames.gif(scale=2)))
+    assert gif.n_frames == 2 and gif.size == (2 * frames.frames[0][1].shape[1], 2 * frames.frames[0][1].shape[0] + 14)
+    for step in range(10, 10 + 2 * MAX_FRAMES):
+        frames.add(model, step)
+    steps = [s for s, _ in frames.frames]
+    assert len(steps) <= MAX_FRAMES and steps[0] == 0 and steps[-1] == 9 + 2 * MAX_FRAMES and steps == sorted(steps)
+    assert not FilterFrames().add(_model("lstm"), 0)   # an LSTM's first layer has no picture per unit

@@ -3,9 +3,11 @@ navigation, hover the gallery, and every layer is drawn for the sample under the
 Screenshots at 1440x900 land in artifacts/e2e/inside-*.png."""
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
+from PIL import Image
 
 import atlas_driver as drive
 import harness
@@ -129,3 +131,29 @@ def test_presenter_view_grows_the_network_to_fill_a_projector(browser, server):
     print(f"presenter: tallest layer {normal['tallest']:.0f} -> {big['tallest']:.0f} px, network "
           f"{big['width']:.0f} px wide, frame bottom {bottom:.0f}")
     assert not harness.exception_texts(page)
+
+
+def test_the_view_follows_a_training_model_and_its_weights_download_as_a_gif(fresh):
+    """Press Train, open Inside the network while it trains: the layers are redrawn from new snapshots on their own
+    (no hover), the sample under study stays, and when training ends the frames the view followed are a GIF."""
+    page, errors = fresh
+    harness.train(page, variant="vanilla", latent_dim=2, epochs=4, wait=False)
+    harness.open_section(page, "Inside the network")
+    page.get_by_text("the view follows it, now at step").wait_for(timeout=60_000)
+    frame = drive.wait_frame(page, 60_000)
+    drive.hover_gallery(page, frame, [20])
+    first = frame.evaluate(LAYER_PIXELS)
+    drawn = drive.stats(frame)["drawn"]
+    frame.wait_for_function("(n) => window.atlas.stats.drawn > n + 1", arg=drawn, timeout=60_000)   # two snapshots
+    assert drive.stats(frame)["current"] == 20, "a new snapshot keeps the sample under study"
+    assert frame.evaluate(LAYER_PIXELS)[1] != first[1], "the first layer changed as the model learnt"
+    button = page.get_by_role("button", name=re.compile("Download the first layer's weights"))
+    button.wait_for(timeout=300_000)
+    with page.expect_download() as download:
+        button.click()
+    gif = Image.open(download.value.path())
+    assert gif.format == "GIF" and gif.n_frames >= 3, gif.n_frames
+    gif.seek(gif.n_frames - 1)
+    gif.convert("RGB").save(harness.ARTIFACTS / "inside-filters-last-frame.png")
+    print(f"followed training: {gif.n_frames} frames in the GIF, label {button.inner_text()!r}")
+    assert not harness.exception_texts(page) and not errors

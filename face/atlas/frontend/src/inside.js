@@ -46,7 +46,8 @@ export class Inside {
       samples: payloads.get(p.unit_samples) }, this.weights, this.range);
     this.size = this.net.layers[0].shape.reduce((a, b) => a * b, 1);
     this.build(args);
-    this.show(Math.min(args.index || 0, this.count - 1));
+    // a new snapshot while training keeps the sample under study
+    this.show(Math.min(this.current >= 0 ? this.current : args.index || 0, this.count - 1));
   }
 
   build(args) {
