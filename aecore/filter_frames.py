@@ -38,10 +38,12 @@ class FilterFrames:
     def __len__(self) -> int:
         return len(self.frames)
 
-    def gif(self, scale: int = 3, duration_ms: int = 300) -> bytes:
-        """GIF bytes of the frames (nearest-neighbour enlarged, each captioned with its step), looping forever."""
+    def gif(self, width: int = 480, duration_ms: int = 300) -> bytes:
+        """GIF bytes of the frames, each captioned with its step, looping forever; enlarged (nearest-neighbour, by a
+        whole factor) to about `width` pixels, so a conv layer's 3x3 kernels show as well as 256 dense units."""
         if not self.frames:
             raise ValueError("no frames recorded")
+        scale = max(1, round(width / self.frames[0][1].shape[1]))
         images = [self._image(step, grid, scale) for step, grid in self.frames]
         buffer = io.BytesIO()
         images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)

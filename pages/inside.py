@@ -43,6 +43,8 @@ def page() -> None:
         st.fragment(run_every=LIVE_S)(_follow_training)(ws, data)
         return
     view = ws.view_model()
+    if len(ws.filter_frames()):   # the view followed its training: the trained weights end the GIF
+        ws.filter_frames().add(view.model, view.step)
     if draw(view, data, unit_views(view, data)):
         filters_gif_ui(ws)
 

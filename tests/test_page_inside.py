@@ -97,5 +97,6 @@ def test_the_weights_the_view_followed_while_training_download_as_a_gif():
     assert frames.add(run.model, 2)
     at.run()
     [button] = at.get("download_button")
-    assert "(2 frames)" in button.proto.label
+    assert "(3 frames)" in button.proto.label   # the two followed, and the trained weights at the end
+    assert [step for step, _ in frames.frames] == [1, 2, run.step]
     assert button.proto.url   # the GIF's bytes are served (FilterFrames.gif: tests/test_units.py)

@@ -138,8 +138,9 @@ def test_filter_frames_follow_training_and_play_as_a_gif():
         model.encoder.layers[0].weight.mul_(-1)
     assert frames.add(model, 5)
     assert not np.array_equal(frames.frames[0][1], frames.frames[1][1])   # the weights changed, so the picture did
-    gif = Image.open(io.BytesIO(frames.gif(scale=2)))
-    assert gif.n_frames == 2 and gif.size == (2 * frames.frames[0][1].shape[1], 2 * frames.frames[0][1].shape[0] + 14)
+    grid = frames.frames[0][1]   # 10 units of 8 x 8: 35 x 26 pixels, enlarged 3-fold to about 100
+    gif = Image.open(io.BytesIO(frames.gif(width=100)))
+    assert gif.n_frames == 2 and gif.size == (3 * grid.shape[1], 3 * grid.shape[0] + 14), (grid.shape, gif.size)
     for step in range(10, 10 + 2 * MAX_FRAMES):
         frames.add(model, step)
     steps = [s for s, _ in frames.frames]

@@ -137,7 +137,7 @@ def test_the_view_follows_a_training_model_and_its_weights_download_as_a_gif(fre
     """Press Train, open Inside the network while it trains: the layers are redrawn from new snapshots on their own
     (no hover), the sample under study stays, and when training ends the frames the view followed are a GIF."""
     page, errors = fresh
-    harness.train(page, variant="vanilla", latent_dim=2, epochs=4, wait=False)
+    harness.train(page, variant="vanilla", latent_dim=2, epochs=30, wait=False)   # ~30 s
     harness.open_section(page, "Inside the network")
     page.get_by_text("the view follows it, now at step").wait_for(timeout=60_000)
     frame = drive.wait_frame(page, 60_000)
