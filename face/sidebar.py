@@ -1,6 +1,6 @@
 """The settings every page shares (dataset, variant, bottleneck, advanced training settings), the user's upload,
 and the line that shows this session's training on every page. Values live in session state under the widget keys
-listed in aecore.share.SETTINGS."""
+listed in aecore.lecture.share.SETTINGS."""
 from __future__ import annotations
 
 import re
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from aecore import share
 from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
+from aecore.lecture import share
 from aecore.models import MODELS, variant_config
 
 from . import follow, lecture, persist

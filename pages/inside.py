@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore.units import FIRES, UnitViews, gallery
+from aecore.views.units import FIRES, UnitViews, gallery
 
 from face.atlas.inside import network_ui
 from face.caches import browser_network, unit_views

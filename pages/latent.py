@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import explore, plots
+from aecore import plots
+from aecore.views import explore
 from face import caches
 from face.atlas import points_drawn
 from face.codes import code_panel_ui

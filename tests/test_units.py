@@ -1,4 +1,4 @@
-"""What a unit stands for (aecore/units.py): the samples that excite it most are the true top ones, one sample at a
+"""What a unit stands for (aecore/views/units.py): the samples that excite it most are the true top ones, one sample at a
 time; what a last decoder unit paints is the change its activation makes to the output; a denoiser's gallery is
 corrupted as it trained, beside its clean targets; a batch runs as its samples do one by one."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from aecore.activations import batch_activations, layer_activations
-from aecore.lessons import NEAR_ZERO
+from aecore.lecture.lessons import NEAR_ZERO
 from aecore.models import build_model, variant_config
 from aecore.network import decoder_ops
-from aecore.units import FIRES, gallery, paint_layer, paints, top_layers, top_samples, unit_views
+from aecore.views.units import FIRES, gallery, paint_layer, paints, top_layers, top_samples, unit_views
 
 SHAPES = {"vanilla": (1, 8, 8), "conv": (1, 8, 8), "cvae": (1, 8, 8), "linear": (1, 8, 8), "lstm": (12, 2)}
 
@@ -130,7 +130,7 @@ def test_filter_frames_follow_training_and_play_as_a_gif():
 
     from PIL import Image
 
-    from aecore.filter_frames import MAX_FRAMES, FilterFrames
+    from aecore.views.filter_frames import MAX_FRAMES, FilterFrames
 
     model, frames = _model("vanilla"), FilterFrames()
     assert frames.add(model, 0) and not frames.add(model, 0)   # once per step

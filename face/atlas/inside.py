@@ -1,11 +1,11 @@
 """The atlas component's network view: a gallery of samples, and every layer of the network for the one under the
-mouse, computed in the browser from aecore.decoder_export.export_network (frontend/src/inside.js)."""
+mouse, computed in the browser from aecore.views.decoder_export.export_network (frontend/src/inside.js)."""
 from __future__ import annotations
 
 import numpy as np
 
-from aecore.decoder_export import BrowserDecoder
-from aecore.units import UnitViews
+from aecore.views.decoder_export import BrowserDecoder
+from aecore.views.units import UnitViews
 
 from . import _call
 from .wire import Payload
@@ -19,7 +19,7 @@ def network_ui(network: BrowserDecoder, samples: np.ndarray, labels: np.ndarray 
                key: str) -> None:
     """`network` is export_network(model); `samples` (N, *input shape) floats in the data's value range, what the
     network is fed; `labels` (N,) ints, told to a conditional model; `targets` the clean samples a denoiser is
-    asked for (shown beside its output); `units` what each unit stands for (aecore.units.unit_views); `fire` the
+    asked for (shown beside its output); `units` what each unit stands for (aecore.views.units.unit_views); `fire` the
     |value| from which a sparse code's unit counts as firing; `caption` is shown under the layers; `scale` how much
     larger the layers and pictures are (presenter view). The frame sizes itself."""
     shape = tuple(network.spec["shape"])

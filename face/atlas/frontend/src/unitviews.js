@@ -1,4 +1,4 @@
-// What a hovered unit stands for, from aecore/units.py's unit_views: a unit of the first encoder layer is its
+// What a hovered unit stands for, from aecore/views/units.py's unit_views: a unit of the first encoder layer is its
 // incoming weights, a unit of the painting layer (the last before the output) what it paints, any other unit the
 // dataset samples that excite it most (3 x 3, highest first). unitPicture is pure, so node tests it.
 

@@ -1,5 +1,5 @@
 """The first layer's weights at the training steps a view followed: a class watches noise turn into strokes, and
-takes the same frames home as a GIF (like the latent space's time-lapse, aecore/animate.py)."""
+takes the same frames home as a GIF (like the latent space's time-lapse, views/animate.py)."""
 from __future__ import annotations
 
 import io
@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .activations import filter_grid
-from .models import Autoencoder
+from ..activations import filter_grid
+from ..models import Autoencoder
 
 MAX_FRAMES = 60    # a long training keeps every other frame once this many are held: the first and newest stay
 BAND = 14          # pixels of caption above each frame

@@ -14,11 +14,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import penalties
-from .activations import batch_activations
-from .config import ModelConfig
-from .models import Autoencoder
-from .network import decoder_ops, encoder_ops
+from .. import penalties
+from ..activations import batch_activations
+from ..config import ModelConfig
+from ..models import Autoencoder
+from ..network import decoder_ops, encoder_ops
 
 TOP = 9            # samples shown for a unit: a 3 x 3 grid
 POOL = 1000        # test samples searched for them, spread over the test split
