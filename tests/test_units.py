@@ -1,6 +1,7 @@
-"""What a unit stands for (aecore/views/units.py): the samples that excite it most are the true top ones, one sample at a
-time; what a last decoder unit paints is the change its activation makes to the output; a denoiser's gallery is
-corrupted as it trained, beside its clean targets; a batch runs as its samples do one by one."""
+"""What a unit stands for (aecore/views/units.py): the samples that excite it most are the true top ones, one
+sample at a time; what a last decoder unit paints is the change its activation makes to the output; a denoiser's
+gallery is corrupted as it trained, beside its clean targets; a batch runs as its samples do one by one; the first
+layer's weights followed while training play as a GIF (aecore/views/filter_frames.py)."""
 from __future__ import annotations
 
 import numpy as np
