@@ -4,6 +4,7 @@ tests/e2e/test_inside.py's."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,13 @@ def network_args(at: AppTest) -> dict | None:
         if args.get("key") == "inside_network":
             return {**args, **{a.key: a.bytes for a in el.proto.special_args}}
     return None
+
+
+def frame_asks(at: AppTest, names: tuple[str, ...]) -> AppTest:
+    """What the frame does once it has drawn the layers: ask for the payloads it lacks, then the rerun."""
+    need = [h for name, h in network_args(at)["payloads"].items() if name in names]
+    at.session_state["inside_network"] = {"need": need, "nonce": f"need-{time.monotonic_ns()}"}
+    return at.run()
 
 
 def test_without_a_model_the_page_says_what_to_do():
@@ -61,7 +69,11 @@ def test_the_browser_gets_the_whole_network_and_a_gallery(variant):
 @pytest.mark.parametrize("variant", ["denoising", "sparse", "vanilla"])
 def test_each_unit_is_sent_what_it_stands_for_and_a_denoiser_its_clean_targets(variant):
     run, data = trained_run(variant, epochs=1)
-    args = network_args(open_page(run, data))
+    at = open_page(run, data)
+    lazy = ("paints", "top", "unit_samples")
+    first = network_args(at)
+    assert not any(f"data_{name}" in first for name in lazy)   # the layers first, the units' pictures next
+    args = network_args(frame_asks(at, lazy))
     shape = list(data.x_test.shape[1:])
     units = args["units"]
     assert units["paint_layer"] == "decoder.2" and units["paint_shape"] == shape
@@ -72,14 +84,14 @@ def test_each_unit_is_sent_what_it_stands_for_and_a_denoiser_its_clean_targets(v
     assert top.size == sum(n * k for _, n, k in offsets.values()) and offsets["code"][1:] == [2, 9]
     pool = np.frombuffer(args["data_unit_samples"], dtype=np.uint8).reshape(-1, *shape)
     assert top.max() < len(pool)
-    samples = np.frombuffer(args["data_samples"], dtype="<f4").reshape(-1, *shape)
+    samples = np.frombuffer(first["data_samples"], dtype="<f4").reshape(-1, *shape)
     picks = np.linspace(0, len(data.x_test) - 1, min(64, len(data.x_test))).round().astype(int)
     if variant == "denoising":   # fed the noisy samples, shown the clean ones beside the output
-        targets = np.frombuffer(args["data_targets"], dtype="<f4").reshape(samples.shape)
+        targets = np.frombuffer(first["data_targets"], dtype="<f4").reshape(samples.shape)
         assert np.array_equal(targets, data.x_test[picks].numpy())
         assert 0.1 < np.abs(samples - targets).mean() < 0.4
     else:
-        assert "data_targets" not in args and np.array_equal(samples, data.x_test[picks].numpy())
+        assert "data_targets" not in first and np.array_equal(samples, data.x_test[picks].numpy())
     assert args["fire"] == (0.1 if variant == "sparse" else None)
 
 

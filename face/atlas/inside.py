@@ -54,8 +54,9 @@ def _top_offsets(units: UnitViews) -> dict[str, list[int]]:
 
 def _unit_payloads(units: UnitViews) -> list[Payload]:
     top = np.concatenate([t.ravel() for t in units.top.values()]) if units.top else np.zeros(0)
-    payloads = [Payload("top", np.ascontiguousarray(top, dtype="<i4").tobytes(), eager=True),
-                Payload("unit_samples", np.ascontiguousarray(units.samples, dtype=np.uint8).tobytes(), eager=True)]
+    # second, once the layers are drawn (the frame asks for them): a unit's pictures matter from the first hover on
+    payloads = [Payload("top", np.ascontiguousarray(top, dtype="<i4").tobytes(), eager=False),
+                Payload("unit_samples", np.ascontiguousarray(units.samples, dtype=np.uint8).tobytes(), eager=False)]
     if units.paints is not None:
-        payloads.append(Payload("paints", np.ascontiguousarray(units.paints, dtype="<f4").tobytes(), eager=True))
+        payloads.append(Payload("paints", np.ascontiguousarray(units.paints, dtype="<f4").tobytes(), eager=False))
     return payloads

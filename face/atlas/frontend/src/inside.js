@@ -28,7 +28,9 @@ export class Inside {
   render(args, payloads, theme) {
     applyTheme(theme);
     const p = args.payloads || {}, weights = payloads.get(p.weights), samples = payloads.get(p.samples);
-    const key = [p.weights, p.samples, p.targets, p.paints, p.top, p.unit_samples, args.scale].join("/");
+    // the units' pictures come second (lazy payloads): their arrival redraws the view with them
+    const held = [p.paints, p.top, p.unit_samples].map((h) => (payloads.get(h) ? h : "")).join("/");
+    const key = [p.weights, p.samples, p.targets, held, args.scale].join("/");
     if (!weights || !samples || key === this.key) return;
     this.key = key;
     try {
@@ -132,6 +134,7 @@ export class Inside {
 
   /** Hover a unit: the first layer's shows its weights, the painting layer's what it paints, others their top 9. */
   buildUnits(side) {
+    this.stats.unit = null;   // a rebuilt view (a new snapshot) shows the next hovered unit afresh
     if (!Object.keys(this.sources).length) return;
     const figure = el("figure", { class: "weights" }, side), canvas = el("canvas", { width: 1, height: 1 }, figure);
     const caption = el("figcaption", { text: "hover a unit of a layer: what it stands for" }, figure);
