@@ -157,3 +157,23 @@ def test_the_view_follows_a_training_model_and_its_weights_download_as_a_gif(fre
     gif.convert("RGB").save(harness.ARTIFACTS / "inside-filters-last-frame.png")
     print(f"followed training: {gif.n_frames} frames in the GIF, label {button.inner_text()!r}")
     assert not harness.exception_texts(page) and not errors
+
+
+@pytest.mark.parametrize("variant", ["denoising", "sparse"])
+def test_a_denoiser_shows_its_clean_target_and_a_sparse_code_its_firing_units(fresh, variant):
+    page, errors = fresh
+    harness.train(page, variant=variant, latent_dim=16, epochs=1)
+    harness.open_section(page, "Inside the network")
+    frame = drive.wait_frame(page, 120_000)
+    drive.hover_gallery(page, frame, [3])
+    captions = frame.evaluate("() => [...document.querySelectorAll('.layers figcaption')].map((f) => f.textContent)")
+    if variant == "denoising":   # fed the noisy sample; its clean target drawn beside the reconstruction
+        assert captions[0] == "input (noisy)" and captions[-1] == "clean target", captions
+        noisy, target = frame.evaluate(LAYER_PIXELS)[0], frame.evaluate(LAYER_PIXELS)[-1]
+        assert target["painted"] == noisy["painted"] and target["sum"] != noisy["sum"]
+    else:   # the code's caption counts the units at least 0.1 away from 0, as the code readout would show them
+        code = frame.evaluate("""() => { const w = window.atlas.widget, i = w.current;
+          return [...w.net.run(w.sample(i), 0).find((l) => l.name === 'code').values]; }""")
+        firing = sum(abs(v) >= 0.1 for v in code)
+        assert f"code: {firing} of 16 fire" in captions and drive.stats(frame)["firing"] == firing, captions
+    assert not harness.exception_texts(page) and not errors
