@@ -6,8 +6,9 @@ weights at each, for a GIF (Workspace.filter_frames). Widget key: "inside_gif" (
 from __future__ import annotations
 
 import streamlit as st
+import torch
 
-from aecore.views.units import FIRES, UnitViews, gallery
+from aecore.views.units import FIRES, UnitViews, code_map, gallery
 
 from face.atlas.inside import network_ui
 from face.caches import browser_network, unit_views
@@ -70,7 +71,9 @@ def draw(view: ViewModel, data, units: UnitViews | None) -> bool:
         return False
     cfg = view.model.config
     shown = gallery(data.x_test, data.y_test, cfg, GALLERY, tuple(data.value_range))
-    network_ui(network, shown.inputs, shown.labels if cfg.conditional else None, targets=shown.targets,
+    told = shown.labels if cfg.conditional else None
+    places = code_map(view.model, torch.as_tensor(shown.inputs), None if told is None else torch.as_tensor(told))
+    network_ui(network, shown.inputs, told, targets=shown.targets, code_map=places, map_labels=shown.labels,
                units=units, fire=FIRES if cfg.sparsity != "none" else None,
                value_range=tuple(data.value_range), scale=component_scale(), key="inside_network")
     return True

@@ -62,6 +62,9 @@ def test_the_browser_gets_the_whole_network_and_a_gallery(variant):
     assert np.array_equal(samples, data.x_test[picks].numpy())   # the gallery: test samples spread over the split
     assert len(args["data_weights"]) == 4 * sum(p.numel() for p in run.model.parameters())
     assert (args["labels"] is not None) == (variant == "cvae")   # only a conditional model is told the label
+    points = np.array(args["code_map"]["points"])   # the samples' codes, hovered to pick one
+    assert points.shape == (len(picks), 2) and args["code_map"]["labels"] == data.y_test[picks].tolist()
+    assert np.isfinite(points).all() and points.std(0).min() > 0
     if args["labels"]:
         assert args["labels"] == data.y_test[picks].tolist()
 

@@ -13,7 +13,7 @@ from aecore.activations import batch_activations, layer_activations
 from aecore.lecture.lessons import NEAR_ZERO
 from aecore.models import build_model, variant_config
 from aecore.network import decoder_ops
-from aecore.views.units import FIRES, gallery, paint_layer, paints, top_layers, top_samples, unit_views
+from aecore.views.units import FIRES, code_map, gallery, paint_layer, paints, top_layers, top_samples, unit_views
 
 SHAPES = {"vanilla": (1, 8, 8), "conv": (1, 8, 8), "cvae": (1, 8, 8), "linear": (1, 8, 8), "lstm": (12, 2)}
 
@@ -147,3 +147,24 @@ def test_filter_frames_follow_training_and_play_as_a_gif():
     steps = [s for s, _ in frames.frames]
     assert len(steps) <= MAX_FRAMES and steps[0] == 0 and steps[-1] == 9 + 2 * MAX_FRAMES and steps == sorted(steps)
     assert not FilterFrames().add(_model("lstm"), 0)   # an LSTM's first layer has no picture per unit
+
+
+@pytest.mark.parametrize("name, latent", [("vanilla", 3), ("vanilla", 2), ("vanilla", 1), ("cvae", 3)])
+def test_the_code_map_places_samples_by_their_codes(name, latent):
+    torch.manual_seed(0)
+    model = build_model(variant_config(name, latent_dim=latent, hidden=(6,)), (1, 8, 8), (0.0, 1.0),
+                        3 if name == "cvae" else 0).eval()
+    x, y = _samples(model, 20)
+    places = code_map(model, x, y)
+    with torch.no_grad():
+        z = model.encode(x, y).double()
+    assert places.shape == (20, 2)
+    if latent == 2:
+        assert np.allclose(places, z.numpy())                    # a 2-number code as it is
+    elif latent == 1:
+        assert np.allclose(places[:, 0], z[:, 0].numpy()) and not places[:, 1].any()
+    else:   # the first two principal components: uncorrelated, the first spreading most, distances kept or shrunk
+        centred = places - places.mean(0)
+        assert abs(np.corrcoef(centred.T)[0, 1]) < 1e-6 and centred[:, 0].var() >= centred[:, 1].var()
+        assert np.all(np.linalg.norm(places[:, None] - places[None], axis=2)
+                      <= np.linalg.norm(z.numpy()[:, None] - z.numpy()[None], axis=2) + 1e-9)

@@ -17,8 +17,10 @@ from torch import Tensor
 from .. import penalties
 from ..activations import batch_activations
 from ..config import ModelConfig
+from ..infer import encode_all
 from ..models import Autoencoder
 from ..network import decoder_ops, encoder_ops
+from ..pca import fit_pca
 
 TOP = 9            # samples shown for a unit: a 3 x 3 grid
 POOL = 1000        # test samples searched for them, spread over the test split
@@ -54,6 +56,15 @@ def gallery(x: Tensor, y: Tensor | None, config: ModelConfig, n: int, value_rang
     noisy = penalties.corrupt(clean, config.noise, config.noise_level, tuple(value_range),
                               torch.Generator().manual_seed(GALLERY_SEED))
     return Gallery(noisy.numpy(), clean.numpy(), labels, picks)
+
+
+def code_map(model: Autoencoder, x: Tensor, y: Tensor | None = None) -> np.ndarray:
+    """(N, 2) places of the samples x in the code space, for picking one by its neighbours: a 2-number code as it
+    is, one number beside 0, a longer code's first two principal components (fit on these codes)."""
+    z = encode_all(model, x.to(torch.float32), y).double()
+    if z.shape[1] == 1:
+        return torch.cat([z, torch.zeros_like(z)], 1).numpy()
+    return (z if z.shape[1] == 2 else fit_pca(z, 2).transform(z)).numpy()
 
 
 def _named(ops: list[dict]) -> list[str]:

@@ -61,6 +61,10 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
     later = frame.evaluate(LAYER_PIXELS)
     changed = [a["sum"] != b["sum"] for a, b in zip(first, later)]
     assert changed[0] and changed[-1] and sum(changed) >= len(changed) - 1, "the layers follow the sample"
+    box = frame.locator("figure.codemap canvas").bounding_box()   # the code map: a dot picks its sample
+    x, y = frame.evaluate("() => window.atlas.widget.codeMap.placed[40]")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    frame.wait_for_function("() => window.atlas.stats.current === 40", timeout=10_000)
     unit = frame.locator('[data-layer="encoder.1"] canvas').bounding_box()   # the first layer: its weights
     page.mouse.move(unit["x"] + 2, unit["y"] + 2)
     frame.wait_for_function("() => window.atlas.stats.weightsUnit === 0", timeout=10_000)

@@ -5,6 +5,7 @@
 import { layerForm, paintLayer, unitAt } from "./layers.js";
 import { firstLayerWeights, makeNetwork } from "./network.js";
 import { applyTheme, el } from "./panel.js";
+import { buildCodeMap } from "./codemap.js";
 import { unitSources } from "./unitviews.js";
 
 const DRAG_PER_PX = 0.03;   // code units per pixel dragged: 100 px moves a unit by 3, a VAE prior's 3 sigma
@@ -61,6 +62,8 @@ export class Inside {
     const side = el("div", { style: "display: flex; gap: 12px; align-items: flex-start; margin-top: 8px" },
       this.root);
     this.buildGallery(el("figure", { class: "gallery" }, side));
+    const map = args.code_map;
+    this.codeMap = map && buildCodeMap(side, map.points, map.labels, this.scale, (i) => this.hover(i));
     this.views = this.net.layers.map(({ name, shape }) => {
       const form = layerForm(shape, isPicture(name)), figure = el("figure", { "data-layer": name }, row);
       const canvas = el("canvas", { width: form.width, height: form.height }, figure);
@@ -100,12 +103,17 @@ export class Inside {
     canvas.addEventListener("mousemove", (e) => {
       const cell = GALLERY_CELL * this.scale, col = Math.floor(e.offsetX / cell);
       const i = Math.floor(e.offsetY / cell) * GALLERY_COLS + col;
-      if (col < 0 || col >= GALLERY_COLS || i < 0 || i >= this.count || i === this.current) return;
-      this.stats.hovers++;
-      this.current = i;
-      if (!this.pending) requestAnimationFrame(() => this.drawPending());
-      this.pending = { i, at: performance.now() };   // the latest hover wins; a frame draws it once
+      if (col >= 0 && col < GALLERY_COLS) this.hover(i);
     });
+  }
+
+  /** Sample i is under the mouse (in the gallery or the code map): the latest hover wins; a frame draws it once. */
+  hover(i) {
+    if (i < 0 || i >= this.count || i === this.current) return;
+    this.stats.hovers++;
+    this.current = i;
+    if (!this.pending) requestAnimationFrame(() => this.drawPending());
+    this.pending = { i, at: performance.now() };
   }
 
   /** Every layer at one height, as tall as lets the row fit its width (at most LAYER_HEIGHT), wide ones capped. */
@@ -209,6 +217,7 @@ export class Inside {
     });
     if (this.fire !== null) this.showFiring(layers[this.codeLayer].values);
     this.galleryCaption.textContent = `sample ${i + 1} of ${this.count}: hover another`;
+    if (this.codeMap) this.codeMap.mark(i);
     Object.assign(this.stats, { drawn: this.stats.drawn + 1, current: i });
     this.stats.firstDrawAt ??= performance.now();
   }

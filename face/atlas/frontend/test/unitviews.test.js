@@ -36,3 +36,14 @@ test("each layer's hover source: weights first, then what it paints, then its to
   assert.match(top.text, /the 3 samples that excite encoder.2 unit 2/);
   assert.equal(sources.code(1), false);   // the code has one unit here
 });
+
+test("code map: both axes on one scale, y up, and a hover picks the nearest dot within reach", async () => {
+  const { nearestPoint, placePoints } = await import("../src/codemap.js");
+  const placed = placePoints([[0, 0], [2, 1], [1, 0.5]], 100, 10);
+  assert.deepEqual(placed[0], [10, 70]);    // x spans 0..2 over 80 px; y's 0..1 is 40 px, centred, upwards
+  assert.deepEqual(placed[1], [90, 30]);
+  assert.deepEqual(placed[2], [50, 50]);
+  assert.equal(nearestPoint(placed, 52, 52, 12), 2);
+  assert.equal(nearestPoint(placed, 88, 35, 12), 1);
+  assert.equal(nearestPoint(placed, 30, 10, 12), -1);   // nothing near: the current sample stays
+});
