@@ -12,7 +12,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import seed_workspace, trained_run
+from helpers import trained_run
+from page_helpers import seed_workspace
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "inside.py")
 
