@@ -51,6 +51,7 @@ WIDGETS: dict[str, str] = {
     "gen_dim_x": "the manifold grid's dimension across", "gen_dim_y": "its dimension up", "gen_grid_n": "its size",
     # Look inside (pages/inside.py)
     "inside_refresh": "button: a new snapshot of the training model", "inside_network": "the network component",
+    "inside_gif": "button: download the first layer's weights as they learned, as a GIF",
     # Models (pages/models.py, face.checkpoints)
     "model_download": "button: download the model", "model_upload": "a model zip to load",
     "model_path": "a run folder's name", "model_load_folder": "button: load that folder",
