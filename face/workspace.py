@@ -17,6 +17,7 @@ from aecore.models import Autoencoder
 from aecore.runs.resume import prepare_resume
 from aecore.train import Run, new_run, new_run_id
 from aecore.views.explore import snapshot
+from aecore.views.filter_frames import FilterFrames
 
 from .parts import GeneratePanel, LatentPanel, Lecture, Messages, Once, Persistence, TrainView
 
@@ -76,6 +77,7 @@ class Workspace:
     messages: Messages = field(default_factory=Messages)
     lecture: Lecture = field(default_factory=Lecture)
     components: dict[str, Channel] = field(default_factory=dict)   # each browser component's channel, by its key
+    _filter_frames: tuple[str, FilterFrames] | None = None   # (run id, first-layer weights the Inside view followed)
 
     @property
     def training(self) -> bool:
@@ -97,6 +99,12 @@ class Workspace:
 
     def refresh_snapshot(self) -> None:
         self._snapshot = None
+
+    def filter_frames(self) -> FilterFrames:
+        """The current run's first-layer weights at each snapshot the Inside view followed while it trained."""
+        if self._filter_frames is None or self._filter_frames[0] != self.run.id:
+            self._filter_frames = (self.run.id, FilterFrames())
+        return self._filter_frames[1]
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.

@@ -287,6 +287,8 @@ SHARED_READ_ONLY = {
     "export:_downloads": "one model state's export files as bytes (keyed by its content fingerprint and the dataset)",
     "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
+    "caches:_unit_views": "what each unit of one model state stands for (keyed by its content fingerprint and the "
+                          "data): its top samples as indices and bytes, what it paints; never written to",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
