@@ -14,7 +14,7 @@ KEY = "workspace"
 
 # Every widget key, and what its value is. "<x>" stands for a part of the key given at run time.
 WIDGETS: dict[str, str] = {
-    # the sidebar (face.sidebar): the settings a link carries (aecore.share.SETTINGS), and the upload
+    # the sidebar (face.sidebar): the settings a link carries (aecore.lecture.share.SETTINGS), and the upload
     "dataset": "the dataset to train on, or 'upload'", "upload_file": "the user's own data file",
     "loss": "the reconstruction loss", "noise": "a denoising AE's input noise", "noise_level": "its level",
     "variant": "the autoencoder variant", "latent_dim": "the bottleneck size", "epochs": "epochs to train",

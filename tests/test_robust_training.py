@@ -354,6 +354,7 @@ def test_the_pool_size_comes_from_the_environment_and_the_rest_queue(monkeypatch
         assert [ws(at).job.status for at in sessions] == ["running", "queued", "queued"]
         assert "number 1 in the queue" in sessions[1].info[0].value
         assert "number 2 in the queue" in sessions[2].info[0].value
+        assert "1 model(s) are training on this server" in sessions[2].info[0].value   # Progress.running
         sessions[0].button(key="train_stop").click().run()
         rerun_until(sessions[1], lambda at: ws(at).job.status == "running")
         sessions[2].run()
