@@ -6,8 +6,8 @@ al. 2007). The trainer only walks the stages; what each one minimises is decided
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import Tensor, nn

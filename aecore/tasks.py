@@ -58,7 +58,7 @@ class Task:
         """" · about N left" at the pace so far, "" before there is a pace to go by."""
         if self._t0 is None or self.fraction <= 0.02 or self.done:
             return ""
-        from .jobs.protocol import format_seconds   # imported here: tasks stays free of the jobs package
+        from .jobs.protocol import format_seconds  # imported here: tasks stays free of the jobs package
         elapsed = time.perf_counter() - self._t0
         return f" · about {format_seconds(elapsed * (1 - self.fraction) / self.fraction)} left"
 

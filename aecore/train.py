@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 from torch import Tensor
@@ -49,7 +49,7 @@ class DataInfo:
     provenance: dict | None = field(default=None, hash=False)
 
     @classmethod
-    def of(cls, data: Dataset) -> "DataInfo":
+    def of(cls, data: Dataset) -> DataInfo:
         return cls(data.name, data.title, data.kind, tuple(data.shape), tuple(data.label_names),
                    tuple(float(v) for v in data.value_range), data.provenance.to_dict())
 

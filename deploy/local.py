@@ -131,7 +131,7 @@ class LocalClass:
             env["AECORE_RAY_ADDRESS"] = f"{HOST}:{self.ray_port}"
         return env
 
-    def start(self) -> "LocalClass":
+    def start(self) -> LocalClass:
         for sub in ("store", "runs", "logs", "nginx"):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
         try:
@@ -170,7 +170,7 @@ class LocalClass:
     def logs(self) -> list[Path]:
         return sorted((self.folder / "logs").glob("*.log"))
 
-    def __enter__(self) -> "LocalClass":
+    def __enter__(self) -> LocalClass:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -12,16 +12,17 @@ a ValueError it or `specs` raises is shown when the button is pressed, and nothi
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
 from aecore.apps import Experiment
-from aecore.tasks import Task
 from aecore.data import Dataset
 from aecore.fingerprint import current
 from aecore.models import Autoencoder
+from aecore.tasks import Task
 from aecore.train import Run
 
 from .datasets import data_for_run, data_key

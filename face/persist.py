@@ -135,7 +135,7 @@ def view_state() -> dict:
 
 def restore_view(view) -> None:
     """Presenter view and the lesson as they were saved (anything malformed or unknown is left out)."""
-    from .lecture import lesson_presets   # lecture draws the sidebar; persist runs before it
+    from .lecture import lesson_presets  # lecture draws the sidebar; persist runs before it
 
     if not isinstance(view, dict):
         return

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from aecore.plots.style import color
-from aecore.views.codes import MAX_POINTS, SplitCodes
 from aecore.data import Dataset
-from aecore.views.project import Projection
+from aecore.plots.style import color
 from aecore.tasks import Task
+from aecore.views.codes import SplitCodes
+from aecore.views.project import Projection
 from aecore.views.umapx import phase as umap_phase
 
 from . import caches

@@ -164,7 +164,7 @@ def ensure_frame() -> None:
     that page alone, without the sidebar (streamlit#9624). Leave that mode and rerun: app.py then runs
     around the same page, which it finds by its URL path.
     """
-    from streamlit.runtime.pages_manager import PagesManager   # pinned streamlit==1.67: see requirements.txt
+    from streamlit.runtime.pages_manager import PagesManager  # pinned streamlit==1.67: see requirements.txt
 
     # Once per session at most: AppTest sets that mode again before every run, where a rerun here would
     # drop the click being tested (a session's first run has none to drop).

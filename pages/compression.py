@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from aecore.apps import Compression, Schedule, compress
-from face.datasets import current_data, seed
 from aecore.lecture.pageclaims import page_default
+from face.datasets import current_data, seed
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, intro_ui, model_banner

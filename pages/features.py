@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from aecore.apps import FeatureComparison, Schedule, features
-from face.datasets import current_data, seed
 from aecore.lecture.pageclaims import page_default
+from face.datasets import current_data, seed
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import choice_ui, chart_config, intro_ui, model_banner
+from face.widgets import chart_config, choice_ui, intro_ui, model_banner
 
 BUDGET_CHOICES = ["100", "1000", "all"]
 BUTTON = "Compare features"

@@ -12,11 +12,11 @@ import streamlit as st
 
 from aecore import plots
 from aecore.apps import Imputation, Schedule, impute
-from face.datasets import current_data, seed
 from aecore.lecture.pageclaims import page_default
+from face.datasets import current_data, seed
 from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
 from face.session import page_setup
-from face.widgets import choice_ui, chart_config, intro_ui, model_banner, show_images
+from face.widgets import chart_config, choice_ui, intro_ui, model_banner, show_images
 
 SHOWN = 12
 BUTTON = "Train the autoencoder"

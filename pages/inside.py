@@ -9,7 +9,6 @@ import streamlit as st
 import torch
 
 from aecore.views.units import FIRES, UnitViews, code_map, gallery
-
 from face.atlas.inside import network_ui
 from face.caches import browser_network, unit_views
 from face.datasets import data_for_run

@@ -86,7 +86,7 @@ if out:
     c2.metric(f"PCA with {k} components (the baseline)", f"{res.baseline.mean():.4f}",
               help="The best linear code of the same size, fit on the training sequences.")
     if res.baseline.mean() < res.errors.mean():
-        st.markdown(f"PCA with as many numbers rebuilds these sequences **better** than the autoencoder: they are "
+        st.markdown("PCA with as many numbers rebuilds these sequences **better** than the autoencoder: they are "
                     "aligned and smooth, so a linear code fits them well. The LSTM's point is the contrast between "
                     "classes below, which the **Anomaly detection** page turns into a detector.")
     if res.per_class:

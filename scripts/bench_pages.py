@@ -36,8 +36,20 @@ sys.path.insert(0, str(REPO))
 import atlas_driver as drive  # noqa: E402
 import harness  # noqa: E402
 from bench_latent import server_pid, settle  # noqa: E402
-from page_visits import (PAGES, atlas_visit, floor_visit, load, median, open_ready, plotly_visit,  # noqa: E402
-                         ready_s, say, switch, umap, visit)
+from page_visits import (  # noqa: E402
+    PAGES,
+    atlas_visit,
+    floor_visit,
+    load,
+    median,
+    open_ready,
+    plotly_visit,
+    ready_s,
+    say,
+    switch,
+    umap,
+    visit,
+)
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 

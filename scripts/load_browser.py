@@ -121,7 +121,7 @@ def children_cpu_s() -> float:
 
 def summarize(results: list[dict], warm: bool = False) -> dict:
     """p50/p95 of each time over the students that got that far, and how many did not."""
-    from load_test import percentile   # (load_test imports this module only when asked for browsers)
+    from load_test import percentile  # (load_test imports this module only when asked for browsers)
     out: dict = {"mode": "browser (warm)" if warm else "browser",
                  "students_done": sum(r["atlas_s"] is not None for r in results)}
     for key in TIMES:

@@ -30,7 +30,7 @@ class SingleServer:
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "SingleServer":
+    def __enter__(self) -> SingleServer:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("AECORE_RAY_ADDRESS", None)
         if self.max_jobs is not None:
@@ -75,7 +75,7 @@ class ProxiedClass:
     def cafile(self) -> Path:
         return self.stack.cafile
 
-    def __enter__(self) -> "ProxiedClass":
+    def __enter__(self) -> ProxiedClass:
         self.stack.start()
         return self
 

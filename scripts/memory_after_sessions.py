@@ -53,7 +53,7 @@ class ProbedServer(SingleServer):
         super().__init__(log_path)
         self.probe = probe
 
-    def __enter__(self) -> "ProbedServer":
+    def __enter__(self) -> ProbedServer:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("AECORE_RAY_ADDRESS", None)
         boot = ("import signal, sys\n"

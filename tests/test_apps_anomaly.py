@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import roc_auc_score, roc_curve as sk_roc_curve
+from helpers import make_images, make_sequences, trained_run
+from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_curve as sk_roc_curve
 
 from aecore.apps import anomaly, roc
-from helpers import make_images, make_sequences, trained_run
 
 
 def test_perfect_reversed_and_constant_scores():

@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from helpers import make_images, parse, run_cli, save_npz
 
 from aecore.apps import AnomalyDetection, Compression, Denoising, FeatureComparison, Schedule
 from aecore.cli import apps as commands
 from aecore.cli.apps import add_commands
-from helpers import make_images, parse, run_cli, save_npz
 
 
 def run(argv: list[str]) -> tuple[int, str]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import make_images, trained_run
 
 from aecore.apps import compress
 from aecore.apps.baselines import fit_pca
-from helpers import make_images, trained_run
 
 
 def test_code_bytes_are_exact():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import trained_run
 
 from aecore.apps import impute
-from helpers import make_images, trained_run
 
 
 def test_random_mask_hides_about_the_fraction():

@@ -8,11 +8,11 @@ import zipfile
 
 import pytest
 import torch
+from helpers import trained_run
 
-from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
 from aecore.infer import encode_all, reconstruct, sample
 from aecore.models import MODELS
-from helpers import trained_run
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
 
 VARIANTS = sorted(MODELS)
 
@@ -84,10 +84,11 @@ def test_zip_of_a_folder_loads(saved, tmp_path):
 def test_a_loaded_run_resumes_where_it_stopped(tmp_path):
     """Weights, counters and schedule come back; Adam's moments are not saved, so the continuation is
     close to, not identical with, an uninterrupted run."""
+    from helpers import make_images
+
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import fit, new_run
-    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vanilla"), TrainConfig(epochs=2, batch_size=32))
     list(fit(run, data, max_steps=3))

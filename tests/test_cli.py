@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, CliResult, module_env, run_module, trained_run, write_bars
+from helpers import run_cli as cli
 
-from aecore.runs.checkpoint import load_run, save_run
 from aecore.cli import build_parser
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import encode_all, evaluate
-from helpers import CliResult, ROOT, module_env, run_cli as cli, run_module, trained_run, write_bars
+from aecore.runs.checkpoint import load_run, save_run
 
 CORPUS = ROOT / "tests" / "corpus"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli as cli
+from helpers import trained_run, write_bars
 from PIL import Image
 
-from aecore.runs.checkpoint import save_run
 from aecore.data import load_dataset
 from aecore.models import MODELS
-from helpers import run_cli as cli, trained_run, write_bars
+from aecore.runs.checkpoint import save_run
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ import json
 
 import numpy as np
 import pytest
+from helpers import run_cli as cli
+from helpers import trained_run, write_bars
 
+from aecore.data import load_dataset
 from aecore.runs.checkpoint import load_run, save_run
 from aecore.views.codes import encode_dataset
-from aecore.data import load_dataset
 from aecore.views.project import Projector
-from helpers import run_cli as cli, trained_run, write_bars
 
 
 @pytest.fixture(scope="module")

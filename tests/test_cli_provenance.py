@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, isolate_data, run_cli, serve, shared_dataset, write_bars
 
 from aecore.runs.checkpoint import load_run, save_run

@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from helpers import make_images, make_sequences, run_cli
 
 from aecore.apps import Imputation, Schedule, SequenceReconstruction
 from aecore.cli import rebuild
-from helpers import make_images, make_sequences, run_cli
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -4,11 +4,11 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from helpers import make_images
 
-from aecore.views.codes import encode_dataset, split_inputs, split_order
 from aecore.infer import encode_all
 from aecore.models import build_model, variant_config
-from helpers import make_images
+from aecore.views.codes import encode_dataset, split_inputs, split_order
 
 
 @pytest.fixture(scope="module")

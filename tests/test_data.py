@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from helpers import MNIST_NAMES, SHARED_DATASETS as SHARED, fake_mnist, idx_bytes, serve
+from helpers import MNIST_NAMES, fake_mnist, idx_bytes, serve
+from helpers import SHARED_DATASETS as SHARED
 from helpers import shared_dataset as shared
 
-from aecore.data import (DATASETS, DataError, DataLimits, dataset_sources, default_cache_dir, load_dataset)
-from aecore.data import fetch
+from aecore.data import DATASETS, DataError, DataLimits, dataset_sources, default_cache_dir, fetch, load_dataset
 from aecore.data.arrays import split_indices
 from aecore.data.idx import parse_idx
 

@@ -14,8 +14,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aecore.data import DataError, DataLimits, load_dataset, load_file
-from aecore.data import files
+from aecore.data import DataError, DataLimits, files, load_dataset, load_file
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = json.loads((CORPUS / "EXPECTED.json").read_text())

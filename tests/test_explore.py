@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import trained_run
 
-from aecore.views import explore
 from aecore import infer, plots
 from aecore.infer import kl_per_dimension, reconstruct
-from helpers import trained_run
+from aecore.views import explore
 
 
 @pytest.fixture(scope="module")

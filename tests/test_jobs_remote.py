@@ -13,16 +13,16 @@ import time
 
 import pytest
 import torch
-from safetensors.torch import load as load_safetensors
 from backends import ray_cluster  # noqa: F401  (a fixture)
 from helpers import ROOT, make_images
+from safetensors.torch import load as load_safetensors
 
-from aecore.views import explore
 from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.jobs import transfer, worker
 from aecore.models import variant_config
 from aecore.train import fit, new_run
+from aecore.views import explore
 
 
 def tiny_run(variant="vanilla", epochs=2, **model):

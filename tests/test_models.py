@@ -5,11 +5,11 @@ import math
 
 import pytest
 import torch
+from helpers import data_for, trained_run
 
 from aecore import penalties
 from aecore.config import ModelConfig
 from aecore.models import MODELS, build_model, resolve_config, variant_config
-from helpers import data_for, trained_run
 
 VARIANTS = sorted(MODELS)
 VARIATIONAL = [v for v in VARIANTS if MODELS[v].generative]

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import make_images, make_sequences, parse, run_cli, save_npz, trained_run
 from streamlit.testing.v1 import AppTest
 
 from aecore.apps import Compression, Schedule, compress
 from aecore.cli import apps as commands
-from helpers import make_images, make_sequences, parse, run_cli, save_npz, trained_run
 from face.session import seed, workspace_of
 from face.workspace import Upload, Workspace
 

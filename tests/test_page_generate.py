@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from helpers import trained_run
 from page_helpers import seed_workspace, ws
+from streamlit.testing.v1 import AppTest
+
 from face.codes import SLIDER_CAPTION
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
@@ -168,6 +168,7 @@ def test_a_plain_autoencoder_explains_why_not():
 
 def test_sequences_use_line_plots():
     from helpers import make_sequences
+
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import fit, new_run
@@ -190,11 +191,13 @@ def test_no_run():
 
 def test_while_training_it_decodes_with_a_snapshot():
     import time
+
+    from helpers import make_images
+
     from aecore import jobs
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=10_000, batch_size=32), "vae")
     with jobs.pool_of(1) as pool:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import trained_run
+from page_helpers import LATENT_PAGE as PAGE
+from page_helpers import atlas, charts, component, frame_asks, seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.views import explore
 from aecore.views.codes import encode_dataset
-from helpers import trained_run
-from page_helpers import LATENT_PAGE as PAGE
-from page_helpers import atlas, charts, component, frame_asks, seed_workspace, ws
 
 
 def open_page(run, data, job=None, **state) -> AppTest:
@@ -205,11 +205,12 @@ def test_label_mix_names_the_commonest_first():
 
 
 def test_while_training_the_view_is_a_snapshot_and_the_time_lapse_is_live():
+    from helpers import make_images
+
     from aecore import jobs
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=2), TrainConfig(epochs=10_000, batch_size=32), "vae")
     with jobs.pool_of(1) as pool:
@@ -233,11 +234,12 @@ def test_while_training_the_view_is_a_snapshot_and_the_time_lapse_is_live():
 
 
 def test_the_time_lapse_plays_and_downloads_as_a_gif():
+    from helpers import make_images
+
     from aecore import jobs
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=3, batch_size=16), "vae")
     with jobs.pool_of(1) as pool:

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from page_helpers import seed_workspace, ws
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from aecore.lecture import share
 from aecore.config import TrainConfig
-from aecore.models import variant_config
+from aecore.lecture import share
 from aecore.lecture.presets import apply_preset, bundled_demos, load_presets
+from aecore.models import variant_config
 from aecore.train import fit, new_run
-from page_helpers import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in helpers.SHARED_DATASETS

@@ -11,7 +11,7 @@ from helpers import one_thread, trained_run
 from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore.runs.checkpoint import load_run_bytes, run_zip, save_run
+from aecore.runs.checkpoint import run_zip, save_run
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "models.py")
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
-
-from aecore.lecture import share
-from aecore.config import TrainConfig
-from aecore.data import load_dataset
-from aecore.models import variant_config
-from aecore.lecture.presets import load_presets
-from aecore.train import fit, new_run
 from helpers import isolate_data, make_images
 from page_helpers import seed_workspace, ws
+from streamlit.testing.v1 import AppTest
+
+from aecore.config import TrainConfig
+from aecore.data import load_dataset
+from aecore.lecture import share
+from aecore.lecture.presets import load_presets
+from aecore.models import variant_config
+from aecore.train import fit, new_run
 from face.sidebar import ADVANCED
 
 ROOT = Path(__file__).resolve().parents[1]

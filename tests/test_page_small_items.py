@@ -19,6 +19,7 @@ def lone_choice():
 
 def splits(trained_on):
     from helpers import make_images
+
     from face.scatter import split_ui
     split_ui(make_images(), trained_on)
 

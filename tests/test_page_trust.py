@@ -4,10 +4,9 @@ settings is named as such."""
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from helpers import ROOT, isolate_data, make_images, trained_run
 from page_helpers import seed_workspace
+from streamlit.testing.v1 import AppTest
 
 TRAIN = str(ROOT / "pages" / "train.py")
 

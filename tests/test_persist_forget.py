@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import isolate_data, trained_run
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.runs.store import WorkspaceStore
-from helpers import isolate_data, trained_run
-from page_helpers import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
 

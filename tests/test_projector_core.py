@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from helpers import trained_run
 
 from aecore import jobs, plots
-from aecore.lecture import share
 from aecore.apps import Compression
+from aecore.lecture import share
 from aecore.runs.store import WorkspaceStore, new_token, shared_store
 from aecore.train import Step
-from helpers import trained_run
 
 
 def steps(losses: list[dict]) -> list[Step]:

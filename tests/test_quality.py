@@ -9,13 +9,13 @@ from dataclasses import replace
 
 import pytest
 import torch
+from helpers import shared_dataset
 
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import evaluate
 from aecore.models import variant_config
 from aecore.train import fit, new_run, set_lr
-from helpers import shared_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy]   # minutes: .ci/run runs them after the full run
 

@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, CliResult, run_cli, run_module
 
 CHECKPOINTS = ROOT / "tests" / "corpus" / "checkpoints"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from helpers import SHARED_DATASETS
+from page_helpers import ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
-from helpers import SHARED_DATASETS
-from page_helpers import ws
 
 pytestmark = pytest.mark.slow
 

@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from page_helpers import altered_demo, demo_files, frame_asks, negated_decoder_zip, seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
+from aecore.data import Dataset
 from aecore.runs.checkpoint import runs_from_files
 from aecore.views.codes import encode_dataset
-from aecore.data import Dataset
 from aecore.views.decoder_export import export_decoder
 from aecore.views.explore import encode_split
 from aecore.views.timelapse import Frame, Timelapse
-from page_helpers import altered_demo, demo_files, frame_asks, negated_decoder_zip, seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: str(ROOT / "pages" / f"{name}.py") for name in ("models", "latent", "generate")}

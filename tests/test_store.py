@@ -6,9 +6,9 @@ import time
 
 import pytest
 import torch
+from helpers import trained_run
 
 from aecore.runs.store import WorkspaceStore
-from helpers import trained_run
 
 TOKENS = [f"{i:032x}" for i in range(1, 6)]
 

@@ -10,19 +10,17 @@ Budget: about 3 minutes of one CPU core (one-layer MLPs, few epochs; see the rec
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
+from helpers import shared_dataset
 
 from aecore import jobs
 from aecore.apps import anomaly, denoise, roc
 from aecore.apps.baselines import fit_pca, median_filter
-from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.jobs import ModelSpec
-from helpers import shared_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("trained_once")]   # conftest: each recipe trains once
 
@@ -58,7 +56,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     cfg = denoise.denoiser_configs("gaussian", 0.5, latent_dim=64, hidden=denoise.HIDDEN)["denoising AE"]
     run = jobs.train_all([ModelSpec("dae", mnist, cfg, denoise.TRAIN)])["dae"]
     dae = denoise.psnr(x, denoise.methods({"dae": run.model})["dae"](noisy), vr)
-    print(f"\nDenoising, MNIST test, gaussian sigma 0.5 (PSNR dB): "
+    print("\nDenoising, MNIST test, gaussian sigma 0.5 (PSNR dB): "
           + ", ".join(f"{k} {v:.2f}" for k, v in base.items()) + f", denoising AE {dae:.2f} "
           f"({time.perf_counter() - t0:.0f} s)")
     # the issue author's baselines: 9.4 / 14.1 / 15.2 dB, reproduced by this PSNR convention

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import make_images
 
 from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.models import variant_config
+from aecore.train import fit, new_run
 from aecore.views import timelapse
 from aecore.views.timelapse import Recorder, probe_coords, probe_index
-from aecore.train import fit, new_run
-from helpers import make_images
 
 
 def train_in_a_job(run, data):

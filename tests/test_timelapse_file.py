@@ -7,12 +7,12 @@ import json
 
 import numpy as np
 import pytest
+from helpers import run_cli, trained_run
 
 from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
 from aecore.runs.store import WorkspaceStore, new_token
 from aecore.views.timelapse import Frame, Timelapse
 from aecore.views.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
-from helpers import run_cli, trained_run
 
 
 def a_timelapse(frames: int = 3, n: int = 5) -> Timelapse:

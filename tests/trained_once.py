@@ -19,8 +19,8 @@ import json
 import torch
 
 from aecore import jobs
-from aecore.lecture import lessons
 from aecore.data.dataset import Dataset
+from aecore.lecture import lessons
 
 
 class TrainedOnce:

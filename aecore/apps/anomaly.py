@@ -5,8 +5,8 @@ Baselines on the same split: PCA reconstruction error at the same bottleneck siz
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,7 +19,7 @@ from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..models import MODELS, Autoencoder, variant_config
 from .baselines import fit_pca, isolation_forest_scores
-from .experiment import Schedule, run
+from .experiment import Schedule
 from .roc import auc_table, roc_curve
 
 AE = "autoencoder"   # the one model's name: in the specs, the score tables and the CLI's CSV

@@ -32,7 +32,7 @@ def median_filter(x: Tensor, size: int = 3) -> Tensor:
 
 def isolation_forest_scores(x_fit: Tensor, x: Tensor, seed: int = 0) -> np.ndarray:
     """Anomaly scores (higher = more anomalous) of x from scikit-learn's Isolation Forest fit on x_fit, defaults."""
-    from sklearn.ensemble import IsolationForest   # imported here: sklearn takes a second to import
+    from sklearn.ensemble import IsolationForest  # imported here: sklearn takes a second to import
 
     forest = IsolationForest(random_state=seed).fit(x_fit.flatten(1).numpy())
     return -forest.score_samples(x.flatten(1).numpy())

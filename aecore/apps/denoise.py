@@ -6,8 +6,9 @@ every value of every test sample (not a mean of per-image PSNRs), and the peak i
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import plotly.graph_objects as go
 import torch

@@ -6,8 +6,9 @@ trains the specs as a background `jobs.Group`; the CLI and the tests train them 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .. import jobs
 from ..config import TrainConfig

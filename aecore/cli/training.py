@@ -18,7 +18,7 @@ MODEL_FLAGS = ("latent_dim", "hidden", "loss", "beta", "noise", "noise_level", "
 
 def add_commands(sub) -> None:
     """Register `train` and `timelapse`."""
-    from ..models import MODELS   # cheap enough, and gives the variant list to --help
+    from ..models import MODELS  # cheap enough, and gives the variant list to --help
 
     s = sub.add_parser("train", help="train a model and write its run folder")
     s.add_argument("--dataset", required=True, help="built-in name, or a path to a file or a folder of IDX files")
@@ -50,8 +50,8 @@ def add_commands(sub) -> None:
 
 
 def cmd_train(args) -> int:
-    from ..runs.checkpoint import save_run
     from ..models import variant_config
+    from ..runs.checkpoint import save_run
     from ..train import new_run
 
     overrides = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k) is not None}
@@ -74,8 +74,8 @@ def _fit(run, data, args) -> tuple[int, str | None]:
     """Train with a progress bar until done, diverged or stopped: (exit code, message for stderr or None)."""
     from tqdm import tqdm
 
-    from ..views.timelapse import Recorder
     from ..train import Diverged, fit
+    from ..views.timelapse import Recorder
     from . import EXIT_DIVERGED, EXIT_INTERRUPTED
 
     total = run.total_epochs * math.ceil(len(data.x_train) / args.batch_size)

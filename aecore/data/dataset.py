@@ -45,13 +45,13 @@ class Provenance:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, record: dict) -> "Provenance":
+    def from_dict(cls, record: dict) -> Provenance:
         """The record `to_dict` wrote; keys it does not know (from a later version) are ignored."""
         if not isinstance(record, dict) or not {"name", "origin"} <= record.keys():
             raise DataError(f"not a dataset provenance record (it needs 'name' and 'origin'): {record!r}")
         return cls(**{f.name: record[f.name] for f in fields(cls) if f.name in record})
 
-    def same_data(self, other: "Provenance") -> bool:
+    def same_data(self, other: Provenance) -> bool:
         """True when `other` describes the same samples: same name, sizes and test digest (the origin may differ)."""
         return (self.name, self.n_train, self.n_test, self.test_digest) == (
             other.name, other.n_train, other.n_test, other.test_digest)
@@ -130,7 +130,7 @@ class Dataset:
         lo, hi = self.value_range
         return lo >= 0.0 and hi <= 1.0
 
-    def restandardise(self, rows: torch.Tensor) -> "Dataset":
+    def restandardise(self, rows: torch.Tensor) -> Dataset:
         """The same data standardised with the mean and std of `x_train[rows]` only (both splits), e.g. the normal
         rows for anomaly detection, so statistics never include the anomalies; unchanged unless it was standardised."""
         if self.scaling is None:
@@ -150,7 +150,7 @@ class Scaling:
     std: torch.Tensor     # (D,) float64, 1 where a column is constant (it stays constant instead of dividing by 0)
 
     @classmethod
-    def fit(cls, raw: torch.Tensor) -> "Scaling":
+    def fit(cls, raw: torch.Tensor) -> Scaling:
         raw = raw.double()
         std = raw.std(0, unbiased=False)
         return cls(raw.mean(0), torch.where(std < 1e-12, torch.ones_like(std), std))

@@ -1,9 +1,9 @@
 """Size limits for user data, so one upload cannot exhaust the server's memory."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from .. import settings
 from .dataset import DataError
@@ -27,7 +27,7 @@ class DataLimits:
                 raise DataError(f"DataLimits.{name} must be >= 1, got {getattr(self, name)}")
 
     @classmethod
-    def from_env(cls) -> "DataLimits":
+    def from_env(cls) -> DataLimits:
         """Defaults, overridden by AECORE_MAX_UPLOAD_MB, AECORE_MAX_SAMPLES, AECORE_MAX_FEATURES, AECORE_MAX_DATA_MB
         and AECORE_MAX_FILES."""
         base = cls()

@@ -5,7 +5,6 @@ import io
 import stat
 import zipfile
 import zlib
-from pathlib import PurePosixPath
 
 from .dataset import DataError
 from .limits import MB, DataLimits, human_size

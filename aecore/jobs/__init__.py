@@ -13,8 +13,18 @@
 Callers use the names below: `from aecore import jobs; job = jobs.start(run, data); job.poll()`.
 """
 from .backend import backend_status, default_pool, lock_for, start, warm_up
-from .group import (Describe, Group, GroupProgress, ModelSpec, build_runs, join_and, name_models, progress, start_all,
-                    train_all)
+from .group import (
+    Describe,
+    Group,
+    GroupProgress,
+    ModelSpec,
+    build_runs,
+    join_and,
+    name_models,
+    progress,
+    start_all,
+    train_all,
+)
 from .limits import ClassLimits, JobLimitError
 from .pool import JobPool, default_max_jobs, pool_of
 from .preview import PREVIEW_N, PREVIEW_SEED, make_preview, preview_for

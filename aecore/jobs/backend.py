@@ -34,7 +34,7 @@ log = logging.getLogger("aecore.jobs")
 
 _LOCK = threading.Lock()
 _RESOLVED = False
-_POOL: "RayPool | None" = None     # the Ray backend, once connected
+_POOL: RayPool | None = None     # the Ray backend, once connected
 _FAILURE: str | None = None        # why the configured cluster is not used
 
 
@@ -95,7 +95,7 @@ def ray_address() -> str | None:
     return settings.text(ADDRESS_ENV) or None
 
 
-def ray_pool() -> "RayPool | None":
+def ray_pool() -> RayPool | None:
     """The Ray backend when AECORE_RAY_ADDRESS is set and the cluster answered; None means train in process."""
     global _RESOLVED, _POOL, _FAILURE
     address = ray_address()
@@ -112,7 +112,7 @@ def ray_pool() -> "RayPool | None":
         return _POOL
 
 
-def current() -> "RayPool | None":
+def current() -> RayPool | None:
     """The Ray backend if already connected, without connecting (for a look that must not start anything)."""
     return _POOL
 
@@ -136,9 +136,9 @@ def _fallback_line(address: str) -> str:
     return f"The Ray cluster at {address} could not be reached ({_FAILURE}); training runs on this server instead."
 
 
-def _connect(address: str) -> "RayPool":
+def _connect(address: str) -> RayPool:
     _check_reachable(address)
-    from . import cluster   # imports ray: only here
+    from . import cluster  # imports ray: only here
     errors: list[BaseException] = []
     joining = threading.Thread(target=lambda: _catch(errors, cluster.connect, address), daemon=True,
                                name="aecore-ray-init")

@@ -7,9 +7,10 @@ sums their progress into one bar.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import torch
 
@@ -57,7 +58,7 @@ class Group:
 
     @classmethod
     def start(cls, specs: list[ModelSpec], params: dict | None = None, heartbeat_s: float | None = HEARTBEAT_S,
-              pool=None, describe: Describe | None = None, owner: str | None = None) -> "Group":
+              pool=None, describe: Describe | None = None, owner: str | None = None) -> Group:
         """Build a fresh run per spec and queue them all; returns at once. Refused whole (JobLimitError) when the
         owner's share of jobs cannot take them all."""
         runs = build_runs(specs)

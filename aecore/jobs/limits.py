@@ -29,7 +29,7 @@ class ClassLimits:
             raise ValueError(f"{PER_STUDENT_ENV} and {EPOCHS_ENV} must be at least 1")
 
     @classmethod
-    def from_env(cls) -> "ClassLimits":
+    def from_env(cls) -> ClassLimits:
         return cls(settings.whole(PER_STUDENT_ENV, cls.jobs_per_student), settings.whole(EPOCHS_ENV, None))
 
     def check_epochs(self, run: Run) -> None:

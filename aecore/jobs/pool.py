@@ -12,8 +12,8 @@ decided in one place, backend.py, which also holds `start` and `default_pool`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .. import settings
 from ..data.dataset import Dataset

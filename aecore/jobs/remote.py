@@ -41,8 +41,8 @@ class RayJob(JobStatus):
 
     owner: str | None = None   # the student it trains for, counted against their share (limits.py)
 
-    def __init__(self, run: Run, data: Dataset, pool: "Tracker", heartbeat_s: float | None, preview_every_s: float,
-                 threads: int | None, after: "RayJob | None" = None):
+    def __init__(self, run: Run, data: Dataset, pool: Tracker, heartbeat_s: float | None, preview_every_s: float,
+                 threads: int | None, after: RayJob | None = None):
         self.run, self.data, self.pool = run, data, pool
         self.heartbeat_s, self.preview_every_s, self.threads = heartbeat_s, preview_every_s, threads
         self.key = uuid.uuid4().hex
@@ -104,7 +104,7 @@ class RayJob(JobStatus):
         return self._stepped.wait(timeout)
 
     # --- the follower thread -------------------------------------------------------------------------------
-    def _follow(self, after: "RayJob | None") -> None:
+    def _follow(self, after: RayJob | None) -> None:
         if after is not None:   # the run's previous job is still stopping: continue from its final state
             after.wait()
             if self._stop.is_set():
@@ -272,7 +272,7 @@ class Mirror:
             self.update.snapshot = frame.snapshot
             self.snapshots += 1
 
-    def take(self) -> "Update":
+    def take(self) -> Update:
         update, self.update = self.update, Update()
         return update
 

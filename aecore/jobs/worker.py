@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
 
 from ..data.dataset import Dataset
 from ..train import Step
@@ -62,7 +62,7 @@ def frames(files: dict[str, bytes], data: Dataset, take: Callable[[], set], devi
         job.wait()
 
 
-def _report(reporter: "_Reporter", take: Callable[[], set]) -> Iterator[Frame]:
+def _report(reporter: _Reporter, take: Callable[[], set]) -> Iterator[Frame]:
     job = reporter.job
     job.wait_first_step(FIRST_STEP_S)
     yield reporter.frame(snapshot=False)

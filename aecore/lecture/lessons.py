@@ -9,8 +9,8 @@ them: the Train page's test loss, the codes the Latent page plots, the PSNR tabl
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 

@@ -10,17 +10,26 @@ built here once (`page_default`), and the pages read their widgets' defaults fro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from ..apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
-                   SequenceReconstruction, run)
-from ..apps import sequences
-from .claims import Claim, LessonCheck, parse_claim
+from ..apps import (
+    AnomalyDetection,
+    Compression,
+    Denoising,
+    FeatureComparison,
+    Imputation,
+    Schedule,
+    SequenceReconstruction,
+    run,
+    sequences,
+)
 from ..data.dataset import Dataset
+from .claims import Claim, LessonCheck, parse_claim
 
 FEATURES_TEST = 2000   # the Features page scores this many test samples: k-NN on all 10,000 is slow, same story
 

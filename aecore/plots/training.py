@@ -6,7 +6,7 @@ into at most MAX_POINTS points per trace before they reach plotly.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go

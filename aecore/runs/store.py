@@ -62,7 +62,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def shared_store(root: str | Path | None = None) -> "WorkspaceStore":
+def shared_store(root: str | Path | None = None) -> WorkspaceStore:
     """The store of models shared with a class (a follow-along link opens one by its id), in `<root>/shared`:
     apart from the browsers' workspaces, so no cookie token, which a browser chooses, can overwrite one."""
     return WorkspaceStore(Path(root if root is not None else default_root()) / SHARED)

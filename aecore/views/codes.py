@@ -32,7 +32,7 @@ class SplitCodes:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def take(self, rows: np.ndarray) -> "SplitCodes":
+    def take(self, rows: np.ndarray) -> SplitCodes:
         """The codes of some rows only (e.g. an `even_sample`), with their labels and positions."""
         return SplitCodes(self.codes[rows], None if self.labels is None else self.labels[rows], self.order[rows],
                           self.n_train, self.split)

@@ -28,7 +28,7 @@ def neighbours(x: np.ndarray, k: int, eps: float = 0.0, workers: int = -1,
     workers : threads for the queries; -1 uses every core.
     progress : called with the fraction of the queries done (0..1) after each of QUERY_CHUNKS runs of them.
     """
-    from scipy.spatial import cKDTree   # imported here: most views never need it
+    from scipy.spatial import cKDTree  # imported here: most views never need it
 
     x = np.ascontiguousarray(x, dtype=np.float32)
     if x.ndim != 2 or not 1 <= k <= len(x):

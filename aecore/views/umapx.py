@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .knn import KD_TREE_MAX_DIM, neighbours
 from ..pca import PCA
+from .knn import KD_TREE_MAX_DIM, neighbours
 
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 FAST_EPOCHS = 75       # > LARGE points; 70k MNIST codes' trustworthiness 0.968 (100: 0.967; umap-learn's 200: 0.969)
@@ -53,7 +53,7 @@ def configure_numba_cache(folder: str | os.PathLike | None = None) -> Path:
 def import_umap():
     """umap-learn, imported with the numba cache configured first: the one way aecore imports umap."""
     configure_numba_cache()
-    import umap   # imported here: it pulls in numba and takes seconds, and most views never need it
+    import umap  # imported here: it pulls in numba and takes seconds, and most views never need it
     return umap
 
 
@@ -137,7 +137,7 @@ def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None 
 def place(codes: np.ndarray, fit_codes: np.ndarray, embedding: np.ndarray, n_neighbors: int = 15) -> np.ndarray:
     """Map positions (N, 2) of codes that were not in the fit: a weighted mean of the positions of their nearest
     fitted codes, nearer ones weighing more (umap-learn's `transform` starts from such a mean, then refines it)."""
-    from sklearn.neighbors import NearestNeighbors   # imported here: only maps of a subsample need it
+    from sklearn.neighbors import NearestNeighbors  # imported here: only maps of a subsample need it
 
     k = min(n_neighbors, len(fit_codes))
     dist, idx = NearestNeighbors(n_neighbors=k).fit(fit_codes).kneighbors(np.asarray(codes, np.float32))

@@ -143,7 +143,7 @@ class Thumbs:
                 "columns": self.columns, "count": self.count, "length": self.length, "features": self.features}
 
     @classmethod
-    def from_images(cls, images: np.ndarray, format: str = "zlib") -> "Thumbs":
+    def from_images(cls, images: np.ndarray, format: str = "zlib") -> Thumbs:
         """uint8 images (N, h, w) or (N, h, w, 3) as zlib-compressed tiles (MNIST: 1/5 of the raw bytes; the frame
         keeps them as bytes) or a PNG sprite sheet (decoded by the browser into RGBA: 4 bytes a pixel, so keep
         sheets to a few thousand tiles)."""
@@ -159,7 +159,7 @@ class Thumbs:
         return cls(_png_sheet(x, columns), len(x), "image", "png", tile, channels, columns)
 
     @classmethod
-    def from_lines(cls, values: np.ndarray, value_range: tuple[float, float]) -> "Thumbs":
+    def from_lines(cls, values: np.ndarray, value_range: tuple[float, float]) -> Thumbs:
         """Sequences (N, T, F) or vectors (N, D), quantised to 256 levels over `value_range`."""
         v = np.asarray(values, dtype=float)
         v = v[:, :, None] if v.ndim == 2 else v
@@ -170,7 +170,7 @@ class Thumbs:
 
 def _png_sheet(x: np.ndarray, columns: int) -> bytes:
     """Tiles in rows of `columns`, as one PNG."""
-    from PIL import Image   # only sprite sheets need it
+    from PIL import Image  # only sprite sheets need it
 
     n, h, w = x.shape[:3]
     rows = -(-n // columns)

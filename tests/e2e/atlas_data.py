@@ -7,7 +7,7 @@ Trained weights are kept under artifacts/atlas-demo/ (gitignored), so a second s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ class Demo:
     value_range: tuple[float, float]
 
 
-@lru_cache(maxsize=None)
+@cache
 def dataset(name: str):
     torch.set_num_threads(1)   # a shared 2-core machine
     if name == "mnist":
@@ -49,7 +49,7 @@ def dataset(name: str):
     return load_dataset(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(name: str) -> Autoencoder:
     """A trained model of MODELS (weights from the cache folder when there)."""
     data_name, variant, steps = MODELS[name]

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 MNIST = REPO.parent / "shared" / "datasets" / "mnist"   # all 70,000 digits, when this machine has them (conftest's)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import atlas_driver as drive
+import harness
 import numpy as np
 import pytest
 from PIL import Image
-
-import atlas_driver as drive
-import harness
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import atlas_driver as drive
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

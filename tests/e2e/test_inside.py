@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 import statistics
 
-import pytest
-from PIL import Image
-
 import atlas_driver as drive
 import harness
+import pytest
+from PIL import Image
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

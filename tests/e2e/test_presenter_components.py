@@ -2,10 +2,9 @@
 toolbar type, its pictures and its sliders grow with the page around them (face.widgets.component_scale)."""
 from __future__ import annotations
 
-import pytest
-
 import atlas_driver as drive
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PROJECTOR = {"width": 1920, "height": 1080}

@@ -2,9 +2,8 @@
 while the link a student copies from the lecturer's screen does not turn presenter view on for them."""
 from __future__ import annotations
 
-import pytest
-
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PROJECTOR = {"width": 1920, "height": 1080}

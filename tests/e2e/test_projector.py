@@ -13,10 +13,9 @@ import re
 import tempfile
 from pathlib import Path
 
-import pytest
-
 import atlas_driver as drive
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 BAR = '[data-testid="stMain"] [data-testid="stProgress"]'

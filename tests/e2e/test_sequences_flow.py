@@ -1,10 +1,9 @@
 """Non-image data in the browser: a VAE on the sine waves shows line plots, never image grids, on both pages."""
 from __future__ import annotations
 
-import pytest
-
 import atlas_driver as drive
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

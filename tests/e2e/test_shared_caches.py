@@ -6,16 +6,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import harness
 import numpy as np
 import pytest
-
-import harness
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from page_helpers import altered_demo, demo_files, negated_decoder_zip  # noqa: E402
 
-from aecore.runs.checkpoint import runs_from_files  # noqa: E402
 from aecore.infer import decode  # noqa: E402
+from aecore.runs.checkpoint import runs_from_files  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SLIDERS = 'iframe[src*="/component/face.atlas.atlas/"] >> nth=1'   # the atlas first, then the code sliders

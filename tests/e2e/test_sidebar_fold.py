@@ -2,9 +2,8 @@
 Advanced) stand above the sidebar's fold."""
 from __future__ import annotations
 
-import pytest
-
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LAPTOP = {"width": 1440, "height": 900}

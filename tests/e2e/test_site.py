@@ -15,9 +15,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
-import pytest
-
 import harness
+import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None,
