@@ -101,7 +101,7 @@ def bench_case(name: str, data: Dataset, cfg: BenchConfig) -> dict:
     order = list(loops)
     for r in range(cfg.repeats):
         for k in order[r % 3:] + order[:r % 3]:   # rotate who goes first
-            times[k].append(_timed(lambda: loops[k](cfg.steps)))
+            times[k].append(_timed(lambda go=loops[k]: go(cfg.steps)))
 
     def ratio(a: str, b: str, i: int = 0) -> float:
         return statistics.median(tb[i] / ta[i] for ta, tb in zip(times[a], times[b]))

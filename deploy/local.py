@@ -213,9 +213,9 @@ def wait_port(port: int, parts, timeout: float = 120) -> None:
         try:
             socket.create_connection((HOST, port), 1).close()
             return
-        except OSError:
+        except OSError as err:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"nothing answered on port {port} within {timeout:g} s")
+                raise RuntimeError(f"nothing answered on port {port} within {timeout:g} s") from err
             time.sleep(0.3)
 
 

@@ -81,14 +81,18 @@ def make_attacks(folder: Path) -> dict[str, tuple[str, Path]]:
     return out
 
 
+def _limit_memory() -> None:
+    """The child's address-space cap, set before exec: a loader that would take the machine down fails alone."""
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
+
+
 def measure(repo: Path, kind: str, path: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"}
-    limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     t0 = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(WARM[kind])], capture_output=True,
                               text=True,
-                              env=env, cwd=repo, timeout=300, preexec_fn=limit, check=False)
+                              env=env, cwd=repo, timeout=300, preexec_fn=_limit_memory, check=False)
     except subprocess.TimeoutExpired:
         return {"s": time.perf_counter() - t0, "peak": None, "kept": None, "outcome": "still running after 300 s"}
     if done.returncode:
@@ -100,13 +104,12 @@ def measure(repo: Path, kind: str, path: Path) -> dict:
 def cli_sample(repo: Path, path: Path) -> dict:
     """`python -m aecore sample FILE`: the exit code and the last line it printed."""
     env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"}
-    limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_LIMIT, ADDRESS_LIMIT))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         try:
             done = subprocess.run([sys.executable, "-m", "aecore", "sample", str(path), "--n", "4",
                                    "--out", f"{tmp}/x.npy"], capture_output=True, text=True, env=env, cwd=repo,
-                                  timeout=120, preexec_fn=limit, check=False)
+                                  timeout=120, preexec_fn=_limit_memory, check=False)
         except subprocess.TimeoutExpired:
             return {"s": 120.0, "rc": None, "last": "still running after 120 s", "traceback": False}
     err = done.stderr.strip().splitlines()

@@ -60,8 +60,8 @@ def mnist_codes(data_dir: str, epochs: int, latent_dim: int = 16):
     run = new_run(data, ModelConfig(latent_dim=latent_dim),
                   TrainConfig(epochs=epochs, batch_size=128, lr=2e-3, device="cpu", eval_every_epoch=False))
     last = None
-    for last in fit(run, data):
-        pass
+    for step in fit(run, data):
+        last = step
     encoded, seconds, _ = timed(encode_dataset, run.model, data, "all")
     return data, encoded, {"train_loss": round(last.losses["loss"], 2), "encode_s": round(seconds, 2)}
 

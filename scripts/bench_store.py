@@ -65,10 +65,10 @@ def main() -> int:
             run = model_with_history(variant, data, steps)
             token = new_token()
             size = sum(len(b) for b in run_files(run).values())
-            serialise = timed(lambda: run_files(run))
-            before = timed(lambda: json.dumps([asdict(s) for s in run.history]), 5)   # history.json as it was
-            now = timed(lambda: json.dumps([vars(s) for s in run.history]), 5)
-            save = timed(lambda: store.save(token, run, defaults(), {"training": True}))
+            serialise = timed(lambda run=run: run_files(run))
+            before = timed(lambda run=run: json.dumps([asdict(s) for s in run.history]), 5)   # history.json as it was
+            now = timed(lambda run=run: json.dumps([vars(s) for s in run.history]), 5)
+            save = timed(lambda run=run, token=token: store.save(token, run, defaults(), {"training": True}))
             out[variant] = {"entry_mb": round(size / 2**20, 2), "run_files_ms": round(serialise * 1e3, 1),
                             "save_ms": round(save * 1e3, 1), "history_asdict_ms": round(before * 1e3, 1),
                             "history_vars_ms": round(now * 1e3, 1)}

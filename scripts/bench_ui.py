@@ -103,9 +103,9 @@ def server(cadence: float | None):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
                 break
-            except OSError:
+            except OSError as err:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {log.name}")
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from err
                 time.sleep(0.3)
         yield f"http://127.0.0.1:{port}/", proc
     finally:
@@ -365,7 +365,7 @@ def main() -> None:
         done = runs[c]
         if not done:
             continue
-        def pooled(kind: str, field: str = "ms") -> list[float]:
+        def pooled(kind: str, field: str = "ms", done: list = done) -> list[float]:
             return [c[field] for ui in done for c in ui[kind] if c[field] is not None]
 
         clicks = pooled("clicks")

@@ -154,7 +154,7 @@ def stopped_mid_epoch():
     run = ws(at).run
     for _ in range(10):   # a Stop lands on an epoch boundary 1 time in 12: then resume and stop again
         step = run.step
-        rerun_until(at, lambda a: run.step >= step + 3)
+        rerun_until(at, lambda a, step=step: run.step >= step + 3)
         at.button(key="train_stop").click().run()
         assert not at.exception and ws(at).job.poll().status == "stopped"
         if run.batch > 0:
