@@ -169,10 +169,11 @@ def format_table(result: dict) -> str:
                      f"{r['loop_efficiency']:>8.0%} {r['gflop_per_step']:>7.3f} "
                      f"{r['fit_gflops']:>8.1f} {r['fit_pct_peak']:>5.0f}% {r['dataloader_gflops']:>8.1f} "
                      f"{r['dataloader_pct_peak']:>5.0f}%{ok}")
-    lines += [f"time-lapse, {r['case']}: a frame of {timelapse.PROBE_N:,} probe samples takes {r['probe_frame_ms']:.0f} ms "
-              f"({r['probe_steps_per_frame']:.1f} steps): {r['probe_pct_dashboard_run']:.1f}% of a {DASHBOARD_EPOCHS}-epoch "
-              f"run at {timelapse.FRAMES} frames; a 1-epoch run gets {r['probe_frames_1_epoch']} frames within "
-              f"{timelapse.BUDGET:.0%}" for r in result["cases"]]
+    lines += [f"time-lapse, {r['case']}: a frame of {timelapse.PROBE_N:,} probe samples takes "
+              f"{r['probe_frame_ms']:.0f} ms ({r['probe_steps_per_frame']:.1f} steps): "
+              f"{r['probe_pct_dashboard_run']:.1f}% of a {DASHBOARD_EPOCHS}-epoch run at {timelapse.FRAMES} "
+              f"frames; a 1-epoch run gets {r['probe_frames_1_epoch']} frames within {timelapse.BUDGET:.0%}"
+              for r in result["cases"]]
     lines.append("speedup, cpu-time (the same in CPU seconds), ceiling: medians of per-repeat ratios over the "
                  "DataLoader loop. ceiling: the bare model step (one fixed batch, no loop) over it, the most any loop "
                  "could gain; loop eff: bare step time / fit time.")

@@ -50,11 +50,13 @@ register("denoising", "Trained to undo corruption: the code must capture structu
          noise="gaussian", noise_level=0.3)
 register("sparse", "A wider code, but an L1 penalty keeps most units near zero for each input.",
          sparsity="l1", sparsity_weight=0.05)
-register("contractive", "Penalises how fast the code moves when the input moves: robust, smooth codes (Rifai et al. 2011).",
+register("contractive",
+         "Penalises how fast the code moves when the input moves: robust, smooth codes (Rifai et al. 2011).",
          contractive_weight=0.05)
 register("stacked", "Pretrained one layer at a time, then fine-tuned end to end (Bengio et al. 2007).",
          hidden=(256, 128), layerwise_epochs=1)
-register("vae", "A variational autoencoder: the code is a distribution, so you can sample new data (Kingma & Welling 2014).",
+register("vae",
+         "A variational autoencoder: the code is a distribution, so you can sample new data (Kingma & Welling 2014).",
          hidden=(400,), variational=True)
 register("beta-vae", "A VAE with a heavier KL weight: smoother, more disentangled, blurrier (Higgins et al. 2017).",
          hidden=(400,), variational=True, beta=4.0)
@@ -79,7 +81,8 @@ def resolve_config(cfg: ModelConfig, value_range: tuple[float, float], n_classes
     loss = cfg.loss if cfg.loss != "auto" else ("bce" if unit else "mse")
     output = cfg.output if cfg.output != "auto" else ("sigmoid" if unit else "identity")
     if loss == "bce" and not unit:
-        raise ValueError(f"BCE needs data in [0, 1]; this data spans {value_range[0]:.3g}..{value_range[1]:.3g}: use mse or l1")
+        raise ValueError(f"BCE needs data in [0, 1]; this data spans {value_range[0]:.3g}..{value_range[1]:.3g}: "
+                         "use mse or l1")
     if loss == "bce":
         output = "sigmoid"
     if output == "sigmoid" and not unit:
@@ -92,7 +95,8 @@ def resolve_config(cfg: ModelConfig, value_range: tuple[float, float], n_classes
 class Autoencoder(nn.Module):
     """Encoder body -> bottleneck (deterministic or Gaussian) -> decoder body, with optional regularisers."""
 
-    def __init__(self, config: ModelConfig, input_shape: tuple[int, ...], value_range: tuple[float, float] = (0.0, 1.0)):
+    def __init__(self, config: ModelConfig, input_shape: tuple[int, ...],
+                 value_range: tuple[float, float] = (0.0, 1.0)):
         super().__init__()
         if "auto" in (config.loss, config.output):
             config = resolve_config(config, value_range, config.n_classes)

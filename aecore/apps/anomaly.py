@@ -57,7 +57,8 @@ LSTM_RECIPE = Recipe("lstm", {"hidden": (64,), "latent_dim": 4},
                      TrainConfig(epochs=100, batch_size=16, lr=1e-2, eval_every_epoch=False))
 
 
-def recipe(kind: str, latent_dim: int | None = None, variant: str | None = None) -> tuple[str, ModelConfig, TrainConfig]:
+def recipe(kind: str, latent_dim: int | None = None,
+           variant: str | None = None) -> tuple[str, ModelConfig, TrainConfig]:
     """(variant, model config, train config) of the recipe for this kind of data (the LSTM has its own),
     optionally re-sized; another variant keeps its own architecture and the kind's schedule."""
     r = LSTM_RECIPE if variant == "lstm" else RECIPES[kind]

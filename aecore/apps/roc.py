@@ -49,7 +49,8 @@ def at_threshold(scores: np.ndarray, anomalous: np.ndarray, threshold: float) ->
     tp = int((flagged & anomalous).sum())
     n_flagged = int(flagged.sum())
     return AtThreshold(float(threshold), n_flagged, tp / n_flagged if n_flagged else float("nan"),
-                       tp / max(int(anomalous.sum()), 1), int((flagged & ~anomalous).sum()) / max(int((~anomalous).sum()), 1))
+                       tp / max(int(anomalous.sum()), 1),
+                       int((flagged & ~anomalous).sum()) / max(int((~anomalous).sum()), 1))
 
 
 def most_anomalous(scores: np.ndarray, n: int = 16) -> np.ndarray:

@@ -32,7 +32,8 @@ def class_errors(errors: np.ndarray, y: np.ndarray, label_names: tuple[str, ...]
     beside PCA with as many components when given."""
     rows = []
     for c in np.unique(y):
-        row = {"class": label_names[c], "test sequences": int((y == c).sum()), "mean error": float(errors[y == c].mean())}
+        row = {"class": label_names[c], "test sequences": int((y == c).sum()),
+               "mean error": float(errors[y == c].mean())}
         if pca_errors is not None:
             row["PCA error"] = float(pca_errors[y == c].mean())
         rows.append(row)
@@ -40,7 +41,8 @@ def class_errors(errors: np.ndarray, y: np.ndarray, label_names: tuple[str, ...]
 
 
 def pca_errors(data: Dataset, k: int) -> np.ndarray:
-    """The baseline: MSE per value of each test sequence rebuilt from PCA with k components fit on the training split."""
+    """The baseline: MSE per value of each test sequence rebuilt from PCA with k components fit on the training
+    split."""
     pca = fit_pca(data.x_train, k)
     x = data.x_test
     return (pca.reconstruct(x) - x).square().flatten(1).mean(1).double().numpy()

@@ -30,16 +30,19 @@ def add_commands(sub) -> None:
     s.add_argument("--levels", type=floats, default=d.levels, help="comma-separated levels for the PSNR curve")
     s.set_defaults(func=cmd_denoise)
 
-    s = sub.add_parser("anomaly", help="train on normal classes only; ROC-AUC of the AE against PCA and Isolation Forest")
+    s = sub.add_parser("anomaly", help="train on normal classes only; "
+                                       "ROC-AUC of the AE against PCA and Isolation Forest")
     train_options(s, latent_dim=None, epochs=None)
-    s.add_argument("--normal", help="comma-separated normal classes (indices or names); default: the most frequent class")
+    s.add_argument("--normal", help="comma-separated normal classes (indices or names); "
+                                    "default: the most frequent class")
     s.add_argument("--one-class", action="store_true", help="each class normal in turn (a model per class); mean AUC")
     s.add_argument("--variant", help="default: the recipe's for the data kind (a one-layer MLP)")
     s.add_argument("--scores", type=Path, help="write every test sample's scores to this CSV")
     s.set_defaults(func=cmd_anomaly)
 
     c = Compression()
-    s = sub.add_parser("compress", help="test error against bottleneck size (AE, PCA); bytes per sample against PSNR (JPEG)")
+    s = sub.add_parser("compress", help="test error against bottleneck size (AE, PCA); "
+                                        "bytes per sample against PSNR (JPEG)")
     train_options(s, latent_dim=c.latent_dim, epochs=small_data_help(compress.TRAIN.epochs))
     s.add_argument("--sizes", type=ints, default=c.sizes, help="bottleneck sizes for the sweep (one model each)")
     s.add_argument("--qualities", type=ints, default=c.qualities, help="JPEG qualities for the reference")
@@ -126,8 +129,8 @@ def cmd_anomaly(args) -> int:
         _write_scores(args.scores, result.scores, data.y_test, result.anomalous)
     names = [label_name(data, c) for c in normal]
     if args.json:
-        print(json.dumps({"dataset": data.title, "data": _used(data), "normal": names, "variant": variant, "latent_dim": model.latent_dim,
-                          "roc_auc": result.aucs}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "normal": names, "variant": variant,
+                          "latent_dim": model.latent_dim, "roc_auc": result.aucs}))
         return 0
     print(f"{data.title}: normal = {', '.join(names)}; "
           f"{int(result.anomalous.sum())} of {len(result.anomalous)} test samples are anomalies")
@@ -140,7 +143,8 @@ def _one_class(exp, data, latent_dim: int, as_json: bool) -> int:
     methods = [k for k in rows[0] if k != "normal"]
     mean = {m: sum(r[m] for r in rows) / len(rows) for m in methods}
     if as_json:
-        print(json.dumps({"dataset": data.title, "data": _used(data), "latent_dim": latent_dim, "per_class": rows, "mean": mean}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "latent_dim": latent_dim, "per_class": rows,
+                          "mean": mean}))
         return 0
     print(f"{data.title}: one-class ROC-AUC, each class normal in turn, every test sample scored")
     _table(["normal", *methods], [[r["normal"], *[f"{r[m]:.3f}" for m in methods]] for r in rows]
@@ -157,8 +161,8 @@ def cmd_compress(args) -> int:
     result = run(exp, data, _progress())
     k = exp.latent_dim
     if args.json:
-        print(json.dumps({"dataset": data.title, "data": _used(data), "sweep": result.sweep, "rate_distortion": result.rate,
-                          "table_bytes_8bit": table_bytes(k, "8-bit")}))
+        print(json.dumps({"dataset": data.title, "data": _used(data), "sweep": result.sweep,
+                          "rate_distortion": result.rate, "table_bytes_8bit": table_bytes(k, "8-bit")}))
         return 0
     print(f"{data.title}, test split: reconstruction error against bottleneck size")
     _table(["size", "method", "MSE per value", "PSNR dB"],

@@ -31,7 +31,8 @@ def add_commands(sub) -> None:
     s.add_argument("--out", required=True, type=Path)
     s.set_defaults(func=cmd_encode)
 
-    s = sub.add_parser("project", help="2-D coordinates of a split's codes (direct, PCA or UMAP of every point) to .npy")
+    s = sub.add_parser("project", help="2-D coordinates of a split's codes "
+                                       "(direct, PCA or UMAP of every point) to .npy")
     run_options(s)
     s.add_argument("--method", choices=METHODS, default="pca",
                    help="direct: the code itself (1-2 numbers); pca: top two components; umap: neighbours kept")

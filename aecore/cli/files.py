@@ -87,7 +87,8 @@ def label_index(label: str, names: tuple[str, ...]) -> int:
     except ValueError:
         index = -1
     if not 0 <= index < len(names):
-        raise ValueError(f"--label must be a class index 0..{len(names) - 1} or one of {', '.join(names)}; got {label!r}")
+        raise ValueError(f"--label must be a class index 0..{len(names) - 1} or one of {', '.join(names)}; "
+                         f"got {label!r}")
     return index
 
 

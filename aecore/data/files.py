@@ -63,7 +63,8 @@ def _guarded(name: str, load: Callable[[DataLimits], Dataset], limits: DataLimit
     except DataError:
         raise
     except MemoryError:
-        raise DataError(f"{name} is too large to load into memory; lower AECORE_MAX_SAMPLES or upload less data") from None
+        raise DataError(f"{name} is too large to load into memory; "
+                        "lower AECORE_MAX_SAMPLES or upload less data") from None
     except Exception as e:  # parsers of hostile files fail in many ways; each should become a clear message
         raise DataError(f"{name} could not be read ({type(e).__name__}: {e})") from e
 

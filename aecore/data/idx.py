@@ -31,5 +31,6 @@ def parse_idx(data: bytes, what: str = "IDX file") -> np.ndarray:
     offset = 4 + 4 * len(shape)
     expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) != expected:
-        raise DataError(f"{what} should be {expected:,} bytes for shape {shape} but is {len(data):,}: truncated or corrupt")
+        raise DataError(f"{what} should be {expected:,} bytes for shape {shape} but is {len(data):,}: "
+                        "truncated or corrupt")
     return np.frombuffer(data, dtype, count=int(np.prod(shape)), offset=offset).reshape(shape)

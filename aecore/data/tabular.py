@@ -135,7 +135,8 @@ def _explain(text: io.TextIOBase, delimiter: str, header: bool, n_cols: int, lab
     """Raise a DataError naming the first bad row/column (1-based, as a spreadsheet shows them)."""
     for row, cells in islice(_records(text, delimiter), int(header), None):
         if len(cells) != n_cols:
-            raise DataError(f"{what}: row {row} has {len(cells)} columns, expected {n_cols} columns like the first row (ragged rows)")
+            raise DataError(f"{what}: row {row} has {len(cells)} columns, "
+                            f"expected {n_cols} columns like the first row (ragged rows)")
         for col, cell in enumerate(cells):
             if col == label_col or _is_number(cell):
                 continue

@@ -91,7 +91,8 @@ def _check_entry(info: zipfile.ZipInfo, what: str) -> None:
     name = info.filename
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-        raise DataError(f"{what}: entry {name!r} has an unsafe path (absolute or with '..'); zip files must hold relative paths only")
+        raise DataError(f"{what}: entry {name!r} has an unsafe path (absolute or with '..'); "
+                        "zip files must hold relative paths only")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise DataError(f"{what}: entry {name!r} is a symbolic link; zip files must hold plain files only")
     if info.flag_bits & 0x1:

@@ -24,7 +24,8 @@ from .runtime import HEARTBEAT_S, Job, threads_per_job
 
 T, R = TypeVar("T"), TypeVar("R")
 
-Describe = Callable[[list[str]], str]   # model names -> how a sentence names them ("the models for bottlenecks 2 and 8")
+# model names -> how a sentence names them ("the models for bottlenecks 2 and 8")
+Describe = Callable[[list[str]], str]
 
 
 @dataclass(frozen=True)

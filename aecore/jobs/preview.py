@@ -42,7 +42,8 @@ def preview_inputs(run: Run, data: Dataset) -> tuple[torch.Tensor, torch.Tensor 
 
 
 @torch.no_grad()
-def make_preview(run: Run, x: torch.Tensor, y: torch.Tensor | None = None, noisy: torch.Tensor | None = None) -> Preview:
+def make_preview(run: Run, x: torch.Tensor, y: torch.Tensor | None = None,
+                 noisy: torch.Tensor | None = None) -> Preview:
     """Reconstructions of x (of `noisy` for a denoiser: it should give back x) by run.model in eval mode.
     Leaves the model in the mode it found it in."""
     model = run.model

@@ -57,7 +57,8 @@ def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:
         for name, trained in train_runs({n: {**preset.settings, **o} for n, o in claim.runs.items()}, data).items():
             seconds[name] = trained.cpu_seconds
             values[name] = {m: RUN_METRICS[m](trained, data) for m in _metrics_of(claim, name)}
-    return LessonCheck(preset.name, data.title, values, [(c.describe(), c.holds(values)) for c in claim.checks], seconds)
+    return LessonCheck(preset.name, data.title, values, [(c.describe(), c.holds(values)) for c in claim.checks],
+                       seconds)
 
 
 def train_runs(settings: dict[str, dict], data: Dataset) -> dict[str, Trained]:

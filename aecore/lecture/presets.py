@@ -96,8 +96,8 @@ def parse_preset(name: str, data: Any, demos: set[str] | None = None) -> Preset:
         raise PresetError(f"{where}: demo {demo!r} is not a bundled demo ({', '.join(sorted(demos or ())) or 'none'})")
     claim = _claim(where, data.get("claim"), settings, kind)
     form = _form(where, data.get("form"), claim)
-    return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order, demo,
-                  claim, form)
+    return Preset(name, data["title"].strip(), " ".join(data["explanation"].split()), settings, data["page"], order,
+                  demo, claim, form)
 
 
 def _claim(where: str, data: Any, settings: dict[str, Any], kind: str) -> Claim | None:

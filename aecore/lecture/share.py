@@ -153,7 +153,8 @@ def to_query(settings: Mapping[str, Any], lesson: str | None = None,
 
 
 def from_query(params: Mapping[str, str | list[str]]) -> dict[str, Any]:
-    """The valid settings in query parameters; unknown keys and bad values are ignored (the widget keeps its default)."""
+    """The valid settings in query parameters; unknown keys and bad values are ignored (the widget keeps its
+    default)."""
     last = {k: v[-1] if isinstance(v, (list, tuple)) else v for k, v in params.items() if v not in ([], ())}
     good, _ = check_settings({k: v for k, v in last.items() if k in SETTINGS})
     return good
@@ -205,5 +206,6 @@ def configs(settings: Mapping[str, Any], kind: str) -> tuple[str, ModelConfig, T
     if base.sparsity != "none":
         overrides["sparsity_weight"] = float(s["sparsity_weight"])
     model = variant_config(variant, **overrides)
-    train = TrainConfig(epochs=int(s["epochs"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]), seed=int(s["seed"]))
+    train = TrainConfig(epochs=int(s["epochs"]), batch_size=int(s["batch_size"]), lr=float(s["lr"]),
+                        seed=int(s["seed"]))
     return variant, model, train

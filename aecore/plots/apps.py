@@ -47,7 +47,8 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray]], aucs: dict[str, float]
         point: tuple[float, float] | None = None) -> go.Figure:
     """ROC curves (one per method, AUC in the legend), the chance diagonal, and the current threshold's point."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (0.5)", line=dict(color="#bbb", dash="dot")))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance (0.5)",
+                             line=dict(color="#bbb", dash="dot")))
     for i, (name, (fpr, tpr)) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", name=f"{name} ({aucs[name]:.3f})",
                                  line=dict(color=color(i), dash="solid" if i == 0 else "dash")))
@@ -81,7 +82,8 @@ def rate_distortion(rows: list[dict]) -> go.Figure:
         pts = sorted((r for r in rows if r["method"] == method), key=lambda r: r["bytes"])
         jpeg = method == "JPEG"
         fig.add_trace(go.Scatter(x=[r["bytes"] for r in pts], y=[r["psnr"] for r in pts], mode="lines+markers+text",
-                                 name=method, text=[r["format"].replace("quality ", "q") for r in pts], cliponaxis=False,
+                                 name=method, text=[r["format"].replace("quality ", "q") for r in pts],
+                                 cliponaxis=False,
                                  textposition=[("top center", "bottom center")[j % 2] for j in range(len(pts))]
                                  if jpeg else sides[method],
                                  line=dict(color=color(i), dash="dash" if jpeg else "solid")))

@@ -77,7 +77,8 @@ def grid_png(x: torch.Tensor, value_range: tuple[float, float] = (0.0, 1.0), nco
              scale: int = 4) -> bytes:
     """A batch of images (N, C, H, W) as one PNG grid, enlarged with nearest-neighbour for slides."""
     if x.dim() != 4:
-        raise ValueError(f"an image grid needs images (N, C, H, W); got shape {tuple(x.shape)} (sequences have no grid)")
+        raise ValueError(f"an image grid needs images (N, C, H, W); got shape {tuple(x.shape)} "
+                         "(sequences have no grid)")
     return png_bytes(to_grid(x, ncols, value_range=value_range), scale=scale)
 
 

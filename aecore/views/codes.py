@@ -16,7 +16,8 @@ from ..infer import encode_all
 from ..models import Autoencoder
 
 SPLITS = ("train", "test", "all")
-MAX_POINTS = 200_000   # the atlas draws this many smoothly (WebGL, measured in scripts/bench_atlas.py); beyond, a sample
+# the atlas draws this many smoothly (WebGL, measured in scripts/bench_atlas.py); beyond, a sample
+MAX_POINTS = 200_000
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class TimelapseFileError(ValueError):
 
 def timelapse_bytes(tl: Timelapse) -> bytes:
     """The time-lapse as the bytes of a timelapse.npz."""
-    arrays = {"index": tl.index.astype(np.int64), "method": np.array(tl.method), "n_test": np.array(tl.n_test, np.int64),
+    arrays = {"index": tl.index.astype(np.int64), "method": np.array(tl.method),
+              "n_test": np.array(tl.n_test, np.int64),
               "steps": np.array([f.step for f in tl.frames], np.int64),
               "epochs": np.array([f.epoch for f in tl.frames], np.float64),
               "coords": np.stack([f.coords for f in tl.frames]).astype(np.float32) if tl.frames
@@ -62,7 +63,8 @@ def _timelapse(a: dict[str, np.ndarray]) -> Timelapse:
     if method not in METHODS or n_test.shape != () or index.ndim != 1 or f > MAX_FRAMES:
         raise TimelapseFileError(f"{NAME} is not a time-lapse this version can show")
     if coords.shape != (f, p, 2) or epochs.shape != (f,) or steps.ndim != 1:
-        raise TimelapseFileError(f"{NAME}: the frames' shapes do not match ({coords.shape} for {f} frames of {p} points)")
+        raise TimelapseFileError(f"{NAME}: the frames' shapes do not match "
+                                 f"({coords.shape} for {f} frames of {p} points)")
     labels = a.get("labels")
     if labels is not None and labels.shape != (p,):
         raise TimelapseFileError(f"{NAME}: {labels.shape[0] if labels.ndim else 0} labels for {p} points")
