@@ -125,7 +125,8 @@ class LocalClass:
                "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.ray_token,
                # one machine, one checkout: Ray's workers import it from here, rather than each replica shipping
                # a copy (a worker started for a copy serves that replica only; plain ones are prestarted for all)
-               "AECORE_RAY_SHIP_CODE": "0", "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+               "AECORE_RAY_SHIP_CODE": "0",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         env.pop("AECORE_RAY_ADDRESS", None)
         if self.ray:
             env["AECORE_RAY_ADDRESS"] = f"{HOST}:{self.ray_port}"

@@ -41,7 +41,8 @@ html { font-size: 22px; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
 [data-testid="stImage"] img { image-rendering: pixelated; }
 .js-plotly-plot .xtick text, .js-plotly-plot .ytick text { font-size: 15px !important; }
-.js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text, .js-plotly-plot .legendtext { font-size: 17px !important; }
+.js-plotly-plot .g-xtitle text, .js-plotly-plot .g-ytitle text,
+.js-plotly-plot .legendtext { font-size: 17px !important; }
 </style>"""
 
 
@@ -147,7 +148,8 @@ def lesson_ui() -> None:
              "model where the lesson needs one. Its explanation appears above the page.")
     if widgets.get("lesson"):
         st.sidebar.button("Reset the lesson's settings", key="lesson_reapply", on_click=apply_lesson,
-                          icon=":material/restart_alt:", help="Undo the changes made to the sidebar since the lesson was applied.")
+                          icon=":material/restart_alt:",
+                          help="Undo the changes made to the sidebar since the lesson was applied.")
 
 
 def lesson_page_ui() -> None:

@@ -34,7 +34,8 @@ def upload_ui() -> None:
     """A file of the user's own: validated by aecore, with the reason shown when it is refused."""
     file = st.sidebar.file_uploader(
         "Your data file", type=["npy", "npz", "csv", "zip", "gz", "idx", "ubyte"], key="upload_file",
-        help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, or a .zip of PNG/JPEG images.")
+        help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, "
+             "or a .zip of PNG/JPEG images.")
     upload = workspace().upload
     if file is None:
         if upload.kept and upload.data is not None:
@@ -138,7 +139,8 @@ def _noise_level(default: dict) -> None:
 
 def _sparsity_weight(default: dict) -> None:
     st.number_input("Sparsity weight", 0.0, 10.0, default["sparsity_weight"], 0.01, key="sparsity_weight",
-                    persist_state=KEEP, format="%.3f", help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
+                    persist_state=KEEP, format="%.3f",
+                    help="Sparse variant only: how hard the L1 penalty pushes code units to zero.")
 
 
 def _seed(default: dict) -> None:

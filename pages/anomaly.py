@@ -48,7 +48,8 @@ def form_ui(data) -> AnomalyDetection:
 def auc_ui(aucs: dict[str, float]) -> None:
     """The ROC-AUC table, best first, with an honest line when a baseline wins."""
     table = pd.DataFrame({"method": list(aucs), "ROC-AUC": list(aucs.values())}).sort_values("ROC-AUC", ascending=False)
-    st.dataframe(table, hide_index=True, width="content", column_config={"ROC-AUC": st.column_config.NumberColumn(format="%.4f")})
+    st.dataframe(table, hide_index=True, width="content",
+                 column_config={"ROC-AUC": st.column_config.NumberColumn(format="%.4f")})
     best = table.iloc[0]["method"]
     if best not in SCORES:
         st.info(f"**{best}** wins on this split. Baselines are strong on small or simple data; try more epochs, "

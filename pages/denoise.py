@@ -75,7 +75,8 @@ intro_ui(INTRO)
 data = current_data()
 out = data and experiment_ui(lambda: form_ui(data), data, key="denoise", button=BUTTON,
                              spinner="Measuring PSNR at every noise level…",
-                             hint=f"Choose a noise and press **{BUTTON}**. Defaults take seconds on the bundled digits.")
+                             hint=f"Choose a noise and press **{BUTTON}**. "
+                                  "Defaults take seconds on the bundled digits.")
 if out:
     exp = out.exp
     st.caption(f"Trained on {exp.noise} noise at level {exp.level:g}, bottleneck {exp.latent_dim}, "

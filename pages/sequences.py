@@ -23,10 +23,12 @@ summary in its memory, squeezes it into a short code, and a second LSTM unrolls 
 **Anomaly detection** page turns into a detector."""
 # What the introduction says about the data the page shows: (what one sequence is, the common ones, the rare ones)
 ABOUT = {"ecg5000": ("a heartbeat is {steps} readings in time", "Beats it has seen many of", "rare abnormal beats"),
-         "sines": ("each of these synthetic sine waves is {steps} readings in time", "Smooth waves like the many it has seen",
+         "sines": ("each of these synthetic sine waves is {steps} readings in time",
+                   "Smooth waves like the many it has seen",
                    "the few with a glitch (a spike, a flat stretch, a jump in frequency) only a little worse after the "
                    "default 20 epochs, which blur every wave (PCA, beside it, shows the glitches more clearly)")}
-OTHER = ("each sequence of {title} is {steps} readings in time", "Sequences like the many it has seen", "rare unusual ones")
+OTHER = ("each sequence of {title} is {steps} readings in time", "Sequences like the many it has seen",
+         "rare unusual ones")
 
 
 def intro(data) -> str:
@@ -62,8 +64,9 @@ def model_ui(data) -> Outcome | None:
     current = usable_current(data)
     choices = (["current"] if current is not None else []) + ["new"]
     source = choice_ui("Model", choices, "seq_source",
-                      format_func=lambda s: f"the current model ({current.variant}, {current.model_config.latent_dim}-d "
-                      "code)" if s == "current" else "an LSTM autoencoder trained here")
+                      format_func=lambda s: f"the current model ({current.variant}, "
+                      f"{current.model_config.latent_dim}-d code)" if s == "current"
+                      else "an LSTM autoencoder trained here")
     if source == "current":
         return evaluated(current_outcome(SequenceReconstruction(), current, data), data)
     return experiment_ui(form_ui, data, key="sequences", button=BUTTON, hint=f"Press **{BUTTON}**.")
@@ -91,9 +94,11 @@ if out:
                     "classes below, which the **Anomaly detection** page turns into a detector.")
     if res.per_class:
         st.dataframe(pd.DataFrame(res.per_class), hide_index=True, width="content",
-                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("mean error", "PCA error")})
+                     column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                    for c in ("mean error", "PCA error")})
     st.subheader("Inputs and reconstructions")
-    st.caption("Grey: the test sequence; colour: what the autoencoder made of it. One per class where there are labels.")
+    st.caption("Grey: the test sequence; colour: what the autoencoder made of it. "
+               "One per class where there are labels.")
     st.plotly_chart(out.exp.figure(res, data), width="stretch", key="seq_lines")
     st.caption("To detect abnormal beats, choose this dataset in the sidebar and open **Anomaly detection**: it "
                "trains the LSTM on the normal class only and scores every test sequence.")

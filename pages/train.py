@@ -59,7 +59,8 @@ can_resume = (ws.run is not None and not ws.training and not ws.following
               and resumable(ws.run, data, settings.model, settings.train))
 buttons = st.columns([1, 1, 1, 1, 4])
 buttons[0].button("Train", key="train_go", type="primary", disabled=ws.training or bool(ws.following), on_click=start,
-                  args=(True,), help="Build a new model from the sidebar's settings and train it from scratch." + following)
+                  args=(True,),
+                  help="Build a new model from the sidebar's settings and train it from scratch." + following)
 buttons[1].button("Stop", key="train_stop", disabled=not ws.training, on_click=ws.stop,
                   help="Stop after the current step. The model keeps what it has learnt so far.")
 buttons[2].button("Resume", key="train_resume", disabled=not can_resume, on_click=start, args=(False,),

@@ -62,9 +62,9 @@ def measure(name: str, run, data: Dataset, repeat: int) -> None:
     copy_ms = median_ms(lambda: snapshot(run), repeat)
     encode_ms = median_ms(lambda: encode_split(run.model, data.x_test, data.y_test), max(3, repeat // 10))
     print(f"{name:10s} {mb:6.2f} MB weights | hash once {hash_ms:6.2f} ms | per rerun {rerun_ms * 1000:6.1f} us "
-          f"(hash / rerun: {hash_ms / rerun_ms:,.0f}x; the old per-rerun key {old_ms * 1000:.1f} us) | snapshot copy {copy_ms:6.2f} ms (hash / copy: "
-          f"{hash_ms / copy_ms:.2f}x) | encoding the test split {encode_ms:7.1f} ms (encode / hash: "
-          f"{encode_ms / hash_ms:.0f}x)")
+          f"(hash / rerun: {hash_ms / rerun_ms:,.0f}x; the old per-rerun key {old_ms * 1000:.1f} us) | "
+          f"snapshot copy {copy_ms:6.2f} ms (hash / copy: {hash_ms / copy_ms:.2f}x) | "
+          f"encoding the test split {encode_ms:7.1f} ms (encode / hash: {encode_ms / hash_ms:.0f}x)")
 
 
 def main() -> None:

@@ -5,9 +5,10 @@
 Starts `streamlit run app.py` with the full MNIST (../shared/datasets/mnist; without it the benchmark stops and
 says so: it never measures other data). For the MLP (vanilla) and conv variants, each in a fresh browser session:
 train on the Train page as a person would, open Inside the network from the navigation, and move the mouse
-between gallery cells far apart (each cell it crosses on the way is a hover too, as with a hand). Each hover's time runs from the mouse event to the end of the animation frame callback that ran
-the whole network in the browser and put every layer on its canvas (window.atlas.stats.hoverMs). Target: median
-at most 33 ms (30 updates a second). Prints a table and one JSON line; saves artifacts/bench-inside.json.
+between gallery cells far apart (each cell it crosses on the way is a hover too, as with a hand). Each hover's
+time runs from the mouse event to the end of the animation frame callback that ran the whole network in the
+browser and put every layer on its canvas (window.atlas.stats.hoverMs). Target: median at most 33 ms (30 updates
+a second). Prints a table and one JSON line; saves artifacts/bench-inside.json.
 """
 from __future__ import annotations
 

@@ -75,7 +75,8 @@ def latent_cold(browser, env: dict, repeats: int) -> dict:
     """A fresh server process each visit (its caches empty), for the app and for the plotly reference."""
     runs = {"latent": [], "plotly": []}
     for _ in range(repeats):
-        with harness.streamlit_server(env=env, timeout_s=120, log_path=harness.ARTIFACTS / "bench-pages-cold.log") as url:
+        with harness.streamlit_server(env=env, timeout_s=120,
+                                      log_path=harness.ARTIFACTS / "bench-pages-cold.log") as url:
             runs["latent"].append(atlas_visit(browser, url)[0])
         with harness.streamlit_server(script="scripts/ref_plotly_app.py", env=env, timeout_s=120,
                                       log_path=harness.ARTIFACTS / "bench-pages-cold-plotly.log") as url:
@@ -208,8 +209,8 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"load_before": load(), "data": data.source}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env = {"AECORE_DATA_DIR": str(folder.parent), "BENCH_MNIST": str(folder), "AECORE_STORE_DIR": str(tmp / "store"),
-               "AECORE_RUNS_DIR": str(tmp / "runs")}
+        env = {"AECORE_DATA_DIR": str(folder.parent), "BENCH_MNIST": str(folder),
+               "AECORE_STORE_DIR": str(tmp / "store"), "AECORE_RUNS_DIR": str(tmp / "runs")}
         urls = {name: stack.enter_context(harness.streamlit_server(
             script=script, env=env, timeout_s=120, log_path=harness.ARTIFACTS / f"bench-pages-{name}.log"))
             for name, script in (("app", "app.py"), ("plotly", "scripts/ref_plotly_app.py"),

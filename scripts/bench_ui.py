@@ -10,8 +10,8 @@ chromium (never `playwright install`), and measures:
     reports it (train steps only, evaluation excluded). The dashboard's numbers come from the history.json
     of the model downloaded from the Models page, so the download is exercised too. Headless runs just before
     each dashboard run with one torch thread (what a job uses), and again side by side with it (started once the
-    clicks of (c) are done, so both meet the same load: on a shared machine the load changes between runs); once more, shortly,
-    with torch's default threads for reference. Target: dashboard >= 80% of headless.
+    clicks of (c) are done, so both meet the same load: on a shared machine the load changes between runs); once
+    more, shortly, with torch's default threads for reference. Target: dashboard >= 80% of headless.
 (b) click Train -> first loss point and reconstructions on screen. Target < 2 s.
 (c) while training, a click's answer: switching to the Models page and back until its title shows. Target
     < 300 ms. The same clicks before training (no model yet) and after it (the model on the pages, nothing
@@ -307,8 +307,9 @@ def dashboard(url: str, server_pid: int, epochs: int, clicks: int, screenshots: 
     with zipfile.ZipFile(io.BytesIO(blob)) as zf:
         history = json.loads(zf.read("history.json"))
     rates = [s["samples_per_s"] for s in history["steps"] if s.get("test")]
-    return {"rates": rates, "twin_rates": twin_rates, "first_loss_s": t_loss, "first_recon_s": t_recon, "done_s": t_done,
-            "clicks": answers, "idle_clicks": idle, "after_clicks": after, "ws_kB_per_s": received["bytes"] / 1000 / max(t_done, 1e-9),
+    return {"rates": rates, "twin_rates": twin_rates, "first_loss_s": t_loss, "first_recon_s": t_recon,
+            "done_s": t_done, "clicks": answers, "idle_clicks": idle, "after_clicks": after,
+            "ws_kB_per_s": received["bytes"] / 1000 / max(t_done, 1e-9),
             "ws_frames_per_s": received["frames"] / max(t_done, 1e-9), "download_name": download.suggested_filename,
             **cpu}
 
@@ -344,7 +345,8 @@ def main() -> None:
             log(f"dashboard, cadence {c:g} s (repeat {rep + 1}/{args.repeats})")
             try:
                 with server(c) as (url, proc):
-                    ui = dashboard(url, proc.pid, args.epochs, args.clicks, screenshots=not args.no_screenshots and rep == 0)
+                    ui = dashboard(url, proc.pid, args.epochs, args.clicks,
+                                   screenshots=not args.no_screenshots and rep == 0)
             except Exception as err:   # a timeout on a busy machine: report it, keep the other runs
                 log(f"  failed: {type(err).__name__}: {err}".splitlines()[0])
                 continue
@@ -355,8 +357,9 @@ def main() -> None:
             ui["twin_ratio"] = med(ui["rates"]) / med(ui["twin_rates"])
             ui["cpu_ratio"] = args.epochs * h["n_train"] / ui["trainer_cpu_s"] / h["samples_per_cpu_s"]
             runs[c].append(ui)
-            log(f"  {med(ui['rates']):,.0f} vs {head:,.0f} samples/s (side by side: {med(ui['twin_rates']):,.0f}); first feedback "
-                f"{max(ui['first_loss_s'], ui['first_recon_s']):.2f} s; clicks {med(c['ms'] for c in ui['clicks']):.0f} ms")
+            log(f"  {med(ui['rates']):,.0f} vs {head:,.0f} samples/s (side by side: {med(ui['twin_rates']):,.0f}); "
+                f"first feedback {max(ui['first_loss_s'], ui['first_recon_s']):.2f} s; "
+                f"clicks {med(c['ms'] for c in ui['clicks']):.0f} ms")
     log("headless fit, torch's default threads, 2 epochs")
     default = headless(2, 0)
 
@@ -387,7 +390,8 @@ def main() -> None:
             "ws_kB_per_s": round(med([ui["ws_kB_per_s"] for ui in done]), 1),
             "ws_msgs_per_s": round(med([ui["ws_frames_per_s"] for ui in done]), 1),
             "download_name": done[-1]["download_name"],
-            **{k: round(med([ui[k] for ui in done]), 2) for k in ("trainer_cores", "server_other_cores", "browser_cores")},
+            **{k: round(med([ui[k] for ui in done]), 2)
+               for k in ("trainer_cores", "server_other_cores", "browser_cores")},
         })
     summary = {"epochs": args.epochs, "cpus": os.cpu_count(), "load_avg_1min": round(os.getloadavg()[0], 2),
                "headless_1thread_samples_s": round(med(heads)),
@@ -395,33 +399,37 @@ def main() -> None:
                "headless_default_threads_samples_s": round(med(default["rates"])),
                "headless_default_threads": default["threads"], "by_cadence": results}
 
-    print(f"MNIST VAE, {args.epochs} epochs. Headless fit: {summary['headless_1thread_samples_s']:,} samples/s with one "
-          f"torch thread (a job's setting), {summary['headless_default_threads_samples_s']:,} with torch's default "
-          f"{summary['headless_default_threads']}.")
+    print(f"MNIST VAE, {args.epochs} epochs. Headless fit: {summary['headless_1thread_samples_s']:,} samples/s "
+          f"with one torch thread (a job's setting), {summary['headless_default_threads_samples_s']:,} "
+          f"with torch's default {summary['headless_default_threads']}.")
     ok = lambda cond: "ok" if cond else "MISS"   # noqa: E731
     header = (f"{'cadence':>7} {'runs':>4} | {'(a) dashboard samples/s':>26} {'side by side':>12} {'cpu eff.':>8} | "
               f"{'(b) first loss / recon':>22} | {'(c) click, training':>25} {'idle':>7} | {'websocket':>15} | "
               f"cores: trainer/server/browser")
     print(header)
     for r in results:
-        print(f"{r['cadence_s']:>6g}s {r['runs']:>4} | {r['dashboard_samples_s']:>8,} = {r['throughput_ratio']:>4.0%} of headless "
+        print(f"{r['cadence_s']:>6g}s {r['runs']:>4} | {r['dashboard_samples_s']:>8,} = "
+              f"{r['throughput_ratio']:>4.0%} of headless "
               f"{ok(r['throughput_ratio'] >= TARGETS['throughput_ratio']):>4} {r['side_by_side_ratio']:>7.0%} "
-              f"{ok(r['side_by_side_ratio'] >= TARGETS['throughput_ratio']):>4} {r['trainer_cpu_efficiency_ratio']:>7.0%} | "
-              f"{r['first_loss_s']:>6.2f} / {r['first_feedback_s']:>5.2f} s {ok(r['first_feedback_s'] < TARGETS['first_feedback_s']):>4} | "
+              f"{ok(r['side_by_side_ratio'] >= TARGETS['throughput_ratio']):>4} "
+              f"{r['trainer_cpu_efficiency_ratio']:>7.0%} | "
+              f"{r['first_loss_s']:>6.2f} / {r['first_feedback_s']:>5.2f} s "
+              f"{ok(r['first_feedback_s'] < TARGETS['first_feedback_s']):>4} | "
               f"{r['click_ms_median']:>6.0f} ms (max {r['click_ms_max']:>5.0f}) "
               f"{ok(r['click_ms_median'] is not None and r['click_ms_median'] < TARGETS['click_ms']):>4} "
               f"{r['idle_click_ms_median']:>4.0f} ms | {r['ws_kB_per_s']:>5.1f} kB/s {r['ws_msgs_per_s']:>3.0f}/s | "
               f"{r['trainer_cores']:.2f} / {r['server_other_cores']:.2f} / {r['browser_cores']:.2f}")
     print("targets: (a) >= 80%, (b) < 2 s, (c) < 300 ms. (a) 'of headless': vs headless run just before; 'side by "
           "side': vs the same training headless at the same moment (same load, same browser); 'cpu eff.': samples "
-          "per CPU-second of the trainer thread vs headless (insensitive to load). 'idle': the same clicks before training.")
+          "per CPU-second of the trainer thread vs headless (insensitive to load). "
+          "'idle': the same clicks before training.")
     for r in results:
         print(f"(c) at {r['cadence_s']:g} s, where a click's time goes: the new page's title reached the browser after "
               f"{r['click_wire_ms_median']:.0f} ms while training ({r['idle_click_wire_ms_median']:.0f} ms idle); the "
               f"browser's main thread was busy {r['click_browser_busy']:.0%} of the click. The same clicks after "
               f"training, with the model on the pages: {r['after_click_ms_median']:.0f} ms.")
-    print(f"(machine: {os.cpu_count()} cores, 1-min load average {summary['load_avg_1min']} at the end; the browser runs "
-          "on the same machine)")
+    print(f"(machine: {os.cpu_count()} cores, 1-min load average {summary['load_avg_1min']} at the end; "
+          "the browser runs on the same machine)")
     print(json.dumps(summary))
 
 

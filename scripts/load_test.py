@@ -143,8 +143,8 @@ class Session(threading.Thread):
         msg.ParseFromString(raw)
         kind = msg.WhichOneof("type")
         if kind != "delta":
-            self.result.trace = self.result.trace[-40:] + [f"{now - self.t_train:7.2f} {kind} "
-                                                           f"{msg.script_finished if kind == 'script_finished' else ''}"]
+            finished = msg.script_finished if kind == "script_finished" else ""
+            self.result.trace = self.result.trace[-40:] + [f"{now - self.t_train:7.2f} {kind} {finished}"]
         if kind == "new_session":
             self.running, self.requested = True, 0.0
             self.page_hash = msg.new_session.page_script_hash or self.page_hash
@@ -380,7 +380,8 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
         "session_errors": sum(bool(r.errors) for r in results),
         "fragment_runs": sum(r.fragment_runs for r in results),
         "timeouts": sum(r.timeouts for r in results),
-        "results": [asdict(r) | {"trace": [] if r.own_model else r.trace,"latencies_s": [round(x, 3) for x in r.latencies_s],
+        "results": [asdict(r) | {"trace": [] if r.own_model else r.trace,
+                                  "latencies_s": [round(x, 3) for x in r.latencies_s],
                                   "first_paint_s": [round(x, 3) for x in r.first_paint_s]} for r in results],
     }
 
