@@ -40,7 +40,8 @@ def test_precision_recall_at_threshold():
     scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     labels = np.array([0, 0, 1, 0, 1, 1], bool)
     at = roc.at_threshold(scores, labels, 0.35)           # flags 0.4, 0.5, 0.6: two of three are anomalies
-    assert (at.flagged, at.precision, at.recall, at.false_positive_rate) == (3, pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(1 / 3))
+    assert (at.flagged, at.precision, at.recall, at.false_positive_rate) == (3, pytest.approx(2 / 3),
+                                                                            pytest.approx(2 / 3), pytest.approx(1 / 3))
     none = roc.at_threshold(scores, labels, 1.0)
     assert none.flagged == 0 and np.isnan(none.precision) and none.recall == 0.0
 

@@ -35,7 +35,8 @@ def test_denoise_json(bars):
     code, out = run(["denoise", "--dataset", bars, "--latent-dim", "8", "--epochs", "1", "--levels", "0.3",
                      "--level", "0.5", "--json"])
     result = json.loads(out)
-    assert code == 0 and set(result["psnr"]) == {"noisy input", "median filter 3x3", "PCA-8", "denoising AE", "plain AE"}
+    assert code == 0 and set(result["psnr"]) == {"noisy input", "median filter 3x3", "PCA-8", "denoising AE",
+                                                 "plain AE"}
     assert {r["level"] for r in result["curve"]} == {0.3, 0.5}
 
 
@@ -45,7 +46,8 @@ def test_anomaly_table_and_scores_csv(bars, tmp_path):
                      "--scores", str(out_csv)])
     assert code == 0 and "ROC-AUC" in out and "Isolation Forest" in out and "PCA-4" in out
     rows = list(csv.DictReader(open(out_csv)))
-    assert len(rows) == 48 and set(rows[0]) == {"index", "label", "anomalous", "autoencoder", "PCA-4", "Isolation Forest"}
+    assert len(rows) == 48 and set(rows[0]) == {"index", "label", "anomalous", "autoencoder", "PCA-4",
+                                                "Isolation Forest"}
     assert all(r["anomalous"] == str(int(r["label"] != "0")) for r in rows)
 
 

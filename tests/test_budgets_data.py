@@ -78,8 +78,8 @@ def test_a_csv_of_millions_of_rows_stops_one_row_past_the_limit(tmp_path):
 def test_a_wide_csv_stops_at_the_memory_limit(tmp_path):
     path = make.write_wide_csv(tmp_path / "wide.csv", 2_000, 200)
     limits = DataLimits(max_memory=2**20)   # 1 MB: 1,310 rows of 200 float32 values
-    refused(lambda: load_file(path.read_bytes(), "wide.csv", limits), "more than the 1 MB limit", "more than 1,310 samples",
-            "AECORE_MAX_DATA_MB")
+    refused(lambda: load_file(path.read_bytes(), "wide.csv", limits), "more than the 1 MB limit",
+            "more than 1,310 samples", "AECORE_MAX_DATA_MB")
     assert load_file(path.read_bytes(), "wide.csv").shape == (200,)   # the default limits take it
 
 

@@ -54,7 +54,8 @@ def data(work):
 def test_train_flags_default_to_the_configs():
     args = build_parser().parse_args(["train", "--dataset", "d", "--variant", "vae", "--out", "o"])
     t = TrainConfig()
-    assert (args.epochs, args.batch_size, args.lr, args.seed, args.device) == (t.epochs, t.batch_size, t.lr, t.seed, t.device)
+    assert (args.epochs, args.batch_size, args.lr, args.seed, args.device) == (t.epochs, t.batch_size, t.lr, t.seed,
+                                                                               t.device)
 
 
 def test_train_writes_a_run_folder(work, data):
@@ -140,8 +141,8 @@ def test_bench_prints_a_table_then_json(tmp_path):
 
 @pytest.mark.slow
 def test_application_subcommands_run_from_python_m_aecore(work):
-    result = run_module("anomaly", "--dataset", "tiny.npz", "--normal", "0", "--latent-dim", "2", "--epochs", "1", "--json",
-                 cwd=work)
+    result = run_module("anomaly", "--dataset", "tiny.npz", "--normal", "0", "--latent-dim", "2", "--epochs", "1",
+                        "--json", cwd=work)
     assert result.returncode == 0, result.stderr
     aucs = json.loads(result.stdout)["roc_auc"]
     assert set(aucs) == {"autoencoder", "PCA-2", "Isolation Forest"} and all(0 <= v <= 1 for v in aucs.values())

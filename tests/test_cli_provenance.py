@@ -47,8 +47,8 @@ def test_config_json_records_where_the_data_came_from(bars):
     assert {k: record[k] for k in ("name", "origin", "path", "n_train", "n_test")} == {
         "name": "bars.npz", "origin": "file", "path": str(bars / "data" / "bars.npz"), "n_train": 160, "n_test": 40}
     assert len(record["test_digest"]) == 16
-    assert "trained on bars.npz [160 train / 40 test, file]" in run_cli("train", "--dataset", bars / "data" / "bars.npz",
-                                                                       *TRAIN, "--out", bars / "again").stdout
+    again = run_cli("train", "--dataset", bars / "data" / "bars.npz", *TRAIN, "--out", bars / "again")
+    assert "trained on bars.npz [160 train / 40 test, file]" in again.stdout
 
 
 def test_a_run_finds_its_data_at_the_recorded_path_without_dataset(bars):
@@ -94,8 +94,9 @@ def test_the_offline_subset_is_refused_for_a_run_trained_on_full_mnist(tmp_path)
     """The bug report: a full-MNIST run was evaluated on the 1,000-image subset with only a warning."""
     assert run_cli("train", "--dataset", "mnist", "--offline", *TRAIN, "--out", "run", cwd=tmp_path).returncode == 0
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    config["data"]["provenance"] = {"name": "mnist", "origin": "local", "title": "MNIST", "path": str(tmp_path / "gone"),
-                                    "n_train": 60000, "n_test": 10000, "test_digest": "0123456789abcdef"}
+    config["data"]["provenance"] = {"name": "mnist", "origin": "local", "title": "MNIST",
+                                    "path": str(tmp_path / "gone"), "n_train": 60000, "n_test": 10000,
+                                    "test_digest": "0123456789abcdef"}
     (tmp_path / "run" / "config.json").write_text(json.dumps(config))
     refused = run_cli("eval", "run", "--offline", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stdout == ""

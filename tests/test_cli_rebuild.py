@@ -19,7 +19,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def save_npz(data, path) -> str:
-    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
+    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(),
+             x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
     return str(path)
 
 

@@ -71,7 +71,8 @@ def test_unknown_name_lists_the_builtins():
 
 @pytest.mark.slow  # a fresh interpreter importing torch: ~4 s
 def test_import_is_light_and_streamlit_free():
-    code = "import sys, aecore.data; print(json.dumps(sorted(m for m in ('streamlit', 'sklearn', 'PIL', 'scipy') if m in sys.modules)))"
+    code = ("import sys, aecore.data; "
+            "print(json.dumps(sorted(m for m in ('streamlit', 'sklearn', 'PIL', 'scipy') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
 

@@ -49,7 +49,8 @@ def zipped(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> 
 
 
 def idx(array: np.ndarray) -> bytes:
-    return bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
+    return (bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+            + array.astype(np.uint8).tobytes())
 
 
 def csv_text(rows: list[list], header: list[str] | None = None) -> bytes:
@@ -70,8 +71,8 @@ def test_corpus_file_gives_its_expected_error(name):
 
 
 def test_corpus_files_are_small_and_all_listed():
-    bad = {p.name for p in CORPUS.iterdir()} - {"EXPECTED.json", "make_corpus.py", "good.csv", "good.npz", "__pycache__",
-                                                 "recompressed.csv.gz",
+    bad = {p.name for p in CORPUS.iterdir()} - {"EXPECTED.json", "make_corpus.py", "good.csv", "good.npz",
+                                                 "__pycache__", "recompressed.csv.gz",
                                                  "checkpoints",   # the bad-checkpoint corpus: its own EXPECTED.json
                                                  "runs"}          # runs whose data is gone: likewise
     assert bad == set(EXPECTED)
@@ -84,7 +85,8 @@ def test_good_csv():
     assert ds.label_names == ("cat", "dog") and torch.bincount(ds.y_test).tolist() == [5, 5]
     assert torch.allclose(ds.x_train.mean(0), torch.zeros(6), atol=1e-5)  # standardised on the train split
     assert torch.allclose(ds.x_train.std(0, unbiased=False), torch.ones(6), atol=1e-4)
-    assert ds.value_range == (float(torch.cat([ds.x_train, ds.x_test]).min()), float(torch.cat([ds.x_train, ds.x_test]).max()))
+    every = torch.cat([ds.x_train, ds.x_test])
+    assert ds.value_range == (float(every.min()), float(every.max()))
     assert ds.name == ds.title == "good.csv" and ds.source == "file:good.csv"
 
 
@@ -273,7 +275,8 @@ def test_gzip_bomb_is_capped():
 
 def test_zip_whose_total_is_over_the_limit():
     data = zipped({f"{i}.png": bytes(10_000) for i in range(12)}, zipfile.ZIP_DEFLATED)  # 120 KB in ~2 KB
-    with pytest.raises(DataError, match=r"imgs.zip \(uncompressed\) is 117.2 KB, over the 48.8 KB limit.*AECORE_MAX_UPLOAD_MB"):
+    with pytest.raises(DataError, match=r"imgs.zip \(uncompressed\) is 117.2 KB, "
+                                        r"over the 48.8 KB limit.*AECORE_MAX_UPLOAD_MB"):
         load_file(data, "imgs.zip", DataLimits(max_bytes=50_000))
 
 

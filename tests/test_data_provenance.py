@@ -29,7 +29,8 @@ def test_builtins_record_their_origin_sizes_and_test_digest():
     sines = load_dataset("sines").provenance
     assert (sines.origin, sines.path, sines.n_test) == ("generated", "", 500)
     subset = load_dataset("mnist", allow_download=False).provenance
-    assert (subset.origin, subset.title, subset.n_train, subset.n_test) == ("embedded", "MNIST (5k offline subset)", 4000, 1000)
+    assert (subset.origin, subset.title, subset.n_train, subset.n_test) == ("embedded", "MNIST (5k offline subset)",
+                                                                            4000, 1000)
     assert roundtrip(ecg) == ecg and roundtrip(subset) == subset
 
 

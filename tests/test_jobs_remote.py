@@ -215,7 +215,8 @@ def test_a_job_on_the_cluster_keeps_its_time_lapse_and_a_resume_goes_on_with_it(
 def test_a_group_trains_on_the_cluster(ray_cluster):
     data = make_images()
     train = TrainConfig(epochs=2, batch_size=32, eval_every_epoch=False)
-    specs = [jobs.ModelSpec(f"k{k}", data, variant_config("vanilla", latent_dim=k, hidden=(16,)), train) for k in (2, 4)]
+    specs = [jobs.ModelSpec(f"k{k}", data, variant_config("vanilla", latent_dim=k, hidden=(16,)), train)
+             for k in (2, 4)]
     group = jobs.Group.start(specs, heartbeat_s=None, pool=ray_cluster.RayPool())
     for job in group.jobs.values():
         assert job.wait(120)

@@ -235,9 +235,11 @@ def test_sequences_falls_back_to_a_builtin_when_the_data_are_images():
     assert "ECG5000" in texts(at) or "sine waves" in texts(at)
 
 
-PAGES = {"denoise": ("Denoising", "Train both autoencoders"), "anomaly": ("Anomaly detection", "Train on normal samples"),
+PAGES = {"denoise": ("Denoising", "Train both autoencoders"),
+         "anomaly": ("Anomaly detection", "Train on normal samples"),
          "compression": ("Compression", "Train the autoencoders"), "features": ("Features", "Compare features"),
-         "imputation": ("Imputation", "Train the autoencoder"), "sequences": ("Sequences", "Train the LSTM autoencoder")}
+         "imputation": ("Imputation", "Train the autoencoder"),
+         "sequences": ("Sequences", "Train the LSTM autoencoder")}
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))

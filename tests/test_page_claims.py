@@ -64,7 +64,8 @@ def test_page_defaults_follow_the_data_size(embedded_mnist):
 
 
 @pytest.mark.parametrize("name, body, message", [
-    ("painting.json", {"app": "impute", "checks": [{"metric": "hidden_mse", "run": "a", "at_most": 1}]}, "no application page"),
+    ("painting.json", {"app": "impute", "checks": [{"metric": "hidden_mse", "run": "a", "at_most": 1}]},
+     "no application page"),
     ("imputation.json", {"app": "denoise", "checks": [{"metric": "psnr", "run": "a", "at_most": 1}]}, "must name app"),
     ("imputation.json", {"app": "impute", "checks": [{"metric": "psnr", "run": "a", "at_most": 1}]}, "metric"),
 ])

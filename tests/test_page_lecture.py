@@ -281,7 +281,8 @@ def test_export_downloads_parse_back(media, variant, trained_run):
     assert list(rows[0]) == ["index", "label", "label_name", "z1", "z2"]
     assert [r["label_name"] for r in rows] == [data.label_names[c] for c in data.y_test.tolist()]
     history = list(csv.DictReader(io.StringIO(files["Loss history (CSV)"][1].decode())))
-    assert len(history) == len(run.history) and float(history[-1]["test_loss"]) == pytest.approx(run.test_loss, rel=1e-5)
+    assert len(history) == len(run.history)
+    assert float(history[-1]["test_loss"]) == pytest.approx(run.test_loss, rel=1e-5)
     recon = Image.open(io.BytesIO(files["Reconstructions (PNG)"][1]))
     assert recon.format == "PNG" and recon.width > recon.height
     assert ("Samples from the prior (PNG)" in files) == (variant == "vae")

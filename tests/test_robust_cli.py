@@ -22,7 +22,8 @@ RUNS = ROOT / "tests" / "corpus" / "runs"   # good runs whose training data cann
 RUNS_EXPECTED = json.loads((RUNS / "EXPECTED.json").read_text())
 # Unpacked into a folder, a file keeps its message unless the zip itself was the problem.
 FOLDER_EXPECTED = {
-    **{n: m for n, m in EXPECTED.items() if n.endswith(".zip") and n != "corrupt_member.zip"},   # (only a zip has a CRC)
+    **{n: m for n, m in EXPECTED.items()
+       if n.endswith(".zip") and n != "corrupt_member.zip"},   # (only a zip has a CRC)
     "random_bytes.zip": "config.json is missing",      # not a zip: the folder gets it as junk weights only
     "torch_save_renamed.zip": "config.json is missing",
     "bomb.zip": "config.json is missing",              # the bomb is never unpacked

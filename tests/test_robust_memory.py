@@ -62,7 +62,8 @@ def test_100_train_stop_reset_cycles_do_not_grow_memory(monkeypatch):
     settled, final = series[SETTLED_AFTER - 1], series[-1]
     report = {"cycles": CYCLES, "settled_after": SETTLED_AFTER, "settled_mb": round(settled, 1),
               "final_mb": round(final, 1), "peak_mb": round(max(series), 1), "growth": round(final / settled - 1, 4),
-              "seconds": round(time.perf_counter() - t0, 1), "min_steps": min(steps), "rss_mb": [round(v, 1) for v in series]}
+              "seconds": round(time.perf_counter() - t0, 1), "min_steps": min(steps),
+              "rss_mb": [round(v, 1) for v in series]}
     out = ROOT / "artifacts"
     out.mkdir(exist_ok=True)
     (out / "soak_memory.json").write_text(json.dumps(report, indent=1))

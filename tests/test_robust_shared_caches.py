@@ -111,7 +111,8 @@ def test_an_altered_demo_never_reaches_another_session(digits, same_id):
     demo = runs_from_files(demo_files())
     assert altered.id != demo.id, "a loaded model gets a run id of its own"
     assert (altered.step, altered.model_config) == (demo.step, demo.model_config)
-    assert torch.equal(altered.model.head.weight, demo.model.head.weight), "the same bottleneck: only the decoder differs"
+    same_head = torch.equal(altered.model.head.weight, demo.model.head.weight)
+    assert same_head, "the same bottleneck: only the decoder differs"
     if same_id:
         altered.id = demo.id
     fake, real = truth(altered, digits), truth(demo, digits)

@@ -130,7 +130,8 @@ def test_a_diverging_job_fails_with_its_message_and_a_preview(own_pool):
     assert job.wait(60)
     progress = job.poll()
     assert progress.status == "failed" and "smaller learning rate" in progress.error
-    assert progress.preview is not None and torch.isfinite(torch.as_tensor(progress.preview.grid, dtype=torch.float)).all()
+    assert progress.preview is not None
+    assert torch.isfinite(torch.as_tensor(progress.preview.grid, dtype=torch.float)).all()
     assert same(weights(run.model), replay(run, data, good_step(progress.error)), atol=1e-5)
     assert own_pool.counts == (0, 0)   # its slot is free again
 
@@ -138,7 +139,8 @@ def test_a_diverging_job_fails_with_its_message_and_a_preview(own_pool):
 def test_a_healthy_learning_rate_is_never_called_divergent():
     """The guard against an exploding (finite) loss must not stop ordinary runs, spiky ones included."""
     for data, variant, lr in [(make_images(), "vanilla", 3e-2), (make_images(), "stacked", 1e-2),
-                              (make_sequences(), "lstm", 1e-2), (load_dataset("digits", allow_download=False), "vae", 3e-2)]:
+                              (make_sequences(), "lstm", 1e-2),
+                              (load_dataset("digits", allow_download=False), "vae", 3e-2)]:
         run = new_run(data, variant_config(variant, latent_dim=2), TrainConfig(epochs=3, batch_size=32, lr=lr))
         for _ in fit(run, data):
             pass

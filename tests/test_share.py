@@ -12,7 +12,8 @@ from aecore.models import MODELS
 def test_defaults_come_from_the_configs():
     d, model, train = share.defaults(), ModelConfig(), TrainConfig()
     assert (d["latent_dim"], d["loss"], d["beta"]) == (model.latent_dim, model.loss, model.beta)
-    assert (d["epochs"], d["batch_size"], d["lr"], d["seed"]) == (DASHBOARD_EPOCHS, train.batch_size, train.lr, train.seed)
+    assert (d["epochs"], d["batch_size"], d["lr"], d["seed"]) == (DASHBOARD_EPOCHS, train.batch_size, train.lr,
+                                                                  train.seed)
 
 
 def test_defaults_are_valid():

@@ -1,6 +1,7 @@
 """Data for the atlas demo app and the benchmark: all 70,000 MNIST digits (train + test) from the shared folder
-(it stops, saying so, when they are not there: never the 5,000 offline digits in their place) with codes of a quickly trained 2-D VAE; a conv VAE and a conditional
-VAE for the sliders; and 2,500 synthetic sine waves with a 2-D LSTM autoencoder for line-plot pictures.
+(it stops, saying so, when they are not there: never the 5,000 offline digits in their place) with codes of a
+quickly trained 2-D VAE; a conv VAE and a conditional VAE for the sliders; and 2,500 synthetic sine waves with a
+2-D LSTM autoencoder for line-plot pictures.
 
 Trained weights are kept under artifacts/atlas-demo/ (gitignored), so a second server start does not retrain.
 """

@@ -181,7 +181,8 @@ def pan_zoom_gaps(page, frame, seconds: float = 2.0) -> dict:
     """Pan by dragging, then zoom with the wheel: frames drawn and the longest gap between two of them."""
     box = frame.locator("canvas.over").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    frame.evaluate("() => { window.atlas.stats.gaps.length = 0; window.atlas.stats.frames0 = window.atlas.stats.frames; }")
+    frame.evaluate("() => { window.atlas.stats.gaps.length = 0; "
+                   "window.atlas.stats.frames0 = window.atlas.stats.frames; }")
     t0 = time.monotonic()
     path = [(cx + 150 * ((k % 40) / 20 - 1), cy + 60 * ((k % 20) / 10 - 1)) for k in range(200)]
     drag(page, path, seconds=seconds / 2)

@@ -1,7 +1,8 @@
 """Drive the real app in a real browser: start `streamlit run app.py`, launch Debian's chromium through
 Playwright, and do what a person does (pick settings in the sidebar, press Train, open a page, move a slider).
 
-Shared by tests/e2e and the scripts/bench_*.py that drive a browser. Never runs `playwright install`: it uses /usr/bin/chromium.
+Shared by tests/e2e and the scripts/bench_*.py that drive a browser. Never runs `playwright install`: it uses
+/usr/bin/chromium.
 """
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def streamlit_server(port: int | None = None, timeout_s: float = 90.0, log_path:
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s:.0f} s; see {log_path}")
+                    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s:.0f} s; "
+                                       f"see {log_path}")
                 time.sleep(0.3)
             yield url
         finally:
@@ -176,8 +178,8 @@ def train(page, variant: str = "vae", latent_dim: int = 2, epochs: int = 1, data
     page.get_by_test_id("stSidebar").get_by_text("Advanced").click()
     set_number(page, "Epochs", epochs)
     # the Train page repeats the settings it will use: check they took before pressing the button
-    page.get_by_text(re.compile(rf"to train an? {re.escape(variant)} with a {latent_dim}-number code .* for {epochs} epoch")
-                     ).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(rf"to train an? {re.escape(variant)} with a {latent_dim}-number code .* "
+                                rf"for {epochs} epoch")).wait_for(timeout=30_000)
     page.get_by_role("button", name="Train", exact=True).click()
     if not wait:
         return
@@ -214,7 +216,9 @@ def scatter_points(page) -> dict:
         const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
         const sx = Math.max(...xs) - Math.min(...xs), sy = Math.max(...ys) - Math.min(...ys);
         let best = 0, far = -1;
-        xs.forEach((x, i) => { const d = ((x - mx) / sx) ** 2 + ((ys[i] - my) / sy) ** 2; if (d > far) { far = d; best = i; } });
+        xs.forEach((x, i) => {
+            const d = ((x - mx) / sx) ** 2 + ((ys[i] - my) / sy) ** 2; if (d > far) { far = d; best = i; }
+        });
         return {
             types: gd._fullData.map(t => t.type), counts: gd._fullData.map(t => t.x.length), total: xs.length,
             canvases: gd.querySelectorAll('canvas').length,

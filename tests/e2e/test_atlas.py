@@ -79,7 +79,8 @@ def test_box_and_lasso_selections_reach_python(scatter):
     n_box = frame.evaluate("() => window.atlas.widget.selected.length")
     assert events[-1] == {"selected": n_box, "how": "box"} and n_box > 100
     frame.locator("button[data-name=lasso]").click()
-    ring = [(cx + 120 * c, cy + 90 * s) for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1))]
+    ring = [(cx + 120 * c, cy + 90 * s)
+            for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1))]
     drive.drag(page, ring)
     events = drive.wait_events(page, 2)
     n_lasso = frame.evaluate("() => window.atlas.widget.selected.length")

@@ -74,7 +74,8 @@ def test_latent_space_atlas_hover_pin_and_lasso(trained):
     frame.locator("button[data-name=lasso]").click()
     box = frame.locator("canvas.over").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    ring = [(cx + 110 * c, cy + 90 * s) for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1))]
+    ring = [(cx + 110 * c, cy + 90 * s)
+            for c, s in ((1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1))]
     drive.drag(page, ring)
     heading = page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"[\d,]+ selected"))
     heading.wait_for(timeout=30_000)

@@ -134,7 +134,8 @@ def test_each_lesson_keeps_presenter_view_and_its_result_above_the_fold(name, br
             page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
             page.mouse.move(SCREEN["width"] - 5, SCREEN["height"] - 5)   # no tooltip over the shot
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{preset.get('order', 0):03d}-{name}.png"))   # the window: what the class sees
+            # the window: what the class sees
+            page.screenshot(path=str(SHOTS / f"{preset.get('order', 0):03d}-{name}.png"))
         assert page.evaluate(FONT) == "22px", "presenter view survives training"
         assert not off_screen(elements), f"{name}: the key result is not wholly on screen: {off_screen(elements)}"
         assert not harness.exception_texts(page) and not page.errors

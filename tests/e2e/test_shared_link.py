@@ -75,7 +75,8 @@ def test_a_shared_link_opens_the_same_setup(fresh, served_once):
 
 
 def test_a_shared_link_as_the_servers_first_request(browser):
-    """Streamlit would run it in its old pages/-folder mode, the bare page without the sidebar: face.session.ensure_frame."""
+    """Streamlit would run it in its old pages/-folder mode, the bare page without the sidebar:
+    face.session.ensure_frame."""
     with harness.streamlit_server() as url:
         page = browser.new_page(viewport=harness.VIEWPORT)
         try:

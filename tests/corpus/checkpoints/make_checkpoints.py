@@ -70,7 +70,8 @@ def tiny_data() -> Dataset:
 
 def tiny_files() -> dict[str, bytes]:
     data = tiny_data()
-    run = new_run(data, variant_config("vanilla", latent_dim=2, hidden=(8,)), TrainConfig(epochs=1, batch_size=16, seed=0))
+    run = new_run(data, variant_config("vanilla", latent_dim=2, hidden=(8,)),
+                  TrainConfig(epochs=1, batch_size=16, seed=0))
     run.id = "corpus01"
     for _ in fit(run, data):
         pass
