@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import explore, plots
+from aecore import explore
 from face import caches
 from face.atlas import points_drawn
 from face.codes import code_panel_ui
 from face.datasets import data_for_run, data_key
 from face.gallery import picked_ui, take_pick
-from face.scatter import ATLAS_KEY, AtlasView, atlas_draw_ui, method_ui, positions, split_ui, view_ui
+from face.scatter import ATLAS_KEY, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
 from face.timelapse import timelapse_ui
 from face.widgets import intro_ui, model_banner, view_model_ui
@@ -27,8 +27,17 @@ the code has captured what makes them alike, though no one told the model the la
 
 
 @st.fragment
-def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl) -> None:
-    """The atlas, what is picked in it, and the code sliders: a click or a selection reruns only this."""
+def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
+    """Which samples and which projection, the atlas, what is picked in it, and the code sliders: a new split, a
+    click or a selection reruns only this (a whole-page rerun rebuilt the sidebar, the KL chart and the time-lapse,
+    and the browser redrew them, before the atlas heard of the split)."""
+    points = caches.atlas_points(model, data)
+    left, right = st.columns(2)
+    with left:
+        split = split_ui(data, trained_on)
+    with right:
+        method = method_ui(points.codes.shape[1])
+    view = view_ui(model.fingerprint, data, points, method, split)
     decoder = caches.browser_decoder(model.fingerprint, model.model)
     thumbs = caches.thumbs(data_key(data), view.split, data)
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
@@ -57,13 +66,7 @@ def page() -> None:
         return
     view = view_model_ui("this view is", "latent_refresh")
     enc = caches.encoded(view, data)
-    points = caches.atlas_points(view, data)
-    left, right = st.columns(2)
-    with left:
-        split = split_ui(data, run.data_info.title)
-    with right:
-        method = method_ui(points.codes.shape[1])
-    atlas_panel_ui(view_ui(view.fingerprint, data, points, method, split), view, data, enc.kl)
+    atlas_panel_ui(view, data, run.data_info.title, enc.kl)
 
     st.subheader("How the space formed")
     timelapse_ui(ws)
@@ -86,7 +89,7 @@ def kl_ui(kl) -> None:
 
 def _kl_chart(kl) -> None:
     if points_drawn(ATLAS_KEY):
-        st.plotly_chart(plots.kl_bar(kl, explore.ACTIVE_KL), key="latent_kl", width="stretch")
+        st.plotly_chart(caches.kl_figure(kl), key="latent_kl", width="stretch")
 
 
 page()

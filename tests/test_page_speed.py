@@ -14,7 +14,7 @@ from test_page_latent import PAGE, component
 
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
-    "aecore.explore": ("encode_split",),
+    "aecore.explore": ("encode_split", "manifold_grid"),
     "aecore.export": ("run_downloads",),
 }
 
@@ -26,7 +26,7 @@ def calls(monkeypatch):
 
     from face import caches, export
     for cached in (caches._encoded, caches._points, caches.projection, caches._thumbs_task, caches.browser_decoder,
-                   export._downloads):
+                   caches.manifold, export._downloads):
         cached.clear()
     counts: Counter = Counter()
     for module_name, names in WORK.items():
@@ -68,6 +68,19 @@ def test_a_warm_view_recomputes_nothing(vae2, calls):
     second = latent_page(run, data)    # another session (a reload) on the same model state
     assert not second.exception
     assert dict(calls) == done, "a warm view encoded, packed, projected or exported again"
+
+
+def test_a_warm_view_of_generate_decodes_its_grid_once(calls):
+    """Generate's manifold grid (15 x 15 decodes) is kept per model state and choice: a rerun, or another session on
+    the same model, draws it without decoding again; another grid size decodes once more."""
+    from test_page_generate import open_page
+    run, data = trained_run("vae", latent_dim=2)
+    at = open_page(run, data)
+    assert not at.exception and calls["manifold_grid"] == 1
+    at.run()
+    assert not open_page(run, data).exception and calls["manifold_grid"] == 1, "a warm view decoded the grid again"
+    at.slider(key="gen_grid_n").set_value(5).run()
+    assert not at.exception and calls["manifold_grid"] == 2
 
 
 def test_big_payloads_go_once_per_session(vae2, calls):
