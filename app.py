@@ -3,7 +3,8 @@
 `streamlit run app.py`. This file is the frame: the page list, the shared sidebar (face.sidebar), lecture mode
 around the page (face.lecture), and the Export section below the pages that show a model (face.export). A
 session's state is one face.workspace.Workspace (face.session.workspace()); the sidebar's widget keys are
-aecore.share.SETTINGS, plus "lesson", "presenter" and "share_model" (face.follow: a model shared with the class).
+aecore.lecture.share.SETTINGS, plus "lesson", "presenter" and "share_model" (face.follow: a model shared with the
+class).
 """
 from __future__ import annotations
 

@@ -18,11 +18,11 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from . import timelapse
 from .config import DASHBOARD_EPOCHS, TrainConfig
 from .data.dataset import Dataset
 from .models import variant_config
 from .train import fit, new_run
+from .views import timelapse
 
 # name -> (variant, ModelConfig overrides): the shapes the brief's targets were set for
 CASES = {
@@ -123,7 +123,7 @@ def bench_case(name: str, data: Dataset, cfg: BenchConfig) -> dict:
 
 
 def probe_overhead(model, data: Dataset, step_s: float, repeats: int) -> dict:
-    """What the time-lapse (aecore.timelapse) adds to a job's training: the seconds of one frame of PROBE_N samples,
+    """What the time-lapse (views/timelapse.py) adds to a job's training: the seconds of one frame of PROBE_N samples,
     its share of the dashboard's default run at FRAMES frames, and the frames a 1-epoch run gets within BUDGET."""
     x = data.x_train[:timelapse.PROBE_N]
     previous = timelapse.probe_coords(model, x, None)   # warm-up, and the frame the next one is aligned to

@@ -12,8 +12,9 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 
+from . import settings
 from .config import ModelConfig
-from .data.limits import DataLimits, _env_number
+from .data.limits import DataLimits, settings_as_data_errors
 
 KERNEL = 16   # the 4x4 kernels of nets.ConvEncoder / ConvDecoder
 
@@ -42,9 +43,10 @@ class ModelLimits:
     @classmethod
     def from_env(cls) -> ModelLimits:
         base = cls()
-        return cls(max_values=DataLimits.from_env().max_features,
-                   **{field: int(_env_number(var, getattr(base, field))) for field, (var, _) in LIMITS.items()
-                      if field != "max_values"})
+        with settings_as_data_errors():
+            return cls(max_values=DataLimits.from_env().max_features,
+                       **{field: int(settings.number(var, getattr(base, field))) for field, (var, _) in LIMITS.items()
+                          if field != "max_values"})
 
 
 # field -> (environment variable, what it counts), for the messages

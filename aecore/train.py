@@ -89,7 +89,7 @@ class Run:
     batch: int = 0                 # batches done in the current epoch, for resuming mid-epoch
     history: list[Step] = field(default_factory=list)
     test_history: list[dict] = field(default_factory=list)   # {"epoch": e, "loss": ..., "recon": ...}
-    timelapse: object | None = None   # aecore.timelapse.Timelapse: the probe set's frames, recorded by jobs
+    timelapse: object | None = None   # aecore.views.timelapse.Timelapse: the probe set's frames, recorded by jobs
 
     @property
     def model_config(self) -> ModelConfig:

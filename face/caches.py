@@ -15,13 +15,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from aecore import explore, plots
-from aecore.atlas import dataset_atlas
-from aecore.codes import SplitCodes, encode_dataset, even_sample
+from aecore import plots
 from aecore.data import Dataset
-from aecore.decoder_export import BrowserDecoder, export_decoder, export_network
-from aecore.project import Projection, project
 from aecore.tasks import Task
+from aecore.views import explore
+from aecore.views.atlas import dataset_atlas
+from aecore.views.codes import SplitCodes, encode_dataset, even_sample
+from aecore.views.decoder_export import BrowserDecoder, export_decoder, export_network
+from aecore.views.project import Projection, project
 
 from .atlas import Thumbs
 from .datasets import data_key
@@ -66,7 +67,7 @@ def _points(key: str, dkey: tuple, _model, _data: Dataset) -> SplitCodes:
 
 def atlas_points(view: ViewModel, data: Dataset) -> SplitCodes:
     """The atlas' points of one model state: every sample's code (train, then test), or an even sample of
-    `aecore.codes.MAX_POINTS` of them."""
+    `aecore.views.codes.MAX_POINTS` of them."""
     return _points(view.fingerprint, data_key(data), view.model, data)
 
 
@@ -85,7 +86,7 @@ def umap_task(key: str, dkey: tuple, codes: np.ndarray) -> Task:
     """The UMAP of a model state's atlas points, started in the background on first call (shared by sessions
     that show the same model state); poll `fraction`, read `result` (a Projection) once `done`."""
     def fit(progress):   # seeded: the same map as `python -m aecore project`, and faster on a busy 2-core server
-        return project(codes, "umap", max_fit=len(codes), seed=0, progress=progress)   # (aecore.umapx.umap_embed)
+        return project(codes, "umap", max_fit=len(codes), seed=0, progress=progress)   # (aecore.views.umapx.umap_embed)
     return _umap_task(key, dkey).start(fit, lock=umap_lock())
 
 
@@ -121,7 +122,7 @@ def pack_thumbs(data: Dataset, split: str) -> Thumbs:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def browser_decoder(key: str, _model) -> BrowserDecoder | str:
-    """The decoder of the model state whose fingerprint is `key`, for the browser (aecore.decoder_export), or why
+    """The decoder of the model state whose fingerprint is `key`, for the browser (aecore.views.decoder_export), or why
     it cannot run there."""
     try:
         return export_decoder(_model)

@@ -6,15 +6,14 @@ of the last load, shown until the next one).
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import streamlit as st
 
-from aecore import jobs
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
-from aecore.run_folders import list_run_folders, run_folder_under
+from aecore import jobs, settings
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
+from aecore.runs.run_folders import list_run_folders, run_folder_under
 from aecore.train import Run, new_run_id
 
 from .paths import scrub
@@ -24,7 +23,7 @@ from .session import workspace
 
 def runs_root() -> Path:
     """The one folder whose run folders a visitor may load: AECORE_RUNS_DIR, default runs/ beside app.py."""
-    return Path(os.environ.get("AECORE_RUNS_DIR") or Path(__file__).resolve().parent.parent / "runs")
+    return settings.path("AECORE_RUNS_DIR", Path(__file__).resolve().parent.parent / "runs")
 
 
 def run_folders() -> list[str]:

@@ -2,7 +2,7 @@
 interpolation and manifold grid. Each is a fragment, so moving its widgets reruns only it.
 
 The sliders decode in the browser while they move (face.atlas.latent_sliders_ui, with the decoder from
-aecore.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
+aecore.views.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
 Session-state keys: Latent space: "latent_sliders" (the browser sliders), "latent_z<d>" (server sliders of a 1- or
 2-D code), "latent_code_for" (the weight fingerprint those were set up for), "latent_click" (the pin that set them),
 "latent_class" (cvae class). Generate: "gen_sliders" (browser sliders), "gen_code" (their code), "gen_revision" (bumped by
@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import explore, plots
+from aecore import plots
 from aecore.data import Dataset
 from aecore.infer import decode
 from aecore.models import Autoencoder
+from aecore.views import explore
 
 from . import caches
 from .atlas import BrowserDecoder, latent_sliders_ui

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from aecore import share
 from aecore.config import ModelConfig, TrainConfig
 from aecore.data import DATASETS, DataError, Dataset, load_dataset, load_file
+from aecore.lecture import share
 from aecore.train import Run
 
 from .paths import scrub
@@ -93,7 +93,7 @@ def data_for_run(run: Run) -> Dataset | None:
 
 
 def sidebar_settings() -> dict:
-    """The sidebar's values that are in session state, by widget key (see aecore.share.SETTINGS)."""
+    """The sidebar's values that are in session state, by widget key (see aecore.lecture.share.SETTINGS)."""
     return {k: st.session_state[k] for k in share.SETTINGS if k in st.session_state}
 
 

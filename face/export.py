@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import export
 from aecore.data import Dataset
+from aecore.runs import export
 from aecore.train import Run
 
 from .datasets import data_for_run, data_key

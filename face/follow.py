@@ -2,8 +2,8 @@
 settings) for every student on the same server, read-only, so a class explores one model together; a student forks
 it to make it their own.
 
-The model is saved in the store of shared models (aecore.store.shared_store) under a random share id; the link is
-the page's address with `?follow=<id>` (aecore.share.FOLLOW_PARAM). A follower's Workspace holds its own copy of
+The model is saved in the store of shared models (aecore.runs.store.shared_store) under a random share id; the link is
+the page's address with `?follow=<id>` (aecore.lecture.share.FOLLOW_PARAM). A follower's Workspace holds its own copy of
 the run with `following` set, so Train and Resume are off until they fork (face.workspace). Session-state keys:
 "shared" ((share id, run id, step) of what this session last shared: pressing Share again updates that same link),
 "follow_error" (why a follow link could not be opened, shown once).
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import share
-from aecore.store import TTL_S, WorkspaceStore, new_token, shared_store
+from aecore.lecture import share
+from aecore.runs.store import TTL_S, WorkspaceStore, new_token, shared_store
 
 from .datasets import sidebar_settings
 from .session import workspace

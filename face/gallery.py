@@ -10,11 +10,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from aecore import explore, plots
-from aecore.atlas import rows_at
+from aecore import plots
 from aecore.data import Dataset
 from aecore.infer import reconstruct
 from aecore.models import Autoencoder
+from aecore.views import explore
+from aecore.views.atlas import rows_at
 
 from .scatter import AtlasView, positions
 from .widgets import show_images

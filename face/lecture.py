@@ -12,10 +12,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from aecore import share
-from aecore.checkpoint import FILES, runs_from_files
 from aecore.data import DataError
-from aecore.presets import Preset, apply_preset, bundled_demos, load_presets
+from aecore.lecture import share
+from aecore.lecture.presets import Preset, apply_preset, bundled_demos, load_presets
+from aecore.runs.checkpoint import FILES, runs_from_files
 from aecore.train import Run
 
 from . import follow
@@ -85,8 +85,8 @@ def read_link() -> None:
     """Once per session, before the sidebar is drawn: the URL's lesson and settings become widget state.
 
     A link's settings are applied over its lesson's (so `?lesson=denoising` alone sets the lesson up), and those
-    over a followed model's (face.follow); bad or unknown values are ignored by aecore.share, and the widgets keep
-    their defaults.
+    over a followed model's (face.follow); bad or unknown values are ignored by aecore.lecture.share, and the widgets
+    keep their defaults.
     """
     if st.session_state.get("link_read"):
         return

@@ -4,12 +4,12 @@ other absolute path cut to its last part. On a class server the page is read by 
 whose home folder it runs in is not theirs to know. The server's log keeps the full text."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from aecore import settings
 from aecore.data.fetch import default_cache_dir
-from aecore.store import default_root
+from aecore.runs.store import default_root
 
 APP_ROOT = Path(__file__).resolve().parents[1]
 # An absolute path: a slash not preceded by a letter, digit, dot, colon or slash (so not a URL's or a fraction's),
@@ -19,9 +19,9 @@ ABSOLUTE = re.compile(r"(?<![\w.:/~$-])/(?:[^\s/'\"`:,;()]+/)+[^\s/'\"`:,;()]*")
 
 def known_roots() -> list[tuple[str, str]]:
     """(folder, what to call it), the longest folder first so the most precise name wins."""
-    runs = os.environ.get("AECORE_RUNS_DIR") or str(APP_ROOT / "runs")
+    runs = settings.text("AECORE_RUNS_DIR") or str(APP_ROOT / "runs")
     pairs = [(runs, "runs"), (str(default_root()), "the store"), (str(default_cache_dir()), "$AECORE_CACHE_DIR"),
-             (os.environ.get("AECORE_DATA_DIR", ""), "$AECORE_DATA_DIR"), (str(APP_ROOT), "."),
+             (settings.text("AECORE_DATA_DIR"), "$AECORE_DATA_DIR"), (str(APP_ROOT), "."),
              (str(Path.home()), "~")]
     pairs = [(str(Path(folder).expanduser().resolve()), name) for folder, name in pairs if folder] + \
             [(str(Path(folder).expanduser()), name) for folder, name in pairs if folder]

@@ -5,7 +5,7 @@ The browser keeps a random token in a cookie, `latentlab_ws`. In a class the ser
 with the browser; the app only reads it. Served by `streamlit run app.py` alone (a laptop), the app makes the
 token and a one-line script keeps it in a cookie that also ends with the browser.
 On a session's first run the Workspace is restored: from this server's live workspaces when the old session's run
-is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.store:
+is still here (its training job goes on, the page re-attaches), else from the shared WorkspaceStore (aecore.runs.store:
 any replica that sees the same AECORE_STORE_DIR). After each run, and every SAVE_EVERY_S while training, the current
 model, the sidebar's settings and the job's state (face.reattach: a restore tells an interrupted run from a stopped
 one, and says what was lost) are saved under the token, with the view (presenter view, the lesson) beside them: a
@@ -26,8 +26,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from aecore import jobs, share
-from aecore.store import WorkspaceStore, new_token
+from aecore import jobs
+from aecore.lecture import share
+from aecore.runs.store import WorkspaceStore, new_token
 
 from . import reattach
 from .datasets import sidebar_settings

@@ -55,8 +55,7 @@ def progress_ui(progress: jobs.Progress, steps: list, run: Run) -> None:
     """One frame: queue notice or progress bar, error, loss curves and reconstructions. Charts have the camera
     icon (the Export section points to it) once training has ended; while it runs they redraw every second."""
     if progress.status == "queued":   # said once: the bar would repeat it at 0%
-        running = jobs.default_pool().counts[0]
-        st.info(f"Waiting for a free trainer: {running} model(s) are training on this server and yours is "
+        st.info(f"Waiting for a free trainer: {progress.running} model(s) are training on this server and yours is "
                 f"number {progress.queue_position} in the queue. It starts by itself.")
     else:
         st.progress(progress.fraction, text=progress.summary)

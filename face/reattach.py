@@ -15,7 +15,7 @@ import streamlit as st
 
 from aecore import jobs
 from aecore.data import DataError
-from aecore.store import Saved
+from aecore.runs.store import Saved
 from aecore.train import Run
 
 from .datasets import UPLOAD, parse_upload
@@ -56,7 +56,7 @@ def restore(ws: Workspace, saved: Saved) -> None:
     stopped; the student's kept upload comes back, or the page says that it must be uploaded again."""
     lost_file = restore_upload(ws, saved.upload, saved.state)
     if saved.settings.get("dataset") == UPLOAD and (ws.upload.data is not None or lost_file):
-        st.session_state["dataset"] = UPLOAD   # a link cannot carry an upload (aecore.share); the store can
+        st.session_state["dataset"] = UPLOAD   # a link cannot carry an upload (aecore.lecture.share); the store can
     if saved.state.get("training") and ws.run is not None:
         ws.interrupted = interrupted_message(saved.state, ws.run) + (f" {lost_file}" if lost_file else "")
     elif lost_file:

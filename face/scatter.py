@@ -12,11 +12,11 @@ import numpy as np
 import streamlit as st
 
 from aecore.plots.style import color
-from aecore.codes import MAX_POINTS, SplitCodes
+from aecore.views.codes import MAX_POINTS, SplitCodes
 from aecore.data import Dataset
-from aecore.project import Projection
+from aecore.views.project import Projection
 from aecore.tasks import Task
-from aecore.umapx import phase as umap_phase
+from aecore.views.umapx import phase as umap_phase
 
 from . import caches
 from .atlas import atlas_ui

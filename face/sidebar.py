@@ -1,6 +1,6 @@
 """The settings every page shares (dataset, variant, bottleneck, advanced training settings), the user's upload,
 and the line that shows this session's training on every page. Values live in session state under the widget keys
-listed in aecore.share.SETTINGS."""
+listed in aecore.lecture.share.SETTINGS."""
 from __future__ import annotations
 
 import re
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from aecore import share
 from aecore.config import LOSSES
 from aecore.data import DATASETS, DataError, load_file
+from aecore.lecture import share
 from aecore.models import MODELS, variant_config
 
 from . import follow, lecture, persist
@@ -20,9 +20,12 @@ from .session import workspace
 
 LOGO = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
 # Less air above the settings and between the 11 page links (28 -> 24 px each), so that Bottleneck size and
-# Advanced stand above a 1440x900 screen's fold
+# Advanced stand above a 1440x900 screen's fold. A dropdown's list is as wide as its longest option (the variants'
+# "name — what it teaches" lines), over the page, instead of cut to the sidebar's width.
 SIDEBAR_CSS = ('<style>[data-testid="stSidebarUserContent"] { padding-top: 0.25rem; }'
-               '[data-testid="stSidebarNavLink"] { height: 1.5rem; line-height: 1.5rem; }</style>')
+               '[data-testid="stSidebarNavLink"] { height: 1.5rem; line-height: 1.5rem; }'
+               '[data-testid="stSelectboxVirtualDropdown"] { width: max-content !important;'
+               ' min-width: var(--trigger-width); max-width: calc(100vw - 4rem); }</style>')
 KEEP = "session"   # a setting's value survives any page change (st.switch_page drops widget values otherwise)
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 

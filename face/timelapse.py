@@ -1,5 +1,5 @@
 """The Latent space time-lapse: where a fixed probe set of test samples sat while the model trained
-(aecore.timelapse), played back with a slider and a play button, live during training, and saved as a GIF.
+(aecore.views.timelapse), played back with a slider and a play button, live during training, and saved as a GIF.
 
 Session-state keys: "latent_tl_frame" (the frame shown), "latent_tl_play" (playing), "latent_tl_seen" (frames known
 at the last run: a slider left on the newest frame follows new ones), "latent_tl_go" and "latent_tl_gif" (buttons).
@@ -12,8 +12,8 @@ import io
 import numpy as np
 import streamlit as st
 
-from aecore.animate import frame_images
-from aecore.timelapse import Timelapse
+from aecore.views.animate import frame_images
+from aecore.views.timelapse import Timelapse
 
 from .workspace import Workspace
 

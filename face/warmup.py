@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from aecore import jobs, umapx
+from aecore import jobs
 from aecore.data import DataError
 from aecore.fingerprint import current
+from aecore.views import umapx
 
 from . import caches, lecture
 from .datasets import data_key, load_builtin

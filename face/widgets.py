@@ -4,8 +4,9 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from aecore import export, plots
+from aecore import plots
 from aecore.imaging import PAGE_LEVEL, png_bytes, to_grid
+from aecore.runs import export
 
 from .session import workspace
 from .workspace import ViewModel, is_demo

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 
 from aecore import jobs
 from aecore.data import Dataset
-from aecore.explore import snapshot
 from aecore.fingerprint import current, fingerprint
 from aecore.models import Autoencoder
-from aecore.resume import prepare_resume
+from aecore.runs.resume import prepare_resume
 from aecore.train import Run, new_run, new_run_id
+from aecore.views.explore import snapshot
 
 STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
 
 
-DEMO_PREFIX = "demo-"       # run ids of the bundled demos (aecore.presets.bundled_demos)
+DEMO_PREFIX = "demo-"       # run ids of the bundled demos (aecore.lecture.presets.bundled_demos)
 
 
 def is_demo(run: Run) -> bool:

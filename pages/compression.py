@@ -10,7 +10,7 @@ import streamlit as st
 
 from aecore.apps import Compression, Schedule, compress
 from face.datasets import current_data, seed
-from aecore.pageclaims import page_default
+from aecore.lecture.pageclaims import page_default
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, intro_ui, model_banner
@@ -24,7 +24,7 @@ ahead (on the 5,000 offline digits it is), which the sweep shows."""
 
 
 def form_ui(data) -> Compression:
-    """The form, opening on the page's default (aecore.pageclaims: three sizes, a sweep of seconds on the 5k digits)."""
+    """The form, opening on the page's default (lecture/pageclaims.py: three sizes, seconds on the 5k digits)."""
     d = page_default("compression", data)
     c1, c2, c3 = st.columns([2, 1, 1])
     sizes = c1.multiselect("Bottleneck sizes to train", list(compress.SIZES), list(d.sizes), key="compress_sizes",

@@ -9,8 +9,8 @@ import streamlit as st
 
 from aecore import plots
 from aecore.apps import Denoising, Schedule, denoise
+from aecore.lecture.pageclaims import page_default
 from face.datasets import current_data, seed
-from aecore.apps.experiment import default_epochs
 from face.experiment import Outcome, experiment_ui
 from face.session import page_setup
 from face.widgets import chart_config, intro_ui, model_banner, presenting, show_images
@@ -33,7 +33,7 @@ def form_ui(data) -> Denoising:
                       help="Gaussian: σ. Masking, salt-and-pepper: the fraction of values hit.")
     k = c3.number_input("Bottleneck size", 2, 256, Denoising().latent_dim, key="denoise_latent_dim",
                         help="Both autoencoders get this code size; PCA keeps this many components.")
-    epochs = c4.number_input("Epochs", 1, 50, default_epochs(data, denoise.TRAIN.epochs), key="denoise_epochs",
+    epochs = c4.number_input("Epochs", 1, 50, page_default("denoise", data).schedule.epochs, key="denoise_epochs",
                              help="Passes over the training set for each of the two models.")
     return Denoising(kind, float(level), int(k), schedule=Schedule(int(epochs), seed=seed()))
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from aecore.apps import FeatureComparison, Schedule, features
 from face.datasets import current_data, seed
-from aecore.pageclaims import page_default
+from aecore.lecture.pageclaims import page_default
 from face.experiment import experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import choice_ui, chart_config, intro_ui, model_banner
@@ -32,7 +32,7 @@ def source_ui(current) -> str:
 
 
 def form_ui(data) -> FeatureComparison:
-    d = page_default("features", data)   # aecore.pageclaims: the default whose claim is checked
+    d = page_default("features", data)   # aecore.lecture.pageclaims: the default whose claim is checked
     c1, c2, c3 = st.columns(3)
     k = c1.number_input("Bottleneck size (new model)", 2, 256, d.latent_dim, key="features_k")
     epochs = c2.number_input("Epochs (new model)", 1, 50, d.schedule.epochs, key="features_epochs")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import explore
 from aecore.models import MODELS
+from aecore.views import explore
 from face import caches
 from face.codes import TOP_DIMS, interpolation_ui, manifold_ui, sliders_ui, traversal_ui
 from face.datasets import data_for_run

@@ -13,7 +13,7 @@ import streamlit as st
 from aecore import plots
 from aecore.apps import Imputation, Schedule, impute
 from face.datasets import current_data, seed
-from aecore.pageclaims import page_default
+from aecore.lecture.pageclaims import page_default
 from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import choice_ui, chart_config, intro_ui, model_banner, show_images
@@ -31,7 +31,7 @@ towards the average digit, as the error curve shows."""
 
 
 def form_ui(data) -> Imputation:
-    d = page_default("imputation", data)   # aecore.pageclaims: the default whose claim is checked
+    d = page_default("imputation", data)   # aecore.lecture.pageclaims: the default whose claim is checked
     c1, c2 = st.columns(2)
     k = c1.number_input("Bottleneck size", 2, 256, d.latent_dim, key="impute_k",
                         help="Bigger codes copy more detail; smaller ones guess more from the overall shape.")

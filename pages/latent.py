@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import explore
+from aecore.views import explore
 from face import caches
 from face.atlas import points_drawn
 from face.codes import code_panel_ui

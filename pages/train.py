@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore.resume import resumable
+from aecore.runs.resume import resumable
 from face import progress, warmup
 from face.datasets import current_data, settings_from_state
 from face.session import page_setup

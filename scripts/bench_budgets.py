@@ -31,7 +31,7 @@ WARM = {"model": CORPUS / "runs" / "data_missing.zip", "data": CORPUS / "good.cs
 CHILD = r"""
 import json, os, resource, sys, time
 import psutil
-from aecore.checkpoint import load_run_bytes
+from aecore.runs.checkpoint import load_run_bytes
 from aecore.data import load_file
 kind, path, warm = sys.argv[1], sys.argv[2], sys.argv[3]
 load = load_run_bytes if kind == "model" else load_file

@@ -20,11 +20,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aecore import fingerprint, share
+from aecore import fingerprint
 from aecore.data.dataset import Dataset
-from aecore.explore import encode_split, snapshot
+from aecore.lecture import share
 from aecore.models import variant_config
 from aecore.train import new_run
+from aecore.views.explore import encode_split, snapshot
 
 N_TEST = 10_000   # MNIST's test split: what `caches.encoded` would encode again without a key
 

@@ -3,7 +3,7 @@
     python scripts/bench_latent.py --data-dir /work/shared/datasets/mnist [--parts umap,browser,memory]
 
 1. UMAP: trains a quick 16-d autoencoder on real MNIST, encodes train+test, then in ONE process (so the machine's
-   load is shared alike): umap-learn's default call against aecore.umapx, both warmed up first (compile time
+   load is shared alike): umap-learn's default call against aecore.views.umapx, both warmed up first (compile time
    reported apart), timed unseeded and seeded, trustworthiness on a fixed 5,000-point subsample. Compile time is
    measured in fresh processes, cold cache then warm. Also the thumbnail atlas' bytes and encode time.
 2. Browser (scripts/bench_atlas.py, Debian's chromium): navigation to 70,000 points drawn, the atlas component
@@ -32,11 +32,11 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from aecore import umapx  # noqa: E402
-from aecore.atlas import FORMATS, image_atlas  # noqa: E402
-from aecore.codes import encode_dataset, split_inputs  # noqa: E402
 from aecore.config import ModelConfig, TrainConfig  # noqa: E402
 from aecore.train import fit, new_run  # noqa: E402
+from aecore.views import umapx  # noqa: E402
+from aecore.views.atlas import FORMATS, image_atlas  # noqa: E402
+from aecore.views.codes import encode_dataset, split_inputs  # noqa: E402
 
 COMPILE_PROBE = ("import time, sys; sys.path.insert(0, sys.argv[1]); from aecore import umapx; t = time.time(); "
                  "umapx.import_umap(); i = time.time() - t; umapx.warm_up_umap(background=False); "

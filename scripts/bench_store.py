@@ -3,7 +3,7 @@
 The default sidebar model (a VAE on MNIST, the 5k subset when the full files are not here) and a conv AE, each with
 the history of a 10-epoch run on full MNIST (4,690 steps) so the history.json is as large as a class meets; saved
 into a store that already holds 200 other students' entries (eviction looks at every one of them). Prints the
-median of the parts: serialising the run (aecore.checkpoint.run_files), the whole save, and the entry's size; and
+median of the parts: serialising the run (aecore.runs.checkpoint.run_files), the whole save, and the entry's size; and
 history.json's encoding as it was (dataclasses.asdict per step) and as it is (vars), side by side.
 
     python scripts/bench_store.py          # 4,690 steps of history; `python scripts/bench_store.py 400`: the
@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aecore.checkpoint import run_files  # noqa: E402
 from aecore.config import TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
+from aecore.lecture.share import defaults  # noqa: E402
 from aecore.models import variant_config  # noqa: E402
-from aecore.share import defaults  # noqa: E402
-from aecore.store import WorkspaceStore, new_token  # noqa: E402
+from aecore.runs.checkpoint import run_files  # noqa: E402
+from aecore.runs.store import WorkspaceStore, new_token  # noqa: E402
 from aecore.train import fit, new_run  # noqa: E402
 
 STEPS = 4690   # 10 epochs of full MNIST at batch 128

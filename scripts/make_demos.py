@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aecore.checkpoint import load_run, save_run  # noqa: E402
+from aecore.runs.checkpoint import load_run, save_run  # noqa: E402
 
 DEMOS_DIR = ROOT / "assets" / "demos"
 

@@ -15,8 +15,8 @@ sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO))
 import harness  # noqa: E402
 
-from aecore.checkpoint import load_run  # noqa: E402
-from aecore.codes import encode_dataset  # noqa: E402
+from aecore.runs.checkpoint import load_run  # noqa: E402
+from aecore.views.codes import encode_dataset  # noqa: E402
 
 st.set_page_config(page_title="Plotly reference", layout="wide")
 

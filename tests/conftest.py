@@ -26,8 +26,8 @@ from aecore.train import fit, new_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
-# The app keeps students' workspaces in a store (face.persist, aecore.store): the tests' go to a folder of their own,
-# never the user's cache. Set before any app runs, since the store is built once per process.
+# The app keeps students' workspaces in a store (face.persist, aecore.runs.store): the tests' go to a folder of their
+# own, never the user's cache. Set before any app runs, since the store is built once per process.
 os.environ.setdefault("AECORE_STORE_DIR", str(Path(__import__("tempfile").mkdtemp(prefix="latentlab-store-"))))
 DEAD_URL = "http://127.0.0.1:9/"  # the discard port: refused at once, so a stray download can never leave the machine
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from aecore.align import align_frames, fit_procrustes
+from aecore.views.align import align_frames, fit_procrustes
 
 
 def rotation(theta):

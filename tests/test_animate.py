@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aecore.animate import frames_gif
+from aecore.views.animate import frames_gif
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aecore.atlas import FORMATS, image_atlas, quantise, series_atlas
+from aecore.views.atlas import FORMATS, image_atlas, quantise, series_atlas
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -61,7 +61,7 @@ def test_vectors_are_one_line_each():
 
 
 def test_dataset_atlas_follows_train_then_test_positions():
-    from aecore.atlas import dataset_atlas, inputs_at
+    from aecore.views.atlas import dataset_atlas, inputs_at
     from conftest import make_images, make_sequences
     data = make_images()
     n_train = len(data.x_train)

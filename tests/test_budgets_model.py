@@ -14,18 +14,19 @@ from dataclasses import replace
 import pytest
 from conftest import ROOT
 
-from aecore import checkpoint, cli
+from aecore import cli
 from aecore.budget import ModelLimits, ModelTooLarge, check_model, model_cost
-from aecore.checkpoint import (
+from aecore.config import ModelConfig
+from aecore.models import MODELS, build_model, variant_config
+from aecore.runs import checkpoint
+from aecore.runs.checkpoint import (
     CheckpointError,
     load_run,
     load_run_bytes,
     run_files,
     runs_from_files,
 )
-from aecore.config import ModelConfig
-from aecore.models import MODELS, build_model, variant_config
-from aecore.store import WorkspaceStore
+from aecore.runs.store import WorkspaceStore
 from aecore.train import Step
 
 
@@ -182,7 +183,7 @@ def long_run(files, n: int, per_epoch: int = 500):
 
 
 def test_a_long_history_is_saved_thinned_and_keeps_what_matters(files):
-    from aecore.history import MAX_STEPS
+    from aecore.runs.history import MAX_STEPS
 
     run = long_run(files, 3 * MAX_STEPS)
     blob = run_files(run)["history.json"]
@@ -197,7 +198,7 @@ def test_a_long_history_is_saved_thinned_and_keeps_what_matters(files):
 
 
 def test_a_loaded_history_longer_than_the_cap_is_thinned(files):
-    from aecore.history import MAX_STEPS
+    from aecore.runs.history import MAX_STEPS
 
     run = long_run(files, 2 * MAX_STEPS)
     history = {"steps": [s.__dict__ for s in run.history], "test": []}
@@ -215,7 +216,7 @@ def test_the_bundled_demos_still_load():
 
 def test_the_browser_decoder_is_held_to_the_server_s_budget(monkeypatch):
     """A model built where the limits were raised (the CLI) is not shipped to a browser under the default ones."""
-    from aecore.decoder_export import export_decoder
+    from aecore.views.decoder_export import export_decoder
 
     cfg = ModelConfig(hidden=(64,))
     monkeypatch.setenv("AECORE_MAX_FEATURES", "30000")
@@ -227,8 +228,8 @@ def test_the_browser_decoder_is_held_to_the_server_s_budget(monkeypatch):
 
 
 def test_a_ray_worker_gets_the_whole_history_to_count_steps_as_the_server_does(files):
-    from aecore.history import MAX_STEPS
     from aecore.jobs.transfer import pack, unpack
+    from aecore.runs.history import MAX_STEPS
 
     run = long_run(files, MAX_STEPS + 100)
     assert len(unpack(pack(run), "cpu").history) == MAX_STEPS + 100

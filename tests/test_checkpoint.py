@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import torch
 
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
 from aecore.infer import encode_all, reconstruct, sample
 from aecore.models import MODELS
 from conftest import trained_run

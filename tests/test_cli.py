@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aecore.checkpoint import load_run, save_run
+from aecore.runs.checkpoint import load_run, save_run
 from aecore.cli import build_parser
 from aecore.config import TrainConfig
 from aecore.data import load_dataset

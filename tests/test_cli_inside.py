@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aecore.checkpoint import save_run
+from aecore.runs.checkpoint import save_run
 from aecore.data import load_dataset
 from aecore.models import MODELS
 from conftest import run_cli as cli, trained_run, write_bars

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from aecore.checkpoint import load_run, save_run
-from aecore.codes import encode_dataset
+from aecore.runs.checkpoint import load_run, save_run
+from aecore.views.codes import encode_dataset
 from aecore.data import load_dataset
-from aecore.project import Projector
+from aecore.views.project import Projector
 from conftest import run_cli as cli, trained_run, write_bars
 
 

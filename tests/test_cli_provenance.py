@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, isolate_data, run_cli, serve, shared_dataset, write_bars
 
-from aecore.checkpoint import load_run, save_run
+from aecore.runs.checkpoint import load_run, save_run
 
 DATA_KEYS = {"name", "title", "origin", "path", "n", "split", "same_as_training"}
 TRAIN = ("--variant", "vanilla", "--latent-dim", "2", "--hidden", "8", "--epochs", "1", "--batch-size", "32")

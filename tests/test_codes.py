@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from aecore.codes import encode_dataset, split_inputs, split_order
+from aecore.views.codes import encode_dataset, split_inputs, split_order
 from aecore.infer import encode_all
 from aecore.models import build_model, variant_config
 from conftest import make_images
@@ -59,7 +59,7 @@ def test_unknown_split(model_and_data):
 
 
 def test_even_sample_spreads_over_every_row():
-    from aecore.codes import even_sample
+    from aecore.views.codes import even_sample
     assert even_sample(5, 10).tolist() == [0, 1, 2, 3, 4]
     rows = even_sample(1000, 100)
     assert len(rows) == 100 and rows[0] == 0 and rows[-1] == 999 and np.all(np.diff(rows) > 0)

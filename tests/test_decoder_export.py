@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from aecore.decoder_export import export_decoder
 from aecore.models import build_model, variant_config
+from aecore.views.decoder_export import export_decoder
 
 FRONTEND = Path(__file__).resolve().parents[1] / "face" / "atlas" / "frontend"
 
@@ -71,5 +71,5 @@ def test_spec_is_json_and_weights_hold_every_decoder_parameter():
 
 
 def test_export_needs_no_streamlit():
-    code = "import sys, aecore.decoder_export; assert 'streamlit' not in sys.modules"
+    code = "import sys, aecore.views.decoder_export; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

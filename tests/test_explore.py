@@ -1,11 +1,12 @@
-"""aecore.explore on tiny trained runs: traversals, interpolations, manifold grids, active dimensions."""
+"""aecore.views.explore on tiny trained runs: traversals, interpolations, manifold grids, active dimensions."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from aecore import explore, infer, plots
+from aecore.views import explore
+from aecore import infer, plots
 from aecore.infer import kl_per_dimension, reconstruct
 from conftest import trained_run
 

@@ -1,4 +1,4 @@
-"""aecore.export: every download parses back into what it claims to hold."""
+"""aecore.runs.export: every download parses back into what it claims to hold."""
 from __future__ import annotations
 
 import csv
@@ -9,9 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from aecore import export
 from aecore.config import TrainConfig
 from aecore.models import variant_config
+from aecore.runs import export
 from aecore.train import fit, new_run
 
 

@@ -11,11 +11,11 @@ import torch
 from conftest import make_images, one_thread, trained_run
 
 from aecore import fingerprint as fp
-from aecore.checkpoint import FILES, run_files, runs_from_files
 from aecore.config import ModelConfig, TrainConfig
-from aecore.explore import snapshot
 from aecore.models import variant_config
+from aecore.runs.checkpoint import FILES, run_files, runs_from_files
 from aecore.train import DataInfo, _restore, _snapshot, fit, new_run
+from aecore.views.explore import snapshot
 
 DEMO = Path(__file__).resolve().parents[1] / "assets" / "demos" / "vae-mnist-2d"
 

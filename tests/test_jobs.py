@@ -102,6 +102,7 @@ def test_queue_with_one_slot(make_pool):
     assert p.status == "queued" and p.queue_position == 1 and p.step == 0
     assert "queue" in p.summary
     assert pool.counts == (1, 1)
+    assert p.running == 1 and first.poll().running == 0   # the page's queue notice reads it from the Progress
     first.stop()
     assert second.wait(30)
     assert second.poll().status == "done" and first.poll().status == "stopped"
@@ -115,6 +116,7 @@ def test_stopping_a_queued_job_never_starts_it(make_pool):
     wait_for(lambda: first.status == "running", 60)
     second = jobs.start(second_run, data, pool=pool)
     second.stop()
+    assert second.stopping and not first.stopping
     assert second.poll().status == "stopped" and second_run.step == 0
     assert pool.counts == (1, 0)
     first.stop()

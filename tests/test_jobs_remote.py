@@ -17,7 +17,8 @@ from safetensors.torch import load as load_safetensors
 from backends import ray_cluster  # noqa: F401  (a fixture)
 from conftest import ROOT, make_images
 
-from aecore import explore, jobs
+from aecore.views import explore
+from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.jobs import transfer, worker
 from aecore.models import variant_config

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from aecore.knn import QUERY_CHUNKS, neighbours, principal_axes
+from aecore.views.knn import QUERY_CHUNKS, neighbours, principal_axes
 
 
 def sklearn_knn(x, k):

@@ -1,4 +1,4 @@
-"""Every lesson's promise, checked: its claim (aecore.claims) measured with its own settings on the embedded 5k
+"""Every lesson's promise, checked: its claim (aecore.lecture.claims) measured with its own settings on the embedded 5k
 digits and on full MNIST, and the checker rejecting claims a typo would produce."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 import torch
 from conftest import make_images, one_thread, shared_dataset
 
-from aecore.checkpoint import load_run
-from aecore.claims import ClaimError, parse_claim
 from aecore.data import load_dataset
-from aecore.lessons import Trained, check_lesson, gap_fraction, mse_vs_pca, near_zero
-from aecore.presets import PresetError, bundled_demos, load_presets, parse_preset
+from aecore.lecture.claims import ClaimError, parse_claim
+from aecore.lecture.lessons import Trained, check_lesson, gap_fraction, mse_vs_pca, near_zero
+from aecore.lecture.presets import PresetError, bundled_demos, load_presets, parse_preset
+from aecore.runs.checkpoint import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from aecore.activations import first_layer_weights, layer_activations, locality
-from aecore.decoder_export import export_decoder, export_network
 from aecore.models import MODELS, build_model, variant_config
+from aecore.views.decoder_export import export_decoder, export_network
 
 
 def _model(name: str):

@@ -14,8 +14,8 @@ import torch
 from test_network import _model
 
 from aecore.activations import layer_activations
-from aecore.decoder_export import BROWSER_OPS, export_network, server_only_reason
 from aecore.models import MODELS, build_model, variant_config
+from aecore.views.decoder_export import BROWSER_OPS, export_network, server_only_reason
 
 FRONTEND = Path(__file__).resolve().parents[1] / "face" / "atlas" / "frontend"
 SERVER_ONLY: dict[str, str] = {}   # variant -> why its layers come from the server; today the browser runs them all

@@ -1,5 +1,6 @@
-"""Issue 20: every application page's default is a claim (assets/claims, aecore.pageclaims), checked like a lesson's
-on the embedded 5k digits and on full MNIST (sequences: ECG5000 and the synthetic sines that stand in for it)."""
+"""Issue 20: every application page's default is a claim (assets/claims, aecore.lecture.pageclaims), checked like a
+lesson's on the embedded 5k digits and on full MNIST (sequences: ECG5000 and the synthetic sines that stand in for
+it)."""
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import one_thread, shared_dataset
 
-from aecore.claims import ClaimError
 from aecore.data import load_dataset
-from aecore.pageclaims import DEFAULTS, check_page, claim_for, load_page_claims, page_default
+from aecore.lecture.claims import ClaimError
+from aecore.lecture.pageclaims import DEFAULTS, check_page, claim_for, load_page_claims, page_default
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = load_page_claims(ROOT / "assets" / "claims")

@@ -108,7 +108,7 @@ def test_one_slider_per_shown_dimension_and_moving_one_changes_the_image(latent_
 
 
 def test_sliders_are_the_most_active_dimensions_in_index_order():
-    from aecore import explore
+    from aecore.views import explore
     run, data = trained_run("vae", latent_dim=12, epochs=1)
     at = open_page(run, data)
     kl = explore.encode_split(run.model, data.x_test, data.y_test).kl
@@ -229,7 +229,7 @@ def test_through_the_app_frame():
 
 def test_latent_space_and_generate_share_one_encoding_of_the_test_set(monkeypatch):
     """Generate reads the codes (and KL) Latent space cached for the same model state: one encoder pass."""
-    from aecore import explore
+    from aecore.views import explore
     from face import caches
     run, data = trained_run("vae", latent_dim=3, epochs=1)
     calls = []

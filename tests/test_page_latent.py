@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import explore
-from aecore.codes import encode_dataset
+from aecore.views import explore
+from aecore.views.codes import encode_dataset
 from conftest import seed_workspace, trained_run, ws
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
@@ -126,7 +126,7 @@ def test_the_split_toggle_draws_one_split(vae2):
 
 
 def test_beyond_the_cap_an_even_sample_says_how_many_of_how_many(vae2, monkeypatch):
-    from aecore import codes as engine
+    from aecore.views import codes as engine
     from face import caches
     monkeypatch.setattr(caches, "even_sample", lambda n: engine.even_sample(n, 100))   # MAX_POINTS, scaled down
     caches._points.clear()
@@ -167,7 +167,7 @@ def test_umap_computes_in_the_background_with_pca_meanwhile(vae5):
     assert not at.exception
     assert any("PC1" in c.value for c in at.caption), "PCA is drawn while UMAP computes"
     assert any("UMAP" in p.proto.text for p in at.get("progress")), "with its progress"
-    phases = ("neighbours", "neighbour graph", "laying out")   # aecore.umapx.phase: the bar says what runs
+    phases = ("neighbours", "neighbour graph", "laying out")   # aecore.views.umapx.phase: the bar says what runs
     assert any(any(ph in p.proto.text for ph in phases) for p in at.get("progress")), "and what it is doing"
     task = caches._umap_task(ws(at).view_model().fingerprint, caches.data_key(data))
     assert task.wait(300) and task.error is None   # the first UMAP in a process also compiles numba code

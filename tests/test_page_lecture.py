@@ -16,10 +16,10 @@ from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from aecore import share
+from aecore.lecture import share
 from aecore.config import TrainConfig
 from aecore.models import variant_config
-from aecore.presets import apply_preset, bundled_demos, load_presets
+from aecore.lecture.presets import apply_preset, bundled_demos, load_presets
 from aecore.train import fit, new_run
 from conftest import seed_workspace, ws
 

@@ -10,7 +10,7 @@ import torch
 from conftest import one_thread, seed_workspace, trained_run, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore.checkpoint import load_run_bytes, run_zip, save_run
+from aecore.runs.checkpoint import load_run_bytes, run_zip, save_run
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "models.py")
 

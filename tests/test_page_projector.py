@@ -12,11 +12,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from aecore import share
+from aecore.lecture import share
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.models import variant_config
-from aecore.presets import load_presets
+from aecore.lecture.presets import load_presets
 from aecore.train import fit, new_run
 from conftest import isolate_data, make_images, seed_workspace, ws
 from face.sidebar import ADVANCED

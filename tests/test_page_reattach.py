@@ -10,7 +10,7 @@ import pytest
 from conftest import one_thread, seed_workspace, trained_run, write_bars, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore.store import WorkspaceStore, new_token
+from aecore.runs.store import WorkspaceStore, new_token
 from face import persist, reattach
 from face.datasets import parse_upload
 from face.paths import scrub
@@ -124,7 +124,7 @@ def test_the_loss_is_bounded_by_the_save_cadence():
 
 # --- no server paths in the page ---------------------------------------------------------------------------------
 def test_a_folder_that_cannot_be_read_is_named_without_the_servers_path(tmp_path, monkeypatch):
-    from aecore.checkpoint import save_run
+    from aecore.runs.checkpoint import save_run
     run, data = trained_run("vanilla", epochs=1)
     root = tmp_path / "srv" / "class-runs"
     save_run(run, root / "broken")

@@ -14,8 +14,8 @@ from test_page_latent import PAGE, component
 
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
-    "aecore.explore": ("encode_split", "manifold_grid"),
-    "aecore.export": ("run_downloads",),
+    "aecore.views.explore": ("encode_split", "manifold_grid"),
+    "aecore.runs.export": ("run_downloads",),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore.store import WorkspaceStore
+from aecore.runs.store import WorkspaceStore
 from conftest import isolate_data, seed_workspace, trained_run, ws
 
 ROOT = Path(__file__).resolve().parents[1]

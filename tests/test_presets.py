@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aecore import share
-from aecore.checkpoint import load_run
-from aecore.presets import Preset, PresetError, apply_preset, bundled_demos, load_presets, parse_preset
+from aecore.lecture import share
+from aecore.lecture.presets import Preset, PresetError, apply_preset, bundled_demos, load_presets, parse_preset
+from aecore.runs.checkpoint import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS_DIR = ROOT / "assets" / "presets"

@@ -1,4 +1,4 @@
-"""aecore.project (the 2-D views of codes) and aecore.pca (the one PCA of views and baselines)."""
+"""aecore.views.project (the 2-D views of codes) and aecore.pca (the one PCA of views and baselines)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from aecore.pca import PCA, fit_pca
-from aecore.project import Projector, project
+from aecore.views.project import Projector, project
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from aecore import jobs, plots, share
+from aecore import jobs, plots
+from aecore.lecture import share
 from aecore.apps import Compression
-from aecore.store import WorkspaceStore, new_token, shared_store
+from aecore.runs.store import WorkspaceStore, new_token, shared_store
 from aecore.train import Step
 from conftest import trained_run
 

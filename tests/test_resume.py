@@ -5,7 +5,7 @@ from conftest import make_images, make_sequences
 
 from aecore.config import TrainConfig
 from aecore.models import variant_config
-from aecore.resume import prepare_resume, resumable
+from aecore.runs.resume import prepare_resume, resumable
 from aecore.train import new_run
 
 

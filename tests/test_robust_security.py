@@ -18,8 +18,8 @@ from conftest import seed_workspace, sidebar, trained_run, upload_data, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import cli
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
 from aecore.data import DataError, DataLimits, load_dataset, load_file
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

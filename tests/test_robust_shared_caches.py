@@ -20,12 +20,12 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from streamlit.testing.v1 import AppTest
 
-from aecore.checkpoint import FILES, runs_from_files
-from aecore.codes import encode_dataset
+from aecore.runs.checkpoint import FILES, runs_from_files
+from aecore.views.codes import encode_dataset
 from aecore.data import Dataset
-from aecore.decoder_export import export_decoder
-from aecore.explore import encode_split
-from aecore.timelapse import Frame, Timelapse
+from aecore.views.decoder_export import export_decoder
+from aecore.views.explore import encode_split
+from aecore.views.timelapse import Frame, Timelapse
 from test_page_latent import frame_asks
 from conftest import seed_workspace, ws
 
@@ -219,12 +219,12 @@ def test_the_time_lapse_another_session_sees_is_its_own(digits):
 def test_a_loaded_model_is_saved_for_a_reload_under_its_own_id():
     """A file loaded on Models is this student's model: saved under their token with its new id, even when its
     config.json says it is the bundled demo (demos are not saved: they come back by themselves)."""
-    from aecore.store import WorkspaceStore, new_token
+    from aecore.runs.store import WorkspaceStore, new_token
 
     def script():
         import streamlit as st
 
-        from aecore.checkpoint import load_run_bytes
+        from aecore.runs.checkpoint import load_run_bytes
         from face import checkpoints, persist
         if "loaded" not in st.session_state:
             st.session_state.loaded = True

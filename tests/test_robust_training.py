@@ -18,11 +18,12 @@ import torch
 from conftest import make_images, make_sequences, seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore import jobs, resume
-from aecore.checkpoint import load_run_bytes, run_zip
+from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.models import variant_config
+from aecore.runs import resume
+from aecore.runs.checkpoint import load_run_bytes, run_zip
 from aecore.train import fit, new_run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,9 +21,9 @@ import torch
 from conftest import seed_workspace, sidebar, trained_run, upload_data, upload_handler_script, ws
 from streamlit.testing.v1 import AppTest
 
-from aecore.checkpoint import run_zip
 from aecore.data import DataLimits
 from aecore.data.limits import MB
+from aecore.runs.checkpoint import run_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

@@ -1,10 +1,11 @@
-"""aecore.share: settings <-> query parameters, lenient on links, strict on presets, and the configs they make."""
+"""aecore.lecture.share: settings <-> query parameters, lenient on links, strict on presets, and the configs they
+make."""
 from __future__ import annotations
 
 import pytest
 
-from aecore import share
 from aecore.config import DASHBOARD_EPOCHS, ModelConfig, TrainConfig
+from aecore.lecture import share
 from aecore.models import MODELS
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from aecore.store import WorkspaceStore
+from aecore.runs.store import WorkspaceStore
 from conftest import trained_run
 
 TOKENS = [f"{i:032x}" for i in range(1, 6)]
@@ -73,7 +73,7 @@ HOSTILE = ["/etc", "/etc/passwd", "..", "../..", "../../etc", "/", "~", "~root",
 
 @pytest.fixture(scope="module")
 def runs_root(tmp_path_factory):
-    from aecore.checkpoint import save_run
+    from aecore.runs.checkpoint import save_run
     tmp_path = tmp_path_factory.mktemp("root")
     run, _ = trained_run("vanilla", epochs=1)
     root = tmp_path / "runs"
@@ -86,8 +86,8 @@ def runs_root(tmp_path_factory):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_paths_outside_the_runs_root_are_refused_alike(runs_root, text):
-    from aecore.checkpoint import CheckpointError
-    from aecore.run_folders import run_folder_under
+    from aecore.runs.checkpoint import CheckpointError
+    from aecore.runs.run_folders import run_folder_under
     with pytest.raises(CheckpointError) as err:
         run_folder_under(runs_root, text)
     assert "not a run folder under the runs folder" in str(err.value)
@@ -95,8 +95,8 @@ def test_paths_outside_the_runs_root_are_refused_alike(runs_root, text):
 
 
 def test_a_folder_inside_the_runs_root_loads(runs_root):
-    from aecore.checkpoint import load_run
-    from aecore.run_folders import list_run_folders, run_folder_under
+    from aecore.runs.checkpoint import load_run
+    from aecore.runs.run_folders import list_run_folders, run_folder_under
     assert load_run(run_folder_under(runs_root, "vae-mnist")).variant
     assert list_run_folders(runs_root) == ["vae-mnist"]   # the link leading out is not offered
 
@@ -191,7 +191,7 @@ def test_two_writers_of_one_token_save_at_once_without_errors_or_leftovers(tmp_p
 
 
 def test_stale_temporary_folders_are_swept_and_fresh_ones_kept(tmp_path):
-    from aecore.store import STALE_S
+    from aecore.runs.store import STALE_S
     store = WorkspaceStore(tmp_path)
     store.save(TOKENS[0], None, {})
     stale, fresh = tmp_path / f".{TOKENS[1]}-crashed", tmp_path / f".{TOKENS[2]}-saving"

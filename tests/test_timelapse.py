@@ -7,8 +7,8 @@ import pytest
 from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.models import variant_config
-from aecore import timelapse
-from aecore.timelapse import Recorder, probe_coords, probe_index
+from aecore.views import timelapse
+from aecore.views.timelapse import Recorder, probe_coords, probe_index
 from aecore.train import fit, new_run
 from conftest import make_images
 

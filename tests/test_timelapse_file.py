@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from aecore.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
-from aecore.store import WorkspaceStore, new_token
-from aecore.timelapse import Frame, Timelapse
-from aecore.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
+from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
+from aecore.runs.store import WorkspaceStore, new_token
+from aecore.views.timelapse import Frame, Timelapse
+from aecore.views.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
 from conftest import run_cli, trained_run
 
 

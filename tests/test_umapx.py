@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from aecore import umapx
+from aecore.views import umapx
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_rejects_too_few_points():
 
 @pytest.mark.slow   # a fresh process that imports numba
 def test_numba_cache_folder_set_before_umap_import(tmp_path):
-    """In a fresh process: importing aecore.umapx imports no numba; an unset NUMBA_CACHE_DIR becomes the given
+    """In a fresh process: importing aecore.views.umapx imports no numba; an unset NUMBA_CACHE_DIR becomes the given
     folder, and numba sees it."""
     env = {k: v for k, v in os.environ.items() if k != umapx.NUMBA_CACHE_ENV}
     code = ("from aecore import umapx, project; import sys; assert 'numba' not in sys.modules; "
@@ -74,7 +74,7 @@ def test_place_takes_neighbours_positions():
 
 def test_the_bar_names_each_phase_of_the_work():
     """The neighbour graph reports no progress of its own: the bar's text says what runs while it waits."""
-    from aecore.umapx import KNN_SHARE, phase
+    from aecore.views.umapx import KNN_SHARE, phase
     assert phase(0.0) == phase(KNN_SHARE / 2 - 1e-6) == "finding each point's neighbours"
     assert phase(KNN_SHARE / 2) == phase(KNN_SHARE - 1e-6) == "building the neighbour graph"
     assert phase(KNN_SHARE) == phase(1.0) == "laying out the map"

@@ -7,7 +7,7 @@ every value of every test sample (not a mean of per-image PSNRs), and the peak i
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, ClassVar
 
 import plotly.graph_objects as go
 import torch
@@ -18,7 +18,7 @@ from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..models import Autoencoder, variant_config
 from .baselines import PCA, fit_pca, median_filter
-from .experiment import Schedule, sized
+from .experiment import FromRecipe, Schedule
 
 NOISE_KINDS = ("gaussian", "masking", "salt-and-pepper")
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)   # gaussian sigma, or the fraction of values hit
@@ -97,7 +97,7 @@ class DenoiseResult:
 
 
 @dataclass(frozen=True)
-class Denoising:
+class Denoising(FromRecipe):
     """A denoising autoencoder against a plain one of exactly the same size, a 3x3 median filter and PCA, in PSNR
     over noise levels: `python -m aecore denoise` and the Denoising page."""
 
@@ -105,6 +105,7 @@ class Denoising:
     level: float = LEVEL                   # gaussian sigma 0.5: where the issue's MNIST numbers were measured
     latent_dim: int = LATENT_DIM           # keeps enough detail of a digit; PCA keeps as many components
     levels: tuple[float, ...] = LEVELS     # the curve's levels (the training level is always added)
+    recipe: ClassVar[TrainConfig] = TRAIN
     schedule: Schedule = field(default_factory=Schedule)
 
     def __post_init__(self):
@@ -115,7 +116,7 @@ class Denoising:
 
     def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
         cfgs = denoiser_configs(self.noise, self.level, self.latent_dim)
-        train = self.schedule.apply(sized(TRAIN, data))
+        train = self.train_config(data)
         return [jobs.ModelSpec(name, data, cfg, train, "denoising" if name == DENOISING else "vanilla")
                 for name, cfg in cfgs.items()]
 

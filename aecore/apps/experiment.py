@@ -7,7 +7,7 @@ trains the specs as a background `jobs.Group`; the CLI and the tests train them 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, ClassVar, Protocol
 
 from .. import jobs
 from ..config import TrainConfig
@@ -55,6 +55,18 @@ def sized(base: TrainConfig, data: Dataset) -> TrainConfig:
     """A recipe measured on full MNIST, with the epochs `default_epochs` gives for this data: what the page opens
     with is what the CLI trains when --epochs is not given."""
     return replace(base, epochs=default_epochs(data, base.epochs))
+
+
+class FromRecipe:
+    """An application trained from one recipe measured on full datasets (its module's TRAIN; `sized` gives small data
+    more epochs). What it trains on some data is answered here once, for its page's form and its CLI alike: an
+    object made with `Schedule()` trains `train_config(data).epochs`, the number the page's form opens with."""
+
+    recipe: ClassVar[TrainConfig]   # each application's own; its `schedule` field holds what a form or flags changed
+
+    def train_config(self, data: Dataset) -> TrainConfig:
+        """The recipe sized for `data`, with what the form or the flags changed."""
+        return self.schedule.apply(sized(self.recipe, data))
 
 
 class Experiment(Protocol):

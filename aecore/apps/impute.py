@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import plotly.graph_objects as go
 import torch
@@ -17,7 +18,7 @@ from .. import infer, jobs, plots
 from ..config import TrainConfig
 from ..data.dataset import Dataset
 from ..models import Autoencoder, variant_config
-from .experiment import Schedule, sized
+from .experiment import FromRecipe, Schedule
 
 MASKS = ("random", "block")   # scattered values (the default), or a contiguous region (a square, a span of time)
 # A vanilla autoencoder of whole samples, 3 epochs on a full dataset (20 on the 5k digits: experiment.sized), the
@@ -118,7 +119,7 @@ class Filled:
 
 
 @dataclass(frozen=True)
-class Imputation:
+class Imputation(FromRecipe):
     """Hide part of every test sample and fill it in by iterated reconstruction, against the training mean:
     the Imputation page. The model fields decide what trains; the mask fields only what `evaluate` hides."""
 
@@ -127,6 +128,7 @@ class Imputation:
     fraction: float = 0.25     # of each sample hidden
     iterations: int = 3        # rounds of reconstruct-and-replace: within 1% of the best on both MNISTs (see TRAIN)
     max_test: int = 2000       # test samples measured: a stable mean error, fast to redo as a slider moves
+    recipe: ClassVar[TrainConfig] = TRAIN
     schedule: Schedule = field(default_factory=Schedule)
 
     def __post_init__(self):
@@ -137,7 +139,7 @@ class Imputation:
 
     def specs(self, data: Dataset) -> list[jobs.ModelSpec]:
         return [jobs.ModelSpec(AE, data, variant_config("vanilla", latent_dim=self.latent_dim),
-                               self.schedule.apply(sized(TRAIN, data)), "vanilla")]
+                               self.train_config(data), "vanilla")]
 
     def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> Filled:
         """The mask (seed 0: the same holes on every call), every iteration's fill, and the hidden values' error."""

@@ -8,9 +8,9 @@ import json
 import math
 from pathlib import Path
 
-from ..codes import SPLITS
 from ..config import TrainConfig
-from ..project import METHODS
+from ..views.codes import SPLITS
+from ..views.project import METHODS
 from .files import data_json, label_index, load_run, run_and_data, save_npy, save_png
 from .options import positive, run_options
 
@@ -93,9 +93,9 @@ def cmd_project(args) -> int:
     """Encode a split, project every code to 2-D, save the (N, 2) coordinates; one JSON line with the timings."""
     import time
 
-    from .. import umapx
-    from ..codes import encode_dataset
-    from ..project import Projector
+    from ..views import umapx
+    from ..views.codes import encode_dataset
+    from ..views.project import Projector
 
     run, data, same = run_and_data(args)
     codes = encode_dataset(run.model, data, args.split)

@@ -10,7 +10,7 @@ from .options import load_data
 
 def load_run(path: Path, device: str):
     """A run folder, or an archive of one read in memory (never unpickled)."""
-    from ..checkpoint import load_run as load_folder, load_run_bytes
+    from ..runs.checkpoint import load_run as load_folder, load_run_bytes
 
     if path.is_file():   # an archive (or something pretending to be one)
         return load_run_bytes(path.read_bytes(), path.name, device)

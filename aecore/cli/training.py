@@ -50,7 +50,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_train(args) -> int:
-    from ..checkpoint import save_run
+    from ..runs.checkpoint import save_run
     from ..models import variant_config
     from ..train import new_run
 
@@ -74,7 +74,7 @@ def _fit(run, data, args) -> tuple[int, str | None]:
     """Train with a progress bar until done, diverged or stopped: (exit code, message for stderr or None)."""
     from tqdm import tqdm
 
-    from ..timelapse import Recorder
+    from ..views.timelapse import Recorder
     from ..train import Diverged, fit
     from . import EXIT_DIVERGED, EXIT_INTERRUPTED
 

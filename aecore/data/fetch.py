@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import settings
 from .dataset import DataError
 from .limits import MB
 from .unpack import gunzip
@@ -54,12 +55,12 @@ class FileSet:
 
 def default_cache_dir() -> Path:
     """$AECORE_CACHE_DIR, else ~/.cache/latent-lab."""
-    return Path(os.environ.get("AECORE_CACHE_DIR") or Path.home() / ".cache" / "latent-lab").expanduser()
+    return settings.path("AECORE_CACHE_DIR", Path.home() / ".cache" / "latent-lab")
 
 
 def local_dirs(fs: FileSet, data_dir: str | None) -> list[Path]:
     """data_dir, then $AECORE_DATA_DIR (each itself or its `<folder>/` subfolder), then system folders."""
-    roots = [Path(r).expanduser() for r in (data_dir, os.environ.get("AECORE_DATA_DIR")) if r]
+    roots = [Path(r).expanduser() for r in (data_dir, settings.text("AECORE_DATA_DIR")) if r]
     dirs = [d for r in roots for d in (r, r / fs.folder)] + system_dirs(fs)
     return list(dict.fromkeys(dirs))
 
@@ -67,7 +68,7 @@ def local_dirs(fs: FileSet, data_dir: str | None) -> list[Path]:
 def system_dirs(fs: FileSet) -> list[Path]:
     """`<root>/<folder>` for each system root: $AECORE_SYSTEM_DATA_DIRS if set (read now, so tests can empty it),
     else SYSTEM_ROOTS."""
-    raw = os.environ.get(SYSTEM_ENV)
+    raw = settings.raw(SYSTEM_ENV)
     roots = SYSTEM_ROOTS if raw is None else [r for r in raw.split(os.pathsep) if r.strip()]
     return [Path(r).expanduser() / fs.folder for r in roots]
 
@@ -77,7 +78,7 @@ def cache_folder(fs: FileSet, cache_dir: str | None) -> Path:
 
 
 def base_urls(fs: FileSet) -> tuple[str, ...]:
-    override = os.environ.get(fs.url_env, "").strip() if fs.url_env else ""
+    override = settings.text(fs.url_env) if fs.url_env else ""
     return (override,) if override else fs.mirrors
 
 

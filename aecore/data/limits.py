@@ -1,9 +1,11 @@
 """Size limits for user data, so one upload cannot exhaust the server's memory."""
 from __future__ import annotations
 
-import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
+from .. import settings
 from .dataset import DataError
 
 MB = 2**20
@@ -29,13 +31,14 @@ class DataLimits:
         """Defaults, overridden by AECORE_MAX_UPLOAD_MB, AECORE_MAX_SAMPLES, AECORE_MAX_FEATURES, AECORE_MAX_DATA_MB
         and AECORE_MAX_FILES."""
         base = cls()
-        return cls(
-            max_bytes=int(_env_number("AECORE_MAX_UPLOAD_MB", base.max_bytes / MB) * MB),
-            max_samples=int(_env_number("AECORE_MAX_SAMPLES", base.max_samples)),
-            max_features=int(_env_number("AECORE_MAX_FEATURES", base.max_features)),
-            max_memory=int(_env_number("AECORE_MAX_DATA_MB", base.max_memory / MB) * MB),
-            max_files=int(_env_number("AECORE_MAX_FILES", base.max_files)),
-        )
+        with settings_as_data_errors():
+            return cls(
+                max_bytes=int(settings.number("AECORE_MAX_UPLOAD_MB", base.max_bytes / MB, "MB") * MB),
+                max_samples=int(settings.number("AECORE_MAX_SAMPLES", base.max_samples)),
+                max_features=int(settings.number("AECORE_MAX_FEATURES", base.max_features)),
+                max_memory=int(settings.number("AECORE_MAX_DATA_MB", base.max_memory / MB, "MB") * MB),
+                max_files=int(settings.number("AECORE_MAX_FILES", base.max_files)),
+            )
 
     def check_bytes(self, n: int, what: str) -> None:
         """Refuse `n` bytes of input (a file, or what an archive expands to)."""
@@ -81,22 +84,18 @@ class DataLimits:
                 f"raise it with the environment variable AECORE_MAX_FEATURES")
 
 
+@contextmanager
+def settings_as_data_errors() -> Iterator[None]:
+    """A bad limit in the environment is a DataError, which the pages and the CLI show as one line."""
+    try:
+        yield
+    except settings.SettingError as err:
+        raise DataError(str(err)) from None
+
+
 def human_size(n: float) -> str:
     """'812 bytes', '3.4 KB', '200 MB': readable at every scale a limit message meets."""
     for unit, size in (("GB", 2**30), ("MB", MB), ("KB", 2**10)):
         if n >= size:
             return f"{n / size:,.1f} {unit}".replace(".0 ", " ")
     return f"{int(n)} bytes"
-
-
-def _env_number(var: str, default: float) -> float:
-    raw = os.environ.get(var, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DataError(f"{var}={raw!r} is not a number") from None
-    if value <= 0:
-        raise DataError(f"{var} must be > 0, got {raw!r}")
-    return value

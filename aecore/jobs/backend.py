@@ -1,17 +1,28 @@
-"""Which backend trains the jobs: this server's threads (the default), or a Ray cluster.
+"""Which backend trains the jobs, decided here and nowhere else: this server's threads (pool.JobPool, the default),
+or a Ray cluster (cluster.RayPool). `start`, `default_pool` and `lock_for` are the way in for every caller.
 
 With `AECORE_RAY_ADDRESS` set (`auto`, or a cluster's `host:port`), `jobs.start` and `jobs.Group` send every job
 to the cluster (cluster.py); without it, ray is never imported. The choice is made once, on the first job or
 status line (nothing at import time). A cluster that cannot be reached then leaves training in process, with
 one warning in the server's log and the same line from `backend_status()` for the Models page.
+
+Imports run one way: backend -> pool -> runtime (and backend -> cluster -> remote, worker -> pool), never back.
 """
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
+
+from .. import settings
+from ..data.dataset import Dataset
+from ..train import Run
+from . import pool as local
+from .limits import ClassLimits
+from .protocol import JobHandle, Pool
+from .runtime import HEARTBEAT_S, PREVIEW_EVERY_S, warm_torch
 
 if TYPE_CHECKING:
     from .cluster import RayPool
@@ -27,9 +38,61 @@ _POOL: "RayPool | None" = None     # the Ray backend, once connected
 _FAILURE: str | None = None        # why the configured cluster is not used
 
 
+def default_pool() -> Pool:
+    """The process-wide pool shared by every session: the Ray backend when one is configured and reachable,
+    else this server's JobPool (created lazily with `default_max_jobs()` slots)."""
+    return ray_pool() or local.shared_pool()
+
+
+def start(run: Run, data: Dataset, *, pool: Pool | None = None, heartbeat_s: float | None = HEARTBEAT_S,
+          preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None, owner: str | None = None,
+          limits: ClassLimits | None = None) -> JobHandle:
+    """Queue `run` for training on `data` and return its Job at once. Starting a run that is already
+    queued or running returns that job; starting a stopped or failed run resumes it.
+
+    Parameters
+    ----------
+    pool : where it trains (None: `default_pool()`).
+    heartbeat_s : stop if `poll` is not called for this long (None: never). Pages poll every second or so.
+    threads : torch intra-op threads for this job (None: `threads_per_job`, the cores shared between jobs).
+    owner : the student it is for (the app: the workspace token), whose jobs at once are limited (limits.py).
+    limits : the class's limits (None: ClassLimits.from_env()); a job past them raises JobLimitError.
+    """
+    if data.shape != run.data_info.shape:
+        raise ValueError(f"this model was built for samples of shape {run.data_info.shape}, "
+                         f"the data has {data.shape}")
+    pool = pool or default_pool()
+    existing = pool.active_job(run)
+    if existing is not None and not existing.stopping:
+        return existing
+    limits = limits or ClassLimits.from_env()
+    limits.check_epochs(run)
+    return pool.start_job(run, data, heartbeat_s, preview_every_s, threads, owner, limits)
+
+
+def lock_for(run: Run, pool: Pool | None = None) -> AbstractContextManager:
+    """A context manager that holds `run`'s model still while it trains (a no-op when it is not training).
+    Use it around anything that reads the model or its history from a page: `with jobs.lock_for(run): ...`."""
+    pool = pool or current() or local.existing_pool()   # no pool yet: nothing is training; do not create one to look
+    job = pool.active_job(run) if pool is not None else None
+    return job.lock if job is not None else nullcontext()
+
+
+def warm_up() -> threading.Thread:
+    """Pay the first job's one-time costs in a background thread, so the first Train click does not wait for them:
+    torch's (runtime.warm_torch, seconds) and, with AECORE_RAY_ADDRESS set, joining the cluster (2-5 s). Returns the
+    (daemon) thread; calling it again is harmless and cheap."""
+    def work():
+        warm_torch()
+        ray_pool()   # None at once without the variable
+    thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def ray_address() -> str | None:
     """The configured cluster address, or None (train in this process)."""
-    return os.environ.get(ADDRESS_ENV, "").strip() or None
+    return settings.text(ADDRESS_ENV) or None
 
 
 def ray_pool() -> "RayPool | None":

@@ -1,4 +1,4 @@
-"""The Ray backend: `RayPool` has JobPool's surface (start_job, active_job, position, counts, max_jobs), and each
+"""The Ray backend: `RayPool` meets the `Pool` protocol (protocol.py) as JobPool does, and each
 job is a Ray task on the cluster (`train_task`, running worker.frames) instead of a thread here.
 
 Why a task per job and not an actor: Ray gives every actor a new process, and a process pays the torch import
@@ -12,13 +12,13 @@ Only imported when AECORE_RAY_ADDRESS is set (backend.py); everything here may i
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import weakref
 from pathlib import Path
 
 import ray
 
+from .. import settings
 from ..data.dataset import Dataset
 from ..train import Run
 from . import worker
@@ -35,14 +35,7 @@ _MAILBOX = None         # the class's mailbox actor, found or made when this ser
 
 def cpus_per_job() -> float:
     """AECORE_RAY_CPUS_PER_JOB, else 1: the models this app trains use one core well (runtime.threads_per_job)."""
-    raw = os.environ.get(CPUS_ENV, "1")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{CPUS_ENV} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{CPUS_ENV} must be more than 0, got {value:g}")
-    return value
+    return settings.number(CPUS_ENV, 1.0)
 
 
 def connect(address: str, **options) -> None:
@@ -51,7 +44,7 @@ def connect(address: str, **options) -> None:
     global _MAILBOX
     if not ray.is_initialized():
         runtime_env = {}
-        if os.environ.get(SHIP_CODE_ENV, "1") != "0":   # this server's aecore: every worker runs the same code
+        if settings.text(SHIP_CODE_ENV, "1") != "0":   # this server's aecore: every worker runs the same code
             runtime_env["py_modules"] = [str(Path(__file__).resolve().parents[1])]
         ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING, log_to_driver=False,
                  runtime_env=runtime_env or None, **options)

@@ -16,8 +16,8 @@ import torch
 from ..config import ModelConfig, TrainConfig
 from ..data.dataset import Dataset
 from ..train import Run, fit, new_run
+from .backend import default_pool, start
 from .limits import ClassLimits
-from .pool import default_pool, start
 from .protocol import format_seconds
 from .runtime import HEARTBEAT_S, Job, threads_per_job
 

@@ -5,9 +5,9 @@ hold up the class. A student is who the caller says (the app: the workspace toke
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
+from .. import settings
 from ..train import Run
 
 PER_STUDENT_ENV, EPOCHS_ENV = "AECORE_MAX_JOBS_PER_STUDENT", "AECORE_MAX_EPOCHS"
@@ -30,7 +30,7 @@ class ClassLimits:
 
     @classmethod
     def from_env(cls) -> "ClassLimits":
-        return cls(_env_int(PER_STUDENT_ENV, cls.jobs_per_student), _env_int(EPOCHS_ENV, None))
+        return cls(settings.whole(PER_STUDENT_ENV, cls.jobs_per_student), settings.whole(EPOCHS_ENV, None))
 
     def check_epochs(self, run: Run) -> None:
         if self.max_epochs is not None and run.total_epochs > self.max_epochs:
@@ -50,14 +50,4 @@ def counted(jobs, owner: str | None) -> int:
     """How many of `jobs` (queued or running) belong to `owner`; jobs told to stop no longer count."""
     if owner is None:
         return 0
-    return sum(1 for j in jobs if getattr(j, "owner", None) == owner and not j._stop.is_set() and j.active)
-
-
-def _env_int(name: str, default: int | None) -> int | None:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    return sum(1 for j in jobs if getattr(j, "owner", None) == owner and not j.stopping and j.active)

@@ -1,38 +1,30 @@
-"""The one shared thing: a pool that bounds how many jobs train at once, and `start`, which queues a job in it.
+"""The in-process backend: a pool that bounds how many jobs train at once in this server's threads.
 
 A `JobPool` runs at most `AECORE_MAX_JOBS` jobs at once (default 2: one per core on the 2-core machine this
-app is sized for); the others wait in a queue and can see their position. The default pool is module-level
-state created lazily on the first `start` (nothing happens at import). It is safe to share between Streamlit
+app is sized for); the others wait in a queue and can see their position. The server's shared pool is module-level
+state created lazily on first use (`shared_pool`; nothing happens at import). It is safe to share between Streamlit
 sessions because it only holds job handles behind its own lock; each Job and its Run belong to one session.
 Tests pass their own `JobPool` to `start` (or `pool_of`).
 
-With AECORE_RAY_ADDRESS set, the default pool is the Ray backend instead (backend.py, cluster.py): a `RayPool`
-has the same surface (`start_job`, `active_job`, `position`, `counts`, `max_jobs`) and its jobs the same handle.
+It meets the `Pool` protocol (protocol.py) as `cluster.RayPool` does; which of the two trains a server's jobs is
+decided in one place, backend.py, which also holds `start` and `default_pool`.
 """
 from __future__ import annotations
 
-import os
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Iterator
 
+from .. import settings
 from ..data.dataset import Dataset
 from ..train import Run
-from . import backend
 from .limits import ClassLimits, counted
-from .runtime import HEARTBEAT_S, PREVIEW_EVERY_S, Job
+from .runtime import Job
 
 
 def default_max_jobs() -> int:
     """`AECORE_MAX_JOBS` from the environment, else 2 (one trainer per core on a 2-core machine)."""
-    raw = os.environ.get("AECORE_MAX_JOBS", "2")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"AECORE_MAX_JOBS must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"AECORE_MAX_JOBS must be at least 1, got {value}")
-    return value
+    return settings.whole("AECORE_MAX_JOBS", 2)
 
 
 class JobPool:
@@ -113,54 +105,22 @@ class JobPool:
             job._launch()
 
 
-_POOL: JobPool | None = None          # the default pool, created on first use (see the module docstring)
+_POOL: JobPool | None = None          # the server's shared pool, created on first use (see the module docstring)
 _POOL_LOCK = threading.Lock()
 
 
-def default_pool() -> JobPool:
-    """The process-wide pool shared by every session: the Ray backend when one is configured and reachable,
-    else one created lazily with `default_max_jobs()` slots."""
+def shared_pool() -> JobPool:
+    """The process-wide in-process pool shared by every session, created with `default_max_jobs()` slots."""
     global _POOL
-    remote = backend.ray_pool()
-    if remote is not None:
-        return remote
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = JobPool()
         return _POOL
 
 
-def start(run: Run, data: Dataset, *, pool: JobPool | None = None, heartbeat_s: float | None = HEARTBEAT_S,
-          preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None, owner: str | None = None,
-          limits: ClassLimits | None = None) -> Job:
-    """Queue `run` for training on `data` and return its Job at once. Starting a run that is already
-    queued or running returns that job; starting a stopped or failed run resumes it.
-
-    Parameters
-    ----------
-    heartbeat_s : stop if `poll` is not called for this long (None: never). Pages poll every second or so.
-    threads : torch intra-op threads for this job (None: `threads_per_job`, the cores shared between jobs).
-    owner : the student it is for (the app: the workspace token), whose jobs at once are limited (limits.py).
-    limits : the class's limits (None: ClassLimits.from_env()); a job past them raises JobLimitError.
-    """
-    if data.shape != run.data_info.shape:
-        raise ValueError(f"this model was built for samples of shape {run.data_info.shape}, "
-                         f"the data has {data.shape}")
-    pool = pool or default_pool()
-    existing = pool.active_job(run)
-    if existing is not None and not existing._stop.is_set():
-        return existing
-    limits = limits or ClassLimits.from_env()
-    limits.check_epochs(run)
-    return pool.start_job(run, data, heartbeat_s, preview_every_s, threads, owner, limits)
-
-
-def lock_for(run: Run, pool: JobPool | None = None):
-    """A context manager that holds `run`'s model still while it trains (a no-op when it is not training).
-    Use it around anything that reads the model or its history from a page: `with jobs.lock_for(run): ...`."""
-    pool = pool or backend.current() or _POOL   # no pool yet: nothing is training; do not create one to look
-    job = pool.active_job(run) if pool is not None else None
-    return job.lock if job is not None else nullcontext()
+def existing_pool() -> JobPool | None:
+    """The shared pool if one was created (None: nothing has trained here yet), without creating it."""
+    return _POOL
 
 
 @contextmanager

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..train import Run, Step
+
+if TYPE_CHECKING:
+    from ..data.dataset import Dataset
+    from .limits import ClassLimits
 
 STATUSES = ("queued", "running", "stopped", "done", "failed", "interrupted")   # interrupted: its server went away
 ACTIVE = ("queued", "running")
@@ -47,7 +51,8 @@ class Progress:
     phase: str = "train"
     phase_start: int = 0           # epochs of the schedule before this phase (layer-wise pretraining's)
     phase_epochs: int | None = None   # epochs in this phase; None: the whole schedule is one phase
-    frames: tuple = ()             # the run's time-lapse so far (aecore.timelapse.Frame, shared, frozen)
+    frames: tuple = ()             # the run's time-lapse so far (aecore.views.timelapse.Frame, shared, frozen)
+    running: int = 0               # while queued: how many models its pool is training (the page's queue notice)
 
     @property
     def fraction(self) -> float:
@@ -151,6 +156,11 @@ class JobStatus:
     def active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop` was asked: the job may still finish its step, but no longer counts as wanted."""
+        return self._stop.is_set()
+
 
 class JobHandle(Protocol):
     """What a page holds for a training job, whichever backend runs it (runtime.Job here, remote.RayJob on a
@@ -167,3 +177,21 @@ class JobHandle(Protocol):
     def status(self) -> str: ...
     @property
     def active(self) -> bool: ...
+    @property
+    def stopping(self) -> bool: ...
+
+
+@runtime_checkable
+class Pool(Protocol):
+    """Where jobs wait and train, whichever backend (pool.JobPool here, cluster.RayPool on a Ray cluster); backend.py
+    picks one. Bounded: at most `max_jobs` train at once, the rest wait in order."""
+
+    @property
+    def max_jobs(self) -> int: ...
+    @property
+    def counts(self) -> tuple[int, int]: ...   # (running, queued)
+    def start_job(self, run: Run, data: "Dataset", heartbeat_s: float | None, preview_every_s: float,
+                  threads: int | None, owner: str | None = None, limits: "ClassLimits | None" = None) -> JobHandle: ...
+    def active_job(self, run: Run) -> JobHandle | None: ...
+    def position(self, job: JobHandle) -> int: ...
+    def owned(self, owner: str | None) -> int: ...

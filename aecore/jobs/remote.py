@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import ray
 from ray.exceptions import RayError, RayTaskError, TaskCancelledError
@@ -27,10 +27,19 @@ from .runtime import abandoned_message, batches_per_epoch
 from .transfer import Snapshot, fresh_optimizers, pack, restore
 from .worker import Frame
 
-if TYPE_CHECKING:
-    from .cluster import RayPool
-
 SNAPSHOT_WAIT_S = 2.0   # a reader waits this long for fresh weights (a frame is due every worker.FRAME_S)
+
+
+class Tracker(Protocol):
+    """What a RayJob asks of the RayPool that made it (cluster.py): its place, the cluster's CPUs, its task, orders."""
+
+    @property
+    def counts(self) -> tuple[int, int]: ...
+    def position(self, job: "RayJob") -> int: ...
+    def waiting_for_cpus(self, job: "RayJob") -> bool: ...
+    def submit(self, job: "RayJob", files: dict[str, bytes]): ...
+    def tell(self, key: str, what: str) -> None: ...
+    def finished(self, job: "RayJob") -> None: ...
 
 
 def lost_message(err: Exception, good_step: int) -> str:
@@ -45,7 +54,7 @@ class RayJob(JobStatus):
 
     owner: str | None = None   # the student it trains for, counted against their share (limits.py)
 
-    def __init__(self, run: Run, data: Dataset, pool: "RayPool", heartbeat_s: float | None, preview_every_s: float,
+    def __init__(self, run: Run, data: Dataset, pool: "Tracker", heartbeat_s: float | None, preview_every_s: float,
                  threads: int | None, after: "RayJob | None" = None):
         self.run, self.data, self.pool = run, data, pool
         self.heartbeat_s, self.preview_every_s, self.threads = heartbeat_s, preview_every_s, threads
@@ -77,11 +86,13 @@ class RayJob(JobStatus):
         run = self.run
         history = run.history[since:end] if since is not None and since < end else []
         position = self.pool.position(self) if status == "queued" else 0
+        running = self.pool.counts[0] if status == "queued" else 0
         if progress is None:   # not started on the cluster yet: where the run stands
             progress = replace(progress_of(run), samples_per_s=None,
                                epoch=run.epoch + run.batch / batches_per_epoch(run, self.data))
         return replace(progress, status=status, queue_position=position, history=history, history_end=end,
-                       test_history=list(tests), error=error, preview=preview, frames=frames_of(run))
+                       test_history=list(tests), error=error, preview=preview, frames=frames_of(run),
+                       running=running)
 
     def stop(self) -> None:
         """Stop after the current step (a queued job never starts). The model keeps what it learnt."""

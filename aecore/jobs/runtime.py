@@ -23,19 +23,15 @@ import sys
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 
 from ..data.dataset import Dataset
-from ..timelapse import Recorder
 from ..train import Diverged, Run, Step, adam, fit
-from . import backend
+from ..views.timelapse import Recorder
 from .preview import make_preview, preview_inputs
 from .protocol import ACTIVE, JobStatus, Preview, Progress, frames_of, phase_at, phase_span
-
-if TYPE_CHECKING:
-    from .pool import JobPool
 
 # Pages poll a job every 1-5 s (the Train page and an application page's progress fragment every second, the
 # sidebar's status line every 5 s on other pages). A browser throttles timers in a tab hidden for 5 minutes to
@@ -98,12 +94,24 @@ class ModelLock:
             time.sleep(0.0005)
 
 
+class Slots(Protocol):
+    """What a Job asks of the pool that queued it (pool.JobPool): its place in the queue, and its slot back."""
+
+    max_jobs: int
+
+    @property
+    def counts(self) -> tuple[int, int]: ...
+    def position(self, job: "Job") -> int: ...
+    def cancel(self, job: "Job") -> bool: ...
+    def finished(self, job: "Job") -> None: ...
+
+
 class Job(JobStatus):
     """One Run training in the background. Create with `start`; read with `poll`; end with `stop`."""
 
     owner: str | None = None   # the student it trains for (pool.start), counted against their share
 
-    def __init__(self, run: Run, data: Dataset, pool: "JobPool", heartbeat_s: float | None = HEARTBEAT_S,
+    def __init__(self, run: Run, data: Dataset, pool: "Slots", heartbeat_s: float | None = HEARTBEAT_S,
                  preview_every_s: float = PREVIEW_EVERY_S, threads: int | None = None):
         self.run, self.data, self.pool = run, data, pool
         self.heartbeat_s = heartbeat_s
@@ -119,7 +127,7 @@ class Job(JobStatus):
         self._history_end = len(run.history)
         self._test_history = list(run.test_history)
         self._preview: Preview | None = None
-        self._frames = frames_of(run)           # the time-lapse so far (aecore.timelapse), a tuple per frame added
+        self._frames = frames_of(run)           # the time-lapse so far (views.timelapse), a tuple per frame added
         self._last_poll = time.monotonic()
         self._thread: threading.Thread | None = None
         self._preview_inputs = preview_inputs(run, data)
@@ -134,6 +142,7 @@ class Job(JobStatus):
             status, last, end = self._status, self._last, self._history_end
             tests, error, preview, frames = self._test_history, self._error, self._preview, self._frames
         position = self.pool.position(self) if status == "queued" else 0
+        running = self.pool.counts[0] if status == "queued" else 0
         run = self.run
         phase = last.phase if last else phase_at(run)
         start, n = phase_span(run, phase)
@@ -146,7 +155,7 @@ class Job(JobStatus):
             samples_per_s=last.samples_per_s if last else None,
             history=run.history[since:end] if since is not None and since < end else [],   # frozen Steps: shared
             history_end=end, test_history=list(tests), error=error, preview=preview,
-            phase=phase, phase_start=start, phase_epochs=n, frames=frames)
+            phase=phase, phase_start=start, phase_epochs=n, frames=frames, running=running)
 
     def stop(self) -> None:
         """Stop after the current step (or before starting, if queued). The model keeps what it learnt."""
@@ -259,19 +268,12 @@ class Job(JobStatus):
             self._preview = preview
 
 
-def warm_up() -> threading.Thread:
-    """Pay torch's one-time costs in a background thread, so the first Train click does not wait for them:
-    the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s on the busy 2-core
-    machine, then 4 ms); with AECORE_RAY_ADDRESS set, joining the cluster too (2-5 s). Returns the (daemon)
-    thread; calling it again is harmless and cheap."""
-    def work():
-        model = torch.nn.Linear(2, 2)
-        adam(model.parameters(), 1e-3)
-        model(torch.zeros(1, 2)).sum().backward()
-        backend.ray_pool()   # None at once without the variable
-    thread = threading.Thread(target=work, name="aecore-warm-up", daemon=True)
-    thread.start()
-    return thread
+def warm_torch() -> None:
+    """Pay torch's one-time costs: the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s
+    on the busy 2-core machine, then 4 ms). backend.warm_up runs it in a background thread."""
+    model = torch.nn.Linear(2, 2)
+    adam(model.parameters(), 1e-3)
+    model(torch.zeros(1, 2)).sum().backward()
 
 
 def batches_per_epoch(run: Run, data: Dataset) -> int:

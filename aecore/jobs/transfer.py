@@ -1,6 +1,6 @@
 """A Run crossing between this server and a Ray worker: safetensors for every tensor, JSON for the rest.
 
-Nothing is unpickled from these bytes on either side (the rule of run folders, aecore/checkpoint.py): the worker
+Nothing is unpickled from these bytes on either side (the rule of run folders, aecore/runs/checkpoint.py): the worker
 rebuilds the Run from `pack`'s files with `checkpoint.runs_from_files`, and the server copies the worker's
 `Snapshot` into its own Run object in place, because the pages hold that object (`job.run is run`).
 """
@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from ..checkpoint import run_files, runs_from_files
+from ..runs.checkpoint import run_files, runs_from_files
 from ..train import Run, adam, make_optimizer
 
 OPTIMIZER_TENSORS = "optimizer.safetensors"   # "<optimizer>/<param index>/<name>" -> tensor

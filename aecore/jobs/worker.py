@@ -3,7 +3,7 @@
 `frames` is the body of the Ray task that trains one run (aecore/jobs/remote.py wraps it): it rebuilds the Run from
 bytes, trains it with the same `Job` as the in-process backend (its own one-slot pool, no heartbeat: the server
 keeps that), and yields a `Frame` every FRAME_S with what is new: steps, test losses, the preview, the time-lapse's
-new frames (aecore.timelapse; the run's own time-lapse comes along, so a resumed run goes on with its probe), and a
+new frames (views/timelapse.py; the run's own time-lapse comes along, so a resumed run goes on with its probe), and a
 weights `Snapshot` when the server asked for one (a page reading the model), every CHECKPOINT_S and at each epoch's
 end (the last good weights should this worker die), and with the optimizers in the last frame. The server's
 instructions ("stop", "snapshot") come from `take()`, a call to its mailbox (remote.py).
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from ..data.dataset import Dataset
-from ..timelapse import Timelapse
 from ..train import Step
+from ..views.timelapse import Timelapse
 from .pool import JobPool
 from .protocol import Preview, Progress
 from .runtime import Job
@@ -44,7 +44,7 @@ class Frame:
     final: bool = False            # the job ended: this is the last frame, with the optimizers' state
     timelapse: Timelapse | None = None   # a time-lapse the worker started (its probe, no frames): replaces the Run's
     probe_start: int = 0           # index in the time-lapse's frames of probe[0]
-    probe: list = field(default_factory=list)   # the time-lapse's new frames (aecore.timelapse.Frame)
+    probe: list = field(default_factory=list)   # the time-lapse's new frames (aecore.views.timelapse.Frame)
 
 
 def frames(files: dict[str, bytes], data: Dataset, take: Callable[[], set], device: str = "cpu",

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components
 
-from aecore.decoder_export import BrowserDecoder
+from aecore.views.decoder_export import BrowserDecoder
 
 from .wire import Channel, Payload, Thumbs, coords_bytes, inverse_args, labels_bytes
 
@@ -61,7 +61,7 @@ def atlas_ui(coords: np.ndarray, labels: np.ndarray | None = None, label_names: 
     labels : (N,) ints in 0..255 (colours and legend), or None.
     thumbs : pictures shown on hover, `Thumbs.from_images(uint8 images)` or `Thumbs.from_lines(...)`.
     decoder, inverse : with both, the spot under the mouse is decoded in the browser. `decoder` is
-        `aecore.decoder_export.export_decoder(model)`; `inverse` is "identity" when the view is a 2-D code, or a
+        `aecore.views.decoder_export.export_decoder(model)`; `inverse` is "identity" when the view is a 2-D code, or a
         fitted PCA (`mean_`, `components_`). Leave it None for views that cannot be inverted (UMAP).
     scale : how much larger type, pictures and hit areas are than Streamlit's defaults (presenter view: the
         page's own font scale, so the component grows with the page around it).

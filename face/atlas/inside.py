@@ -1,10 +1,10 @@
 """The atlas component's network view: a gallery of samples, and every layer of the network for the one under the
-mouse, computed in the browser from aecore.decoder_export.export_network (frontend/src/inside.js)."""
+mouse, computed in the browser from aecore.views.decoder_export.export_network (frontend/src/inside.js)."""
 from __future__ import annotations
 
 import numpy as np
 
-from aecore.decoder_export import BrowserDecoder
+from aecore.views.decoder_export import BrowserDecoder
 
 from . import _call
 from .wire import Payload

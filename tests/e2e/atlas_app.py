@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import atlas_data  # noqa: E402
 
-from aecore.decoder_export import export_decoder  # noqa: E402
+from aecore.views.decoder_export import export_decoder  # noqa: E402
 from face.atlas import Thumbs, atlas_ui, latent_sliders_ui  # noqa: E402
 
 st.set_page_config(page_title="Atlas demo", layout="wide")

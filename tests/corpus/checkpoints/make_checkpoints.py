@@ -25,10 +25,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from safetensors.torch import save as save_safetensors  # noqa: E402
 
-from aecore.checkpoint import run_files  # noqa: E402
 from aecore.config import TrainConfig  # noqa: E402
 from aecore.data.dataset import Dataset, Provenance  # noqa: E402
 from aecore.models import variant_config  # noqa: E402
+from aecore.runs.checkpoint import run_files  # noqa: E402
 from aecore.train import fit, new_run  # noqa: E402
 
 DATE = (2024, 1, 1, 0, 0, 0)   # fixed zip timestamps keep the files byte-identical across runs

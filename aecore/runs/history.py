@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .train import Step
+from ..train import Step
 
 MAX_STEPS = 20_000             # ~4 MB of history.json; a chart shows a few hundred points
 MAX_BYTES = 32 * 2**20         # 150,000 steps as older versions saved them (unthinned); more is refused unparsed

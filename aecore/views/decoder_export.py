@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .budget import check_model
-from .models import Autoencoder
-from .network import decoder_ops, encoder_ops
+from ..budget import check_model
+from ..models import Autoencoder
+from ..network import decoder_ops, encoder_ops
 
 FORMAT = 1   # bump when the op list changes meaning; decoder.js refuses other formats
 # the ops face/atlas/frontend/src/ops.js implements (tests/test_network_browser.py holds the two lists equal)

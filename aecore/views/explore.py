@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import penalties
-from .infer import decode, encode_all, encode_dist_all
-from .models import Autoencoder
-from .train import Run
+from .. import penalties
+from ..infer import decode, encode_all, encode_dist_all
+from ..models import Autoencoder
+from ..train import Run
 
 SPAN = 3.0          # sliders and traversals reach +-3 sigma: 99.7% of the prior's mass per dimension
 ACTIVE_KL = 0.1     # nats. Collapsed dimensions sit near 0.001; dimensions the decoder uses carry ~1 nat or more

@@ -2,7 +2,7 @@
 
 The training job calls a `Recorder` between two steps (under its lock), which appends a `Frame` to
 `run.timelapse` about FRAMES times over the run: the probe's codes themselves for a code of 1 or 2 numbers, else
-their top two principal components, each frame turned to match the one before (aecore.align), so a playback shows
+their top two principal components, each frame turned to match the one before (aecore.views.align), so a playback shows
 the space forming rather than PCA's arbitrary axes spinning. The frames live on the Run, so a resumed run goes on
 with the same probe, and a page shows them during training and afterwards.
 
@@ -20,11 +20,12 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from ..data.dataset import Dataset
+from ..infer import encode_all
+from ..models import Autoencoder
+from ..pca import PCA
 from .align import fit_procrustes
 from .animate import frames_gif
-from .data.dataset import Dataset
-from .infer import encode_all
-from .models import Autoencoder
 
 PROBE_N = 2000      # test samples followed: enough to show every class's cloud, 16 KB a frame
 PROBE_SEED = 0      # the same probe for every run of a dataset, so two runs' time-lapses compare
@@ -60,7 +61,7 @@ class Timelapse:
     frames: list[Frame] = field(default_factory=list)
 
     def gif(self, size: int = 320, duration_ms: int = 200) -> bytes:
-        """The frames as an animated GIF, captioned with their step and epoch (aecore.animate)."""
+        """The frames as an animated GIF, captioned with their step and epoch (aecore.views.animate)."""
         captions = [f"step {f.step:,} · epoch {f.epoch:.1f}" for f in self.frames]
         return frames_gif([f.coords for f in self.frames], self.labels, size, duration_ms, captions)
 
@@ -79,9 +80,8 @@ def probe_coords(model: Autoencoder, x: torch.Tensor, y: torch.Tensor | None,
     codes = encode_all(model, x, y).double().numpy()
     if codes.shape[1] <= 2:
         return np.pad(codes, ((0, 0), (0, 2 - codes.shape[1]))).astype(np.float32)
-    centred = codes - codes.mean(0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = np.pad(centred @ vt[:2].T, ((0, 0), (0, max(0, 2 - len(vt)))))   # fewer than 2 samples: pad
+    coords = PCA(2).fit_transform(codes)
+    coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))   # fewer than 2 samples: one component, padded
     if previous is not None and len(previous) == len(coords):
         coords = fit_procrustes(coords, previous, scale=False).apply(coords)
     return coords.astype(np.float32)

@@ -2,7 +2,7 @@
 and the student's uploaded file, kept under a token the browser holds, so a reload, a closed tab or a server that
 restarted loses nothing (or says what it lost).
 
-Each workspace is a folder `<root>/<token>/` with the run's three files (aecore.checkpoint), `settings.json` and
+Each workspace is a folder `<root>/<token>/` with the run's three files (aecore.runs.checkpoint), `settings.json` and
 `state.json` (what the job was doing at the save: a restore tells an interrupted run from a stopped one); an
 upload is one file `<root>/uploads/<token>-<content digest>-<name>`. Any replica that sees the same `root` (a shared
 directory) finds the same entries. Nothing is unpickled.
@@ -27,9 +27,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import settings
+from ..data.limits import human_size
+from ..train import Run
 from .checkpoint import CheckpointError, run_files, runs_from_files
-from .data.limits import human_size
-from .train import Run
 
 TOKEN = re.compile(r"[0-9a-f]{32}")   # tokens are uuid4 hex: nothing else names a folder
 TTL_S = 6 * 3600                      # a student's model outlives a lecture (the issue asks for 30 minutes at least)
@@ -48,20 +49,12 @@ RENAME_TRIES = 20
 
 def default_root() -> Path:
     """AECORE_STORE_DIR, else a folder in the user's cache (beside the datasets' cache)."""
-    env = os.environ.get("AECORE_STORE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "latent-lab" / "sessions"
+    return settings.path("AECORE_STORE_DIR", Path.home() / ".cache" / "latent-lab" / "sessions")
 
 
 def env_megabytes(name: str, default: int) -> int:
     """A size from the environment variable `name`, in MB (returned in bytes), else `default` bytes."""
-    raw = os.environ.get(name, "").strip() or str(default / MB)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a number of MB above 0, got {raw!r}")
-    return int(value * MB)
+    return int(settings.number(name, default / MB, "MB") * MB)
 
 
 def new_token() -> str:

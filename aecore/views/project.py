@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pca import PCA
 from . import umapx
-from .pca import PCA
 
 METHODS = ("direct", "pca", "umap")
 
@@ -40,7 +40,7 @@ class Projector:
     seed : picks the subsample, and seeds UMAP.
     n_neighbors : UMAP: larger values keep more global structure, smaller more local detail.
     min_dist : UMAP: how tightly points may pack in the embedding.
-    progress : UMAP: called with the fraction done (0..1) while it fits (see `aecore.umapx.umap_embed`).
+    progress : UMAP: called with the fraction done (0..1) while it fits (see `aecore.views.umapx.umap_embed`).
 
     Attributes (set by `fit`)
     -------------------------
@@ -49,7 +49,7 @@ class Projector:
     fit_index_ : rows of the fitted codes the map saw; n_fit_ : how many.
     axis_labels_ : (x, y) axis titles, e.g. "PC1 (62% of variance)".
     pca_, mean_ (k,), components_ (2, k), explained_variance_ratio_ : method "pca".
-    embedding_ (n_fit_, 2), fit_codes_ (n_fit_, k) : method "umap" (`aecore.umapx`; other codes are placed
+    embedding_ (n_fit_, 2), fit_codes_ (n_fit_, k) : method "umap" (`aecore.views.umapx`; other codes are placed
         among the fitted ones by `umapx.place`).
     """
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .data.dataset import Dataset
-from .infer import encode_all
-from .models import Autoencoder
+from ..data.dataset import Dataset
+from ..infer import encode_all
+from ..models import Autoencoder
 
 SPLITS = ("train", "test", "all")
 MAX_POINTS = 200_000   # the atlas draws this many smoothly (WebGL, measured in scripts/bench_atlas.py); beyond, a sample

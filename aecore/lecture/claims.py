@@ -1,6 +1,6 @@
 """A lesson's promise as data: which runs to compare, which number to measure, and which way it must go.
 
-A preset's optional "claim" object (checked by `parse_claim`; run by `aecore.lessons.check_lesson`):
+A preset's optional "claim" object (checked by `parse_claim`; run by `aecore.lecture.lessons.check_lesson`):
 
     "claim": {
       "runs": {"2 numbers": {}, "32 numbers": {"latent_dim": 32}},     # settings over the lesson's, per run
@@ -19,7 +19,7 @@ from typing import Any
 
 from . import share
 
-# metric -> what it measures; `aecore.lessons` computes them (see there for the definitions)
+# metric -> what it measures; `aecore.lecture.lessons` computes them (see there for the definitions)
 METRICS = {
     "test_loss": "the test loss after training (nats per digit for BCE)",
     "test_recon": "the reconstruction part of the test loss",
@@ -40,7 +40,7 @@ METRICS = {
     "hidden_mse": "squared error on the hidden values of the test samples, mean fill or autoencoder",
     "mean_error": "reconstruction error per value of the most common class's test sequences, or of the others",
 }
-# applications (a lesson's or a page's default: aecore.pageclaims) and the metrics they measure
+# applications (a lesson's or a page's default: aecore.lecture.pageclaims) and the metrics they measure
 APPS = {"denoise": ("psnr",), "anomaly": ("roc_auc",), "compress": ("psnr",), "features": ("accuracy",),
         "impute": ("hidden_mse",), "sequences": ("mean_error",)}
 COMPARE = ("below", "above")        # against another run, `margin` apart
@@ -86,7 +86,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Claim:
-    """What a lesson promises, in a form `aecore.lessons.check_lesson` can measure."""
+    """What a lesson promises, in a form `aecore.lecture.lessons.check_lesson` can measure."""
 
     checks: tuple[Check, ...]
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)   # name -> settings over the lesson's
@@ -171,3 +171,25 @@ def _keys(what: str, data: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ClaimError(f"unknown {what} keys {', '.join(unknown)} (known: {', '.join(allowed)})")
+
+
+@dataclass(frozen=True)
+class LessonCheck:
+    """What checking a lesson's claim measured, and whether each check held."""
+
+    lesson: str
+    dataset: str                                   # the data's title: "MNIST" or "MNIST (5k offline subset)"
+    values: dict[str, dict[str, float]]            # run (or method) -> metric -> value
+    checks: list[tuple[str, bool]]                 # (the check in words, whether it held)
+    seconds: dict[str, float] = field(default_factory=dict)   # run -> training CPU time (s)
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+    def report(self) -> str:
+        """A few lines for a test failure or the terminal."""
+        lines = [f"{self.lesson} on {self.dataset}: {'holds' if self.passed else 'FAILS'}"]
+        lines += [f"  {name}: " + ", ".join(f"{m} {v:.4g}" for m, v in vals.items())
+                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "") for name, vals in self.values.items()]
+        return "\n".join(lines + [f"  [{'ok' if ok else 'no'}] {text}" for text, ok in self.checks])

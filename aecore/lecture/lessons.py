@@ -3,28 +3,29 @@
     result = check_lesson(preset, load_dataset("mnist"))
     result.passed, result.values   # {"2 numbers": {"test_loss": 160.1}, "32 numbers": {"test_loss": 121.4}}
 
-The metrics are defined here (aecore.claims.METRICS names them), on the test split, the way a student would see
+The metrics are defined here (aecore.lecture.claims.METRICS names them), on the test split, the way a student would see
 them: the Train page's test loss, the codes the Latent page plots, the PSNR table of the Denoising page.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
-from . import infer, share
-from .activations import locality
-from .apps import AnomalyDetection, Denoising
-from .apps import run as run_app
-from .claims import Claim
-from .data.dataset import Dataset
-from .jobs.group import side_by_side
+from .. import infer
+from ..activations import locality
+from ..apps import AnomalyDetection, Denoising
+from ..apps import run as run_app
+from ..data.dataset import Dataset
+from ..jobs.group import side_by_side
+from ..pca import fit_pca
+from ..train import Diverged, Run, evaluate_losses, fit, new_run
+from . import share
+from .claims import Claim, LessonCheck
 from .pageclaims import measure
-from .pca import fit_pca
 from .presets import Preset
-from .train import Diverged, Run, evaluate_losses, fit, new_run
 
 ACTIVE_VARIANCE = 0.01   # a code number is in use when it varies this much over the test set (Burda et al. 2016)
 NEAR_ZERO = 0.1          # |z| below this counts as switched off: it shows as 0.0x in the Latent page's code readout
@@ -41,28 +42,6 @@ class Trained:
     diverged: bool
     seconds: float           # wall-clock training time
     cpu_seconds: float       # CPU time: what it takes on an idle core when torch uses one thread, as a job does
-
-
-@dataclass(frozen=True)
-class LessonCheck:
-    """What checking a lesson's claim measured, and whether each check held."""
-
-    lesson: str
-    dataset: str                                   # the data's title: "MNIST" or "MNIST (5k offline subset)"
-    values: dict[str, dict[str, float]]            # run (or method) -> metric -> value
-    checks: list[tuple[str, bool]]                 # (the check in words, whether it held)
-    seconds: dict[str, float] = field(default_factory=dict)   # run -> training CPU time (s)
-
-    @property
-    def passed(self) -> bool:
-        return all(ok for _, ok in self.checks)
-
-    def report(self) -> str:
-        """A few lines for a test failure or the terminal."""
-        lines = [f"{self.lesson} on {self.dataset}: {'holds' if self.passed else 'FAILS'}"]
-        lines += [f"  {name}: " + ", ".join(f"{m} {v:.4g}" for m, v in vals.items())
-                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "") for name, vals in self.values.items()]
-        return "\n".join(lines + [f"  [{'ok' if ok else 'no'}] {text}" for text, ok in self.checks])
 
 
 def check_lesson(preset: Preset, data: Dataset) -> LessonCheck:

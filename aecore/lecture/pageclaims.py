@@ -4,36 +4,40 @@ touching the form, and what its text promises about the result, checked like a l
     result = check_page("imputation", load_dataset("mnist"))
     result.passed, result.values   # {"mean fill": {"hidden_mse": 0.0637}, "autoencoder": {"hidden_mse": 0.0219}}
 
-The claims are data (assets/claims/<page>.json, in aecore.claims's format with "app"); the page's defaults are
+The claims are data (assets/claims/<page>.json, in aecore.lecture.claims's format with "app"); the page's defaults are
 built here once (`page_default`), and the pages read their widgets' defaults from the same objects.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from .apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
+from ..apps import (AnomalyDetection, Compression, Denoising, FeatureComparison, Imputation, Schedule,
                    SequenceReconstruction, run)
-from .apps import denoise, impute, sequences
-from .apps.experiment import default_epochs
-from .claims import Claim, parse_claim
-from .data.dataset import Dataset
+from ..apps import sequences
+from .claims import Claim, LessonCheck, parse_claim
+from ..data.dataset import Dataset
 
 FEATURES_TEST = 2000   # the Features page scores this many test samples: k-NN on all 10,000 is slow, same story
-PAGE_EPOCHS = 3        # Compression's and Features' epochs on a full dataset (20 on the 5k digits: default_epochs)
+
+
+def opening(app, data: Dataset, seed: int):
+    """`app` with the epochs its own recipe gives for `data` written into its schedule, for the form to show: the
+    same number its CLI subcommand trains when --epochs is not given (apps.experiment.FromRecipe)."""
+    return replace(app, schedule=Schedule(app.train_config(data).epochs, seed=seed))
+
 
 # page -> (the claim's app, the object the page's form opens with for this data and seed)
 DEFAULTS: dict[str, tuple[str, Callable[[Dataset, int], Any]]] = {
-    "denoise": ("denoise", lambda d, s: Denoising(schedule=Schedule(default_epochs(d, denoise.TRAIN.epochs), seed=s))),
+    "denoise": ("denoise", lambda d, s: opening(Denoising(), d, s)),
     "anomaly": ("anomaly", lambda d, s: AnomalyDetection(schedule=Schedule(seed=s))),
-    "compression": ("compress", lambda d, s: Compression((2, 8, 32), 8, schedule=Schedule(default_epochs(d, PAGE_EPOCHS),
-                                                                                          seed=s))),
-    "features": ("features", lambda d, s: FeatureComparison(max_test=FEATURES_TEST,
-                                                            schedule=Schedule(default_epochs(d, PAGE_EPOCHS), seed=s))),
-    "imputation": ("impute", lambda d, s: Imputation(schedule=Schedule(default_epochs(d, impute.TRAIN.epochs), seed=s))),
+    "compression": ("compress", lambda d, s: opening(Compression((2, 8, 32), 8), d, s)),
+    "features": ("features", lambda d, s: opening(FeatureComparison(max_test=FEATURES_TEST), d, s)),
+    "imputation": ("impute", lambda d, s: opening(Imputation(), d, s)),
     "sequences": ("sequences", lambda d, s: SequenceReconstruction(schedule=Schedule(sequences.TRAIN.epochs, seed=s))),
 }
 
@@ -64,8 +68,7 @@ def claim_for(claims: dict[tuple[str, str | None], Claim], page: str, data: Data
 
 
 def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
-    """Train the page's default models on `data`, measure, and check the claim (an aecore.lessons.LessonCheck)."""
-    from .lessons import LessonCheck   # lessons uses `measure` from here
+    """Train the page's default models on `data`, measure, and check the claim (a LessonCheck)."""
     exp = page_default(page, data, seed)
     values = measure(exp, run(exp, data), data)
     return LessonCheck(f"the {page} page's default", data.title, values,
@@ -73,7 +76,7 @@ def check_page(page: str, claim: Claim, data: Dataset, seed: int = 0):
 
 
 def measure(exp, result, data: Dataset) -> dict[str, dict[str, float]]:
-    """method -> metric -> value, in the names claims use (aecore.claims.APPS), for any application's result."""
+    """method -> metric -> value, in the names claims use (aecore.lecture.claims.APPS), for any application's result."""
     if isinstance(exp, Denoising):
         return {m: {"psnr": v} for m, v in result.at(exp.level).items()}
     if isinstance(exp, AnomalyDetection):

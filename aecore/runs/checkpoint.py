@@ -1,5 +1,5 @@
 """Run folders: `model.safetensors` (weights) + `config.json` (how to rebuild) + `history.json`, and
-`timelapse.npz` (aecore.timelapse_file) when the run recorded how its space formed.
+`timelapse.npz` (aecore.views.timelapse_file) when the run recorded how its space formed.
 
 Loading never unpickles: weights are raw tensors checked name by name and shape by shape against the
 model that config.json describes, so a wrong, truncated or mismatched file fails with a clear message.
@@ -17,14 +17,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from ..budget import ModelTooLarge
+from ..config import ModelConfig, TrainConfig, from_dict, to_dict
+from ..data.dataset import Provenance
+from ..models import Autoencoder
+from ..train import DataInfo, Run, Step, make_optimizer, resolve_device
+from ..views.timelapse_file import NAME as TIMELAPSE
+from ..views.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
 from . import history as histories
-from .budget import ModelTooLarge
-from .config import ModelConfig, TrainConfig, from_dict, to_dict
-from .data.dataset import Provenance
-from .models import Autoencoder
-from .timelapse_file import NAME as TIMELAPSE
-from .timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
-from .train import DataInfo, Run, Step, make_optimizer, resolve_device
 
 FORMAT = "latent-lab-run"
 FORMAT_VERSION = 1

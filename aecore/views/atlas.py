@@ -86,7 +86,7 @@ def image_atlas(x, value_range: tuple[float, float] = (0.0, 1.0), format: str = 
 
 
 def rows_at(train: torch.Tensor, test: torch.Tensor, positions, chunk: int = CHUNK) -> Iterator[torch.Tensor]:
-    """Rows at positions in train-then-test (ascending, as `aecore.codes.SplitCodes.order`), `chunk` at a time:
+    """Rows at positions in train-then-test (ascending, as `aecore.views.codes.SplitCodes.order`), `chunk` at a time:
     70,000 MNIST images never become one float copy."""
     n_train = len(train)
     for start in range(0, len(positions), chunk):

@@ -1,7 +1,7 @@
 """UMAP of every point in seconds: exact neighbours, a PCA start, fewer epochs, progress, and no wait for numba.
 
 umap-learn's default call on 70,000 16-d codes spends its time in NN-descent, a spectral start (an eigenproblem
-on the 70,000-node graph) and 200 layout epochs. Here the neighbours come from a k-d tree (`aecore.knn`; codes
+on the 70,000-node graph) and 200 layout epochs. Here the neighbours come from a k-d tree (`aecore.views.knn`; codes
 wider than KD_TREE_MAX_DIM keep umap's NN-descent), the layout starts
 from the codes' top two principal components (neighbourhood quality measured on par: scripts/bench_latent.py), and
 large data gets FAST_EPOCHS. The first UMAP in a process compiles numba kernels (35-55 s on 2 cores): a persistent
@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .knn import KD_TREE_MAX_DIM, neighbours
+from ..pca import PCA
 
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 FAST_EPOCHS = 75       # > LARGE points; 70k MNIST codes' trustworthiness 0.968 (100: 0.967; umap-learn's 200: 0.969)
 SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE; 200 measured within 0.003 of its trustworthiness
 LARGE = 10_000         # umap-learn's own cut between its small- and large-data epoch counts
-KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/knn.py)
+KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/views/knn.py)
 KNN_SHARE = 0.2        # progress-bar share of the neighbour search and the graph (15-40% of the time, measured)
 
 Progress = Callable[[float], None]
@@ -63,9 +64,8 @@ def default_epochs(n: int) -> int:
 
 def pca_start(codes: np.ndarray, seed: int | None) -> np.ndarray:
     """The layout's starting point: the top two principal components scaled to [-10, 10], as umap scales its own."""
-    centred = codes - codes.mean(0)
-    _, _, vt = np.linalg.svd(centred[:: max(1, len(codes) // 20_000)], full_matrices=False)  # a sample fixes the axes
-    start = centred @ vt[:2].T if codes.shape[1] > 1 else np.column_stack([centred[:, 0], np.zeros(len(codes))])
+    start = PCA(2).fit(codes[:: max(1, len(codes) // 20_000)]).transform(codes)   # a sample fixes the axes
+    start = np.pad(start, ((0, 0), (0, 2 - start.shape[1])))   # 1-number codes: one component, padded
     start = 10 * start / max(np.abs(start).max(), 1e-12)
     noise = np.random.default_rng(seed).normal(scale=1e-4, size=start.shape)   # separates duplicate codes
     return (start + noise).astype(np.float32)

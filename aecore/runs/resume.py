@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import ModelConfig, TrainConfig
-from .data.dataset import Dataset
-from .models import resolve_config
-from .train import Run, set_lr
+from ..config import ModelConfig, TrainConfig
+from ..data.dataset import Dataset
+from ..models import resolve_config
+from ..train import Run, set_lr
 
 
 def resumable(run: Run, data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> bool:

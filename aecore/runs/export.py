@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .data.dataset import Dataset
-from .imaging import png_bytes, to_grid
-from .infer import encode_all, reconstruct, sample
-from .models import Autoencoder
-from .train import Run, Step
+from ..data.dataset import Dataset
+from ..imaging import png_bytes, to_grid
+from ..infer import encode_all, reconstruct, sample
+from ..models import Autoencoder
+from ..train import Run, Step
 
 FLOAT = "{:.6g}"   # six significant digits: float32 codes round-trip to well under their own noise
 

@@ -1,7 +1,7 @@
 """The sidebar's settings as plain data: what each may hold, how to check it, and how it travels in a URL.
 
 A *settings dict* maps the sidebar's widget keys (dataset, variant, latent_dim, ...) to values. Presets
-(`aecore.presets`) are checked strictly against it; query parameters from a shared link are parsed leniently:
+(`aecore.lecture.presets`) are checked strictly against it; query parameters from a shared link are parsed leniently:
 a bad value is dropped, so the widget keeps its default and the page never crashes on a hand-edited link.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .config import DASHBOARD_EPOCHS, LOSSES, NOISES, ModelConfig, TrainConfig
-from .data import DATASETS
-from .models import MODELS, variant_config
+from ..config import DASHBOARD_EPOCHS, LOSSES, NOISES, ModelConfig, TrainConfig
+from ..data import DATASETS
+from ..models import MODELS, variant_config
 
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)   # 0.3 leaps and settles; 1 and 10 diverge
@@ -23,7 +23,7 @@ NOISE_CHOICES = ("default", *NOISES)   # "default": keep the variant's own corru
 CORE = ("dataset", "variant", "latent_dim")   # always written to a link; the rest only when not the default
 SHOWN = CORE   # outside the sidebar's Advanced expander, so on screen in presenter view too
 LESSON_PARAM = "lesson"                       # query parameter naming the applied preset, if any
-FOLLOW_PARAM = "follow"                       # query parameter naming a model a lecturer shared (aecore.store)
+FOLLOW_PARAM = "follow"                       # query parameter naming a model a lecturer shared (aecore.runs.store)
 SHARE_ID = re.compile(r"[0-9a-f]{32}")        # share ids are uuid4 hex, like the store's tokens
 
 

@@ -3,7 +3,7 @@
 A preset file holds
     {"title": "...", "explanation": "2-3 sentences for students", "settings": {sidebar key: value, ...},
      "page": "pages/latent.py", "order": 10, "demo": "vae-mnist-2d" (optional),
-     "claim": {"runs": ..., "checks": [...], "notes": "..."} (optional; see aecore.claims),
+     "claim": {"runs": ..., "checks": [...], "notes": "..."} (optional; see aecore.lecture.claims),
      "form": {field: value, ...} (optional, with an application claim: the page's form, as the fields of its
               aecore.apps object; the page's widgets are keyed "<app>_<field>")}
 Its name is the file's stem, which is also what a link's `?lesson=` names. Loading is strict: an unknown
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..apps import AnomalyDetection, Denoising, Schedule
+from ..data import DATASETS
 from . import share
-from .apps import AnomalyDetection, Denoising, Schedule
 from .claims import Claim, ClaimError, parse_claim
-from .data import DATASETS
 
 REQUIRED = ("title", "explanation", "settings", "page")
 OPTIONAL = ("order", "demo", "claim", "form")
@@ -46,7 +46,7 @@ class Preset:
     page: str = "pages/train.py"
     order: int = 0               # position in the picker; ties sort by name
     demo: str | None = None      # a bundled run folder (assets/demos/<demo>) to load as the current model
-    claim: Claim | None = None   # what the lesson promises, as data `aecore.lessons.check_lesson` measures
+    claim: Claim | None = None   # what the lesson promises, as data `aecore.lecture.lessons.check_lesson` measures
     form: dict[str, Any] = field(default_factory=dict)   # the application page's form (fields of its object)
 
     def experiment(self, seed: int = 0):
