@@ -101,11 +101,15 @@ def thumbs_task(dkey: tuple, split: str, data: Dataset) -> Task:
     return _thumbs_task(dkey, split).start(lambda progress: pack_thumbs(data, split))
 
 
-def thumbs(dkey: tuple, split: str, data: Dataset) -> Thumbs | None:
-    """The pictures (None if packing them failed): packed once, by the server's warm-up (face.warmup) or by the
-    first page that needs them; a page that comes while they are packed waits for that packing, not a second."""
+WAIT_FOR_PICTURES = 5_000   # up to this many points a page waits for their pictures (packed in well under a second)
+
+
+def thumbs(dkey: tuple, split: str, data: Dataset, wait_s: float | None = None) -> Thumbs | None:
+    """The pictures (None if packing them failed, or if they are still being packed after `wait_s` seconds; None
+    waits for good): packed once, by the server's warm-up (face.warmup) or by the first page that needs them; a page
+    that comes while they are packed waits for that packing, not a second."""
     task = thumbs_task(dkey, split, data)
-    task.wait()
+    task.wait(wait_s)
     return task.result if task.done and task.error is None else None
 
 

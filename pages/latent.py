@@ -20,6 +20,7 @@ from face.timelapse import timelapse_ui
 from face.widgets import intro_ui, model_banner, view_model_ui
 from face.workspace import ViewModel
 
+THUMBS_WAIT_S = 0.3   # how long many points wait for their hover pictures before they are drawn without them
 KL_WAIT_S = 1.0   # how often the KL chart's fragment looks whether the atlas has drawn its points
 INTRO = """An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from
 it. Each dot below is one sample placed by its code and coloured by its label: if similar samples land together,
@@ -39,7 +40,11 @@ def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
         method = method_ui(points.codes.shape[1])
     view = view_ui(model.fingerprint, data, points, method, split)
     decoder = caches.browser_decoder(model.fingerprint, model.model)
-    thumbs = caches.thumbs(data_key(data), view.split, data)
+    few = len(view.points) <= caches.WAIT_FOR_PICTURES
+    thumbs = caches.thumbs(data_key(data), view.split, data, None if few else THUMBS_WAIT_S)
+    with st.container():   # always here, so the atlas below keeps its place in the page (and its frame)
+        if thumbs is None and not caches.thumbs_task(data_key(data), view.split, data).done:
+            pictures_wait_ui(data, view.split)   # the points go first; the pictures follow once packed
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
     picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
@@ -48,6 +53,16 @@ def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
                   None if pin is None else (int(positions(view, [pin])[0]), pin), model.fingerprint)
     with picked:
         picked_ui(model.model, data, view, pick)
+
+
+@st.fragment(run_every=0.5)
+def pictures_wait_ui(data, split: str) -> None:
+    """While a split's hover pictures are packed (full MNIST's test split: seconds, once per server): its progress,
+    then the page again, whose atlas sends them (its points stay: they are sent once per content hash)."""
+    task = caches.thumbs_task(data_key(data), split, data)
+    if task.done:
+        st.rerun()
+    st.caption("Packing the hover pictures of these points; they appear on hover once packed.")
 
 
 def page() -> None:

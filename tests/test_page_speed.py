@@ -83,6 +83,26 @@ def test_a_warm_view_of_generate_decodes_its_grid_once(calls):
     assert not at.exception and calls["manifold_grid"] == 2
 
 
+def test_the_points_do_not_wait_for_their_pictures(vae2, calls, monkeypatch):
+    """While the hover pictures of many points are packed, the atlas draws its points without them; once packed,
+    a run sends them, and the points are not sent again."""
+    import threading
+
+    from face import caches
+    monkeypatch.setattr(caches, "WAIT_FOR_PICTURES", 0)   # the tiny data counts as many points
+    release, real = threading.Event(), caches.pack_thumbs
+    monkeypatch.setattr(caches, "pack_thumbs", lambda data, split: release.wait(30) and real(data, split))
+    run, data = vae2
+    at = latent_page(run, data)
+    first = component(at, "latent_atlas")
+    assert not at.exception and "data_coords" in first and first["thumbs"] is None
+    release.set()
+    caches.thumbs_task(caches.data_key(data), "all", data).wait(30)
+    at.run()
+    again = component(at, "latent_atlas")
+    assert again["thumbs"]["count"] == len(data.x_train) + len(data.x_test) and "data_coords" not in again
+
+
 def test_big_payloads_go_once_per_session(vae2, calls):
     run, data = vae2
     at = latent_page(run, data)
