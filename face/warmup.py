@@ -21,6 +21,7 @@ import streamlit as st
 from aecore import jobs
 from aecore.data import DataError
 from aecore.fingerprint import current
+from aecore.runs.checkpoint import CheckpointError
 from aecore.views import umapx
 
 from . import caches, lecture
@@ -50,7 +51,10 @@ def prepare_demo() -> None:
         data = load_builtin(DEMO_DATASET)
     except DataError:   # the page says why when someone opens it
         return
-    run = lecture.load_demo(lecture.DEFAULT_DEMO)
+    try:
+        run = lecture.load_demo(lecture.DEFAULT_DEMO)
+    except CheckpointError:   # a server whose limits refuse the demo: the page says so to whoever opens it
+        return
     view = ViewModel(run.model.eval(), run.step, False, current(run))
     caches.atlas_points(view, data)
     caches.thumbs_task(data_key(data), "all", data).wait()

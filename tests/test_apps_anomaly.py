@@ -7,7 +7,7 @@ import torch
 from sklearn.metrics import roc_auc_score, roc_curve as sk_roc_curve
 
 from aecore.apps import anomaly, roc
-from conftest import make_images, make_sequences, trained_run
+from helpers import make_images, make_sequences, trained_run
 
 
 def test_perfect_reversed_and_constant_scores():

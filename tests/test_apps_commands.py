@@ -11,24 +11,12 @@ import pytest
 from aecore.apps import AnomalyDetection, Compression, Denoising, FeatureComparison, Schedule
 from aecore.cli import apps as commands
 from aecore.cli.apps import add_commands
-from conftest import make_images, run_cli
+from helpers import make_images, parse, run_cli, save_npz
 
 
 def run(argv: list[str]) -> tuple[int, str]:
     result = run_cli(*argv)
     return result.returncode, result.stdout
-
-
-def parse(argv: list[str]) -> argparse.Namespace:
-    """The flags as the subcommand reads them (nothing runs)."""
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(argv)
-
-
-def save_npz(data, path) -> str:
-    np.savez(path, x=data.x_train.numpy(), y=data.y_train.numpy(), x_test=data.x_test.numpy(), y_test=data.y_test.numpy())
-    return str(path)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import torch
 
 from aecore.apps import compress
 from aecore.apps.baselines import fit_pca
-from conftest import make_images, trained_run
+from helpers import make_images, trained_run
 
 
 def test_code_bytes_are_exact():

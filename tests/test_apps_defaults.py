@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import one_thread, shared_dataset
+from helpers import one_thread, shared_dataset
 
 from aecore.apps import Compression, FeatureComparison, SequenceReconstruction, run
 from aecore.apps.experiment import Schedule
 from aecore.data import load_dataset
 
 PAGE_TEST = 2000   # pages/features.py scores this many test samples
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 
 
 @pytest.fixture(autouse=True)

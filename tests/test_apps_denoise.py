@@ -10,7 +10,7 @@ from aecore import jobs
 from aecore.apps import denoise
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
-from conftest import make_images
+from helpers import make_images
 
 
 def test_psnr_pools_error_and_clips_to_range():

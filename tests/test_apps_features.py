@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from aecore.apps import features
-from conftest import trained_run
+from helpers import trained_run
 
 
 def test_labelled_subset_is_balanced_and_seeded():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from aecore.apps import impute
-from conftest import make_images, trained_run
+from helpers import make_images, trained_run
 
 
 def test_random_mask_hides_about_the_fraction():

@@ -8,7 +8,7 @@ from aecore.config import TrainConfig
 from aecore.jobs import Group, ModelSpec, progress, train_all
 from aecore.models import variant_config
 from backends import make_pool, ray_cluster  # noqa: F401  (fixtures: both job backends)
-from conftest import make_images
+from helpers import make_images
 
 
 def specs(epochs: int = 1) -> list[ModelSpec]:

@@ -62,7 +62,7 @@ def test_vectors_are_one_line_each():
 
 def test_dataset_atlas_follows_train_then_test_positions():
     from aecore.views.atlas import dataset_atlas, inputs_at
-    from conftest import make_images, make_sequences
+    from helpers import make_images, make_sequences
     data = make_images()
     n_train = len(data.x_train)
     pos = np.array([1, 3, n_train, n_train + 4])

@@ -14,7 +14,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from conftest import ROOT, shared_dataset
+from helpers import ROOT, shared_dataset
 
 from aecore.data import DataError, DataLimits, load_file, load_path
 

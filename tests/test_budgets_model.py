@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import replace
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from aecore import cli
 from aecore.budget import ModelLimits, ModelTooLarge, check_model, model_cost
@@ -236,7 +236,8 @@ def test_a_ray_worker_gets_the_whole_history_to_count_steps_as_the_server_does(f
 
 
 def test_the_models_page_shows_the_limit_and_keeps_the_current_model(files):
-    from conftest import seed_workspace, trained_run, ws
+    from helpers import trained_run
+    from page_helpers import seed_workspace, ws
     from streamlit.testing.v1 import AppTest
 
     run, data = trained_run("vae", epochs=1)
@@ -251,7 +252,8 @@ def test_the_models_page_shows_the_limit_and_keeps_the_current_model(files):
 
 
 def test_a_model_over_the_budget_is_refused_on_the_train_page_with_its_limit(monkeypatch):
-    from conftest import make_images, seed_workspace, ws
+    from helpers import make_images
+    from page_helpers import seed_workspace, ws
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("AECORE_MAX_PARAMS", "1000")   # far below the sidebar model on any data

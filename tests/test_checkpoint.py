@@ -12,7 +12,7 @@ import torch
 from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, run_zip, save_run
 from aecore.infer import encode_all, reconstruct, sample
 from aecore.models import MODELS
-from conftest import trained_run
+from helpers import trained_run
 
 VARIANTS = sorted(MODELS)
 
@@ -87,7 +87,7 @@ def test_a_loaded_run_resumes_where_it_stopped(tmp_path):
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import fit, new_run
-    from conftest import make_images
+    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vanilla"), TrainConfig(epochs=2, batch_size=32))
     list(fit(run, data, max_steps=3))

@@ -1,6 +1,6 @@
 """`python -m aecore` on a tiny .npz: results numpy can check, and clean errors.
 
-The CLI runs in this process (`aecore.cli.main`, see conftest.run_cli): a subprocess per call paid a ~2 s
+The CLI runs in this process (`aecore.cli.main`, see helpers.run_cli): a subprocess per call paid a ~2 s
 torch import each. A few true `python -m aecore` runs in fresh processes are marked slow.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aecore.cli import build_parser
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
 from aecore.infer import encode_all, evaluate
-from conftest import CliResult, ROOT, module_env, run_cli as cli, run_module, trained_run, write_bars
+from helpers import CliResult, ROOT, module_env, run_cli as cli, run_module, trained_run, write_bars
 
 CORPUS = ROOT / "tests" / "corpus"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

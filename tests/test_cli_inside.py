@@ -12,7 +12,7 @@ from PIL import Image
 from aecore.runs.checkpoint import save_run
 from aecore.data import load_dataset
 from aecore.models import MODELS
-from conftest import run_cli as cli, trained_run, write_bars
+from helpers import run_cli as cli, trained_run, write_bars
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from aecore.runs.checkpoint import load_run, save_run
 from aecore.views.codes import encode_dataset
 from aecore.data import load_dataset
 from aecore.views.project import Projector
-from conftest import run_cli as cli, trained_run, write_bars
+from helpers import run_cli as cli, trained_run, write_bars
 
 
 @pytest.fixture(scope="module")

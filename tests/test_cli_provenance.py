@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, isolate_data, run_cli, serve, shared_dataset, write_bars
+from helpers import ROOT, isolate_data, run_cli, serve, shared_dataset, write_bars
 
 from aecore.runs.checkpoint import load_run, save_run
 

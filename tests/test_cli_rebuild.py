@@ -9,7 +9,7 @@ import pytest
 
 from aecore.apps import Imputation, Schedule, SequenceReconstruction
 from aecore.cli import rebuild
-from conftest import make_images, make_sequences, run_cli
+from helpers import make_images, make_sequences, run_cli
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

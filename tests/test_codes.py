@@ -8,7 +8,7 @@ import torch
 from aecore.views.codes import encode_dataset, split_inputs, split_order
 from aecore.infer import encode_all
 from aecore.models import build_model, variant_config
-from conftest import make_images
+from helpers import make_images
 
 
 @pytest.fixture(scope="module")

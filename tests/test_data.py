@@ -1,12 +1,10 @@
 """Built-in datasets, limits, sources and downloads (against a loopback server; no other network)."""
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -15,45 +13,16 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import isolate_data, serve
+from helpers import MNIST_NAMES, SHARED_DATASETS as SHARED, fake_mnist, idx_bytes, serve
+from helpers import shared_dataset as shared
 
 from aecore.data import (DATASETS, DataError, DataLimits, dataset_sources, default_cache_dir, load_dataset)
 from aecore.data import fetch
 from aecore.data.arrays import split_indices
 from aecore.data.idx import parse_idx
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-MNIST_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 ECG_NAMES = ("ECG5000_TRAIN.tsv", "ECG5000_TEST.tsv")
-
-
-def shared(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"real dataset {name} not present at {path}")
-    return path
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """No user data dir, no system folders, a fresh cache, and download URLs that can only fail fast."""
-    isolate_data(monkeypatch, tmp_path)
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    codes = {np.dtype(np.uint8): 0x08, np.dtype(">i2"): 0x0B, np.dtype(">f4"): 0x0D}
-    header = bytes([0, 0, codes[array.dtype], array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.tobytes()
-
-
-def fake_mnist(folder: Path) -> Path:
-    """Four well-formed but wrong MNIST files: they parse, and fail the checksum."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in MNIST_NAMES:
-        shape = (10, 28, 28) if "images" in name else (10,)
-        (folder / name).write_bytes(gzip.compress(idx_bytes(np.zeros(shape, np.uint8))))
-    return folder
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest: no user data, no network
 
 
 # --- registry, limits, cache dir -------------------------------------------------------------------

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_data import isolated, shared  # noqa: F401  (isolated: autouse fixture)
+from helpers import shared_dataset as shared
 
 from aecore.data import DataError, Provenance, load_dataset, reload_dataset
 
 CORPUS = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest: no user data, no network
 
 
 def roundtrip(record: Provenance) -> Provenance:

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_data import MNIST_NAMES, fake_mnist, isolated, serve, shared  # noqa: F401  (isolated: autouse fixture)
+from helpers import MNIST_NAMES, fake_mnist, serve
+from helpers import shared_dataset as shared
 
 from aecore.data import DATASETS, DataError, fetch_all, fetch_dataset, load_dataset
 from aecore.data.fetch import Checksum, verify
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist (.ci/run installs it)
 FETCH_HINT = "python -m aecore datasets --fetch"
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest: no user data, no network
 
 
 def recompress(src: Path, dest: Path, level: int = 1) -> Path:

@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from streamlit_client import Tab
 
 pytestmark = [pytest.mark.slow,

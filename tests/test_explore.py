@@ -8,7 +8,7 @@ import torch
 from aecore.views import explore
 from aecore import infer, plots
 from aecore.infer import kl_per_dimension, reconstruct
-from conftest import trained_run
+from helpers import trained_run
 
 
 @pytest.fixture(scope="module")

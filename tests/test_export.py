@@ -17,7 +17,7 @@ from aecore.train import fit, new_run
 
 @pytest.fixture
 def trained_run(tiny_images, tiny_sequences):
-    """A factory of runs trained for an epoch or two on conftest's tiny data (well under a second each)."""
+    """A factory of runs trained for an epoch or two on helpers' tiny data (well under a second each)."""
     def make(variant: str, latent_dim: int = 2, epochs: int = 1):
         data = tiny_sequences if variant == "lstm" else tiny_images
         run = new_run(data, variant_config(variant, latent_dim=latent_dim),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_images, one_thread, trained_run
+from helpers import make_images, one_thread, trained_run
 
 from aecore import fingerprint as fp
 from aecore.config import ModelConfig, TrainConfig

@@ -11,18 +11,11 @@ import numpy as np
 import pytest
 import torch
 from backends import make_pool, pool, ray_cluster  # noqa: F401  (fixtures)
-from conftest import make_images, make_sequences
+from helpers import make_images, make_sequences, tiny_run
 
 from aecore import jobs, plots
 from aecore.config import TrainConfig
-from aecore.models import variant_config
-from aecore.train import fit, new_run
-
-
-def tiny_run(variant="vanilla", epochs=2, lr=3e-3, data=None, **model):
-    data = data or make_images()
-    return new_run(data, variant_config(variant, latent_dim=2, **model),
-                   TrainConfig(epochs=epochs, batch_size=32, lr=lr), variant), data
+from aecore.train import fit
 
 
 def wait_for(cond, timeout=10.0):

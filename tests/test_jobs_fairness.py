@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from backends import make_pool, pool, ray_cluster  # noqa: F401  (fixtures)
-from test_jobs import tiny_run
+from helpers import tiny_run
 
 from aecore import jobs
 from aecore.jobs import ClassLimits, JobLimitError

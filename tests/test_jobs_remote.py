@@ -15,7 +15,7 @@ import pytest
 import torch
 from safetensors.torch import load as load_safetensors
 from backends import ray_cluster  # noqa: F401  (a fixture)
-from conftest import ROOT, make_images
+from helpers import ROOT, make_images
 
 from aecore.views import explore
 from aecore import jobs
@@ -111,7 +111,7 @@ def python_with(env: dict, code: str) -> subprocess.CompletedProcess:
 TRAIN_ONE = """
 import json, sys
 sys.path.insert(0, "tests")
-from conftest import make_images
+from helpers import make_images
 from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.models import variant_config

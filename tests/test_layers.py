@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers import ROOT
 
 IMPORT_EVERYTHING = """
 import importlib, json, pkgutil, sys

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_images, one_thread, shared_dataset
+from helpers import make_images, one_thread, shared_dataset
 
 from aecore.data import load_dataset
 from aecore.lecture.claims import ClaimError, parse_claim
@@ -18,6 +18,7 @@ from aecore.runs.checkpoint import load_run
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))
 MNIST_LESSONS = [n for n, p in PRESETS.items() if p.settings.get("dataset", "mnist") == "mnist"]
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 CLAIM = {"runs": {"2 numbers": {}, "32 numbers": {"latent_dim": 32}},
          "checks": [{"metric": "test_loss", "run": "32 numbers", "below": "2 numbers", "margin": 20}]}
 

@@ -9,7 +9,7 @@ import torch
 from aecore import penalties
 from aecore.config import ModelConfig
 from aecore.models import MODELS, build_model, resolve_config, variant_config
-from conftest import data_for, trained_run
+from helpers import data_for, trained_run
 
 VARIANTS = sorted(MODELS)
 VARIATIONAL = [v for v in VARIANTS if MODELS[v].generative]

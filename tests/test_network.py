@@ -6,30 +6,16 @@ import json
 
 import pytest
 import torch
+from helpers import random_model
 
 from aecore.activations import first_layer_weights, layer_activations, locality
-from aecore.models import MODELS, build_model, variant_config
+from aecore.models import MODELS
 from aecore.views.decoder_export import export_decoder, export_network
 
 
-def _model(name: str):
-    """A small model of the variant, on 8x8 images (sequences of 12x3 where it needs them), with random weights."""
-    shape = (12, 3) if "image" not in MODELS[name].kinds else (1, 8, 8)
-    overrides = {"hidden": (4, 6)} if MODELS[name].defaults.get("architecture") == "conv" else {}
-    if "hidden" not in overrides and MODELS[name].defaults.get("hidden", (1,)):
-        overrides["hidden"] = (10, 7) if MODELS[name].defaults.get("architecture") != "lstm" else (8, 8)
-    torch.manual_seed(0)
-    model = build_model(variant_config(name, latent_dim=3, **overrides), shape, (0.0, 1.0) if len(shape) == 3
-                        else (-1.0, 1.0), 3 if MODELS[name].defaults.get("conditional") else 0)
-    with torch.no_grad():   # biases away from 0, so a misplaced one shows
-        for p in model.parameters():
-            p.add_(0.1 * torch.randn_like(p))
-    return model.eval()
-
-
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_layers_run_in_network_order_and_agree_with_the_model(name):
-    model = _model(name)
+def test_layers_run_in_network_order_and_agree_with_therandom_model(name):
+    model = random_model(name)
     x = torch.rand(model.input_shape, generator=torch.Generator().manual_seed(1))
     y = 2 if model.config.conditional else None
     layers = layer_activations(model, x, y)
@@ -56,15 +42,15 @@ def test_layers_run_in_network_order_and_agree_with_the_model(name):
 
 
 def test_conv_layers_are_feature_maps_and_lstm_layers_hidden_states_over_time():
-    conv = layer_activations(_model("conv"), torch.rand(1, 8, 8))
+    conv = layer_activations(random_model("conv"), torch.rand(1, 8, 8))
     assert conv["encoder.1"].shape == (4, 4, 4) and conv["encoder.2"].shape == (6, 2, 2)
     assert conv["decoder.2"].shape == (4, 4, 4)
-    lstm = layer_activations(_model("lstm"), torch.rand(12, 3))
+    lstm = layer_activations(random_model("lstm"), torch.rand(12, 3))
     assert lstm["encoder.lstm"].shape == (12, 8) and lstm["decoder.lstm"].shape == (12, 8)
 
 
 def test_a_vae_sample_follows_the_seed_and_the_decoder_follows_it():
-    model, x = _model("vae"), torch.rand(1, 8, 8)
+    model, x = random_model("vae"), torch.rand(1, 8, 8)
     a, b, mean = (layer_activations(model, x, seed=s) for s in (1, 1, None))
     assert (a["z"] == b["z"]).all() and not (a["z"] == mean["z"]).all()
     with torch.no_grad():
@@ -73,22 +59,22 @@ def test_a_vae_sample_follows_the_seed_and_the_decoder_follows_it():
 
 
 def test_first_layer_weights_are_pictures_of_the_input():
-    model = _model("cvae")   # the label's weights are not part of the picture
+    model = random_model("cvae")   # the label's weights are not part of the picture
     w = first_layer_weights(model)
     assert w.shape == (10, 1, 8, 8)
     assert torch.equal(w.flatten(1), model.encoder.layers[0].weight[:, :64])
-    assert first_layer_weights(_model("conv")).shape == (4, 1, 4, 4)
+    assert first_layer_weights(random_model("conv")).shape == (4, 1, 4, 4)
     with pytest.raises(ValueError, match="LSTM"):
-        first_layer_weights(_model("lstm"))
+        first_layer_weights(random_model("lstm"))
 
 
 def test_a_sample_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="shape"):
-        layer_activations(_model("vanilla"), torch.rand(1, 9, 8))
+        layer_activations(random_model("vanilla"), torch.rand(1, 9, 8))
 
 
 def test_locality_of_known_first_layers():
-    model = _model("vanilla")
+    model = random_model("vanilla")
     first = model.encoder.layers[0].weight   # (10, 64)
     with torch.no_grad():
         first.fill_(1.0)                      # every pixel alike: the top 10% (6 of 64) hold 6/64 of the energy
@@ -100,7 +86,7 @@ def test_locality_of_known_first_layers():
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_the_network_export_holds_every_weight_once_and_its_decoder_is_the_decoder_export(name):
-    model = _model(name)
+    model = random_model(name)
     net, dec = export_network(model), export_decoder(model)
     json.dumps(net.spec)
     assert len(net.weights) == 4 * sum(p.numel() for p in model.parameters())

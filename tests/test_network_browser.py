@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_network import _model
+from helpers import random_model
 
 from aecore.activations import layer_activations
 from aecore.models import MODELS, build_model, variant_config
@@ -22,7 +22,7 @@ SERVER_ONLY: dict[str, str] = {}   # variant -> why its layers come from the ser
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="the browser's network runs under node")
 
 
-def _default_model(name: str):
+def _defaultrandom_model(name: str):
     """The variant as the app builds it by default, for full MNIST (1, 28, 28) or an ECG5000 series (140, 1)."""
     image = "image" in MODELS[name].kinds
     shape, value_range = ((1, 28, 28), (0.0, 1.0)) if image else ((140, 1), (-1.0, 1.0))
@@ -76,20 +76,20 @@ def _check_parity(tmp_path, model, name: str, seed: int | None):
 @needs_node
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_browser_layers_match_pytorch_for_every_variant(name, tmp_path):
-    _check_parity(tmp_path, _model(name), name, seed=3)
+    _check_parity(tmp_path, random_model(name), name, seed=3)
 
 
 @needs_node
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_browser_layers_match_pytorch_at_the_registry_defaults(name, tmp_path):
-    _check_parity(tmp_path, _default_model(name), name, seed=None)
+    _check_parity(tmp_path, _defaultrandom_model(name), name, seed=None)
 
 
 @needs_node
 @pytest.mark.parametrize("name", ["vanilla", "conv", "cvae", "lstm"])
 def test_a_dragged_code_drives_the_decoder_layers(name, tmp_path):
-    model = _model(name)
+    model = random_model(name)
     x = torch.rand(model.input_shape, generator=torch.Generator().manual_seed(4))
     label = 1 if model.config.conditional else None
     code = [1.5, -0.7, 0.25]
@@ -114,7 +114,7 @@ def test_the_browser_implements_the_ops_python_counts_on():
 
 
 def test_a_spec_with_an_op_the_browser_lacks_falls_back_to_the_server():
-    spec = export_network(_model("vanilla")).spec
+    spec = export_network(random_model("vanilla")).spec
     assert server_only_reason(spec) is None
     spec["encoder"].insert(1, {"op": "batchnorm"})
     assert "batchnorm" in server_only_reason(spec) and "server" in server_only_reason(spec)

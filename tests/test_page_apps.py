@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.apps import Compression, Schedule, compress
 from aecore.cli import apps as commands
-from conftest import make_images, make_sequences, run_cli, trained_run
-from test_apps_commands import parse, save_npz
+from helpers import make_images, make_sequences, parse, run_cli, save_npz, trained_run
 from face.workspace import Upload, Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

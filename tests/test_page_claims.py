@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import one_thread, shared_dataset
+from helpers import one_thread, shared_dataset
 
 from aecore.data import load_dataset
 from aecore.lecture.claims import ClaimError
@@ -16,6 +16,7 @@ from aecore.lecture.pageclaims import DEFAULTS, check_page, claim_for, load_page
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = load_page_claims(ROOT / "assets" / "claims")
 IMAGE_PAGES = [p for p in DEFAULTS if p != "sequences"]
+pytestmark = pytest.mark.usefixtures("trained_once")   # conftest: a recipe on the same data trains once a session
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import seed_workspace, trained_run, ws
+from helpers import trained_run
+from page_helpers import seed_workspace, ws
 from face.codes import SLIDER_CAPTION
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generate.py")
@@ -166,7 +167,7 @@ def test_a_plain_autoencoder_explains_why_not():
 
 
 def test_sequences_use_line_plots():
-    from conftest import make_sequences
+    from helpers import make_sequences
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import fit, new_run
@@ -193,7 +194,7 @@ def test_while_training_it_decodes_with_a_snapshot():
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from conftest import make_images
+    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=10_000, batch_size=32), "vae")
     with jobs.pool_of(1) as pool:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import seed_workspace, trained_run
+from helpers import trained_run
+from page_helpers import seed_workspace
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "inside.py")
 

@@ -5,7 +5,6 @@ arguments we read (`component`), and a person's click or selection is its value,
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -15,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from aecore.views import explore
 from aecore.views.codes import encode_dataset
-from conftest import seed_workspace, trained_run, ws
-
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "latent.py")
+from helpers import trained_run
+from page_helpers import LATENT_PAGE as PAGE
+from page_helpers import atlas, charts, component, frame_asks, seed_workspace, ws
 
 
 def open_page(run, data, job=None, **state) -> AppTest:
@@ -29,21 +28,6 @@ def open_page(run, data, job=None, **state) -> AppTest:
     return at.run()
 
 
-def component(at: AppTest, key: str) -> dict | None:
-    """The arguments of the component with this key (JSON ones, and the bytes sent in this run, by name)."""
-    for el in at.get("component_instance"):
-        args = json.loads(el.proto.json_args)
-        if args.get("key") == key:
-            return {**args, **{a.key: a.bytes for a in el.proto.special_args}}
-    return None
-
-
-def atlas(at: AppTest) -> dict:
-    found = component(at, "latent_atlas")
-    assert found is not None, "the atlas is drawn"
-    return found
-
-
 def coords(at: AppTest) -> np.ndarray:
     """The atlas' points, from the run that sent them (the first, or one after the view changed)."""
     return np.frombuffer(atlas(at)["data_coords"], "<f4").reshape(-1, 2)
@@ -53,17 +37,6 @@ def act(at: AppTest, **event) -> AppTest:
     """A click ({"clicked": i}) or a selection ({"selected": [...], "how": "box"}) in the atlas, then its rerun."""
     at.session_state["latent_atlas"] = {**event, "nonce": f"test-{time.monotonic_ns()}"}
     return at.run()
-
-
-def frame_asks(at: AppTest) -> AppTest:
-    """What the atlas frame does once it has drawn the points: ask for the payloads it lacks, then the rerun."""
-    need = [h for name, h in atlas(at)["payloads"].items() if name in ("thumbs", "weights")]
-    at.session_state["latent_atlas"] = {"need": need, "nonce": f"need-{time.monotonic_ns()}"}
-    return at.run()
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +209,7 @@ def test_while_training_the_view_is_a_snapshot_and_the_time_lapse_is_live():
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from conftest import make_images
+    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=2), TrainConfig(epochs=10_000, batch_size=32), "vae")
     with jobs.pool_of(1) as pool:
@@ -264,7 +237,7 @@ def test_the_time_lapse_plays_and_downloads_as_a_gif():
     from aecore.config import TrainConfig
     from aecore.models import variant_config
     from aecore.train import new_run
-    from conftest import make_images
+    from helpers import make_images
     data = make_images()
     run = new_run(data, variant_config("vae", latent_dim=3), TrainConfig(epochs=3, batch_size=16), "vae")
     with jobs.pool_of(1) as pool:

@@ -21,10 +21,10 @@ from aecore.config import TrainConfig
 from aecore.models import variant_config
 from aecore.lecture.presets import apply_preset, bundled_demos, load_presets
 from aecore.train import fit, new_run
-from conftest import seed_workspace, ws
+from page_helpers import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in conftest (not imported: tests/e2e has one too)
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in helpers.SHARED_DATASETS
 PRESETS = load_presets(ROOT / "assets" / "presets", bundled_demos(ROOT / "assets" / "demos"))
 PAGE_TITLES = {"pages/train.py": "Train", "pages/latent.py": "Latent space", "pages/generate.py": "Generate",
                "pages/models.py": "Models", "pages/denoise.py": "Denoising", "pages/anomaly.py": "Anomaly detection"}
@@ -39,7 +39,7 @@ def local_data(monkeypatch):
 
 @pytest.fixture
 def trained_run(tiny_images, tiny_sequences):
-    """A factory of runs trained for an epoch or two on conftest's tiny data (well under a second each)."""
+    """A factory of runs trained for an epoch or two on helpers' tiny data (well under a second each)."""
     def make(variant: str, latent_dim: int = 2, epochs: int = 1):
         data = tiny_sequences if variant == "lstm" else tiny_images
         run = new_run(data, variant_config(variant, latent_dim=latent_dim),

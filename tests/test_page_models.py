@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import one_thread, seed_workspace, trained_run, ws
+from helpers import one_thread, trained_run
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.runs.checkpoint import load_run_bytes, run_zip, save_run

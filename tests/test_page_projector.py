@@ -18,7 +18,8 @@ from aecore.data import load_dataset
 from aecore.models import variant_config
 from aecore.lecture.presets import load_presets
 from aecore.train import fit, new_run
-from conftest import isolate_data, make_images, seed_workspace, ws
+from helpers import isolate_data, make_images
+from page_helpers import seed_workspace, ws
 from face.sidebar import ADVANCED
 
 ROOT = Path(__file__).resolve().parents[1]

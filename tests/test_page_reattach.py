@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import one_thread, seed_workspace, trained_run, write_bars, ws
+from helpers import one_thread, trained_run, write_bars
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.runs.store import WorkspaceStore, new_token
@@ -164,7 +165,7 @@ def test_what_the_visitor_typed_is_kept_as_typed(monkeypatch):
 
 
 def test_an_upload_in_the_sidebar_is_kept_in_the_store(tmp_path):
-    from conftest import upload_data, upload_handler_script
+    from page_helpers import upload_data, upload_handler_script
     token = new_token()
     at = AppTest.from_string(upload_handler_script(), default_timeout=30)
     at.session_state["ws_token"] = token
@@ -179,7 +180,7 @@ def test_an_upload_in_the_sidebar_is_kept_in_the_store(tmp_path):
 
 def test_train_past_the_students_share_says_why_and_keeps_the_model(monkeypatch):
     """The page's answer to a refused job (AECORE_MAX_EPOCHS here): an error, and the current model stays."""
-    from conftest import make_images
+    from helpers import make_images
     monkeypatch.setenv("AECORE_MAX_EPOCHS", "3")
     run, data = trained_run("vae", epochs=1)
     at = AppTest.from_file(APP, default_timeout=30)

@@ -18,7 +18,7 @@ def lone_choice():
 
 
 def splits(trained_on):
-    from conftest import make_images
+    from helpers import make_images
     from face.scatter import split_ui
     split_ui(make_images(), trained_on)
 

@@ -9,8 +9,9 @@ from collections import Counter
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import seed_workspace, trained_run
-from test_page_latent import PAGE, component
+from helpers import trained_run
+from page_helpers import LATENT_PAGE as PAGE
+from page_helpers import component, seed_workspace
 
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
@@ -170,10 +171,10 @@ def test_classifier_fits_report_progress_weighted_by_their_labels():
 def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
     """Features on more than BACKGROUND_SAMPLES samples (full MNIST) measures in the background, with a bar that
     says what runs and the time left, instead of a bare spinner; then the page shows the results."""
-    from conftest import make_images
+    from helpers import make_images
     from face import experiment
     from face.workspace import Upload, Workspace
-    from test_page_apps import APP
+    from page_helpers import APP
     monkeypatch.setattr(experiment, "BACKGROUND_SAMPLES", 0)   # the tiny data counts as big
     data = make_images()
     run, _ = trained_run("vanilla", latent_dim=4, epochs=1)
@@ -198,7 +199,7 @@ def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
 def test_the_kl_chart_waits_for_the_points(vae2, calls):
     """Plotly's code, loaded in the same tab, held the atlas' first drawing back (8.6 s -> 20.4 s in chromium):
     the VAE's KL chart comes once the frame has drawn its points and asks for the rest."""
-    from test_page_latent import charts, frame_asks
+    from page_helpers import charts, frame_asks
     run, data = vae2
     at = latent_page(run, data)
     assert not at.exception and not charts(at), "no plotly chart before the points are drawn"

@@ -7,7 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_images, one_thread, seed_workspace, trained_run, ws
+from helpers import make_images, one_thread, trained_run
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs

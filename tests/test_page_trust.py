@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, isolate_data, make_images, seed_workspace, trained_run
+from helpers import ROOT, isolate_data, make_images, trained_run
+from page_helpers import seed_workspace
 
 TRAIN = str(ROOT / "pages" / "train.py")
 

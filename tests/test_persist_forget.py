@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore.runs.store import WorkspaceStore
-from conftest import isolate_data, seed_workspace, trained_run, ws
+from helpers import isolate_data, trained_run
+from page_helpers import seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from aecore.runs.checkpoint import load_run
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS_DIR = ROOT / "assets" / "presets"
 DEMOS_DIR = ROOT / "assets" / "demos"
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in conftest (not imported: tests/e2e has one too)
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"   # as in helpers.SHARED_DATASETS
 GOOD = {"title": "T", "explanation": "One. Two.", "settings": {"variant": "vae", "latent_dim": 2},
         "page": "pages/latent.py"}
 

@@ -12,7 +12,7 @@ from aecore.lecture import share
 from aecore.apps import Compression
 from aecore.runs.store import WorkspaceStore, new_token, shared_store
 from aecore.train import Step
-from conftest import trained_run
+from helpers import trained_run
 
 
 def steps(losses: list[dict]) -> list[Step]:

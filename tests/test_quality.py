@@ -15,9 +15,9 @@ from aecore.data import load_dataset
 from aecore.infer import evaluate
 from aecore.models import variant_config
 from aecore.train import fit, new_run, set_lr
-from conftest import shared_dataset
+from helpers import shared_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]   # minutes: .ci/run runs them after the full run
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,7 +1,7 @@
 """The resume policy: which settings a stopped run can continue under, and adopting them."""
 from __future__ import annotations
 
-from conftest import make_images, make_sequences
+from helpers import make_images, make_sequences
 
 from aecore.config import TrainConfig
 from aecore.models import variant_config

@@ -3,7 +3,7 @@ no traceback. As a zip given directly and, for the zips, unpacked into a run fol
 gone (tests/corpus/runs) are refused the same way, never evaluated on other data. The data corpus through
 `train --dataset FILE` is tests/test_cli.py's; this file covers the checkpoints.
 
-The calls run in this process (`aecore.cli.main`, see conftest.run_cli); one runs `python -m aecore` in a
+The calls run in this process (`aecore.cli.main`, see helpers.run_cli); one runs `python -m aecore` in a
 fresh process, marked slow (a torch import).
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, CliResult, run_cli, run_module
+from helpers import ROOT, CliResult, run_cli, run_module
 
 CHECKPOINTS = ROOT / "tests" / "corpus" / "checkpoints"
 EXPECTED = json.loads((CHECKPOINTS / "EXPECTED.json").read_text())

@@ -17,7 +17,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs
-from conftest import SHARED_DATASETS, ws
+from helpers import SHARED_DATASETS
+from page_helpers import ws
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,7 @@ def one_cycle(at: AppTest) -> int:
     return steps
 
 
+@pytest.mark.heavy   # the soak: .ci/run runs it after the full run
 def test_100_train_stop_reset_cycles_do_not_grow_memory(monkeypatch):
     """MNIST-sized models (a VAE 784-400-20 and its Adam state is 5 MB): a leak of one per cycle would show."""
     if SHARED_DATASETS.exists():

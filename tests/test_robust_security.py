@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import seed_workspace, sidebar, trained_run, upload_data, ws
+from helpers import trained_run
+from page_helpers import seed_workspace, sidebar, upload_data, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import cli

@@ -8,47 +8,24 @@ shared result that session is served (codes, atlas points, KL, the browser decod
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from streamlit.testing.v1 import AppTest
 
-from aecore.runs.checkpoint import FILES, runs_from_files
+from aecore.runs.checkpoint import runs_from_files
 from aecore.views.codes import encode_dataset
 from aecore.data import Dataset
 from aecore.views.decoder_export import export_decoder
 from aecore.views.explore import encode_split
 from aecore.views.timelapse import Frame, Timelapse
-from test_page_latent import frame_asks
-from conftest import seed_workspace, ws
+from page_helpers import altered_demo, demo_files, frame_asks, negated_decoder_zip, seed_workspace, ws
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "assets" / "demos" / "vae-mnist-2d"
 PAGES = {name: str(ROOT / "pages" / f"{name}.py") for name in ("models", "latent", "generate")}
-
-
-def demo_files() -> dict[str, bytes]:
-    return {name: (DEMO / name).read_bytes() for name in FILES}
-
-
-def negated_decoder_zip() -> bytes:
-    """The demo's run folder as a zip, with every decoder weight negated and config.json left as it is."""
-    files = demo_files()
-    weights = load_safetensors(files["model.safetensors"])
-    files["model.safetensors"] = save_safetensors(
-        {k: -v if k.startswith("decoder.") else v for k, v in weights.items()})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, blob in files.items():
-            zf.writestr(name, blob)
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -166,14 +143,6 @@ def test_the_same_demo_is_shared_by_every_session(digits, monkeypatch):
 
 
 # --- the other keys: application results, the time-lapse, what is saved for a reload --------------------------------
-def altered_demo():
-    """The negated-decoder demo as a Run that keeps the demo's run id and step."""
-    files = demo_files()
-    with zipfile.ZipFile(io.BytesIO(negated_decoder_zip())) as zf:
-        files["model.safetensors"] = zf.read("model.safetensors")
-    return runs_from_files(files)
-
-
 def test_application_results_are_keyed_by_content_not_by_run_id():
     from face.experiment import Outcome
     demo, altered, again = runs_from_files(demo_files()), altered_demo(), runs_from_files(demo_files())

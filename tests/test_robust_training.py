@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_images, make_sequences, seed_workspace, ws
+from helpers import make_images, make_sequences
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore import jobs

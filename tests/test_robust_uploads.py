@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import seed_workspace, sidebar, trained_run, upload_data, upload_handler_script, ws
+from helpers import trained_run
+from page_helpers import seed_workspace, sidebar, upload_data, upload_handler_script, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.data import DataLimits

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from aecore.runs.store import WorkspaceStore
-from conftest import trained_run
+from helpers import trained_run
 
 TOKENS = [f"{i:032x}" for i in range(1, 6)]
 

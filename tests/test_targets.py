@@ -16,14 +16,15 @@ import numpy as np
 import pytest
 import torch
 
+from aecore import jobs
 from aecore.apps import anomaly, denoise, roc
 from aecore.apps.baselines import fit_pca, median_filter
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
-from aecore.jobs import ModelSpec, train_all
-from conftest import shared_dataset
+from aecore.jobs import ModelSpec
+from helpers import shared_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("trained_once")]   # conftest: each recipe trains once
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -47,6 +48,7 @@ def mnist():
     return real("mnist")
 
 
+@pytest.mark.heavy   # full MNIST: .ci/run runs it after the full run
 def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     t0 = time.perf_counter()
     x, vr = mnist.x_test, mnist.value_range
@@ -54,7 +56,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     base = {"noisy input": denoise.psnr(x, noisy, vr), "median filter 3x3": denoise.psnr(x, median_filter(noisy), vr),
             "PCA-64": denoise.psnr(x, fit_pca(mnist.x_train, 64).reconstruct(noisy), vr)}
     cfg = denoise.denoiser_configs("gaussian", 0.5, latent_dim=64, hidden=denoise.HIDDEN)["denoising AE"]
-    run = train_all([ModelSpec("dae", mnist, cfg, denoise.TRAIN)])["dae"]
+    run = jobs.train_all([ModelSpec("dae", mnist, cfg, denoise.TRAIN)])["dae"]
     dae = denoise.psnr(x, denoise.methods({"dae": run.model})["dae"](noisy), vr)
     print(f"\nDenoising, MNIST test, gaussian sigma 0.5 (PSNR dB): "
           + ", ".join(f"{k} {v:.2f}" for k, v in base.items()) + f", denoising AE {dae:.2f} "
@@ -66,6 +68,7 @@ def test_denoising_ae_gains_8_db_at_sigma_half(mnist):
     assert dae >= 17.4 and dae >= base["noisy input"] + 8
 
 
+@pytest.mark.heavy   # ten models on full MNIST
 def test_mnist_one_class_mean_auc_beats_pca16(mnist):
     t0 = time.perf_counter()
     rows = anomaly.AnomalyDetection().one_class(mnist)   # the image recipe, as `python -m aecore anomaly --one-class`
@@ -85,7 +88,7 @@ def test_ecg5000_auc_beats_pca4():
     data = real("ecg5000")
     variant, model, train = anomaly.recipe("sequence")
     normal = [0]                                                            # class 1: normal beats
-    run = train_all([ModelSpec("ae", anomaly.normal_only(data, normal), model, train, variant)])["ae"]
+    run = jobs.train_all([ModelSpec("ae", anomaly.normal_only(data, normal), model, train, variant)])["ae"]
     aucs = anomaly.auc_table(anomaly.score_all(run.model, data, normal), anomaly.is_anomaly(data.y_test, normal))
     print(f"\nECG5000 ROC-AUC ({variant}, {model.latent_dim}-d code, {time.perf_counter() - t0:.0f} s): "
           + ", ".join(f"{m} {a:.4f}" for m, a in aucs.items()))
@@ -100,7 +103,7 @@ def test_ecg5000_lstm_is_measured_too():
     t0 = time.perf_counter()
     data = real("ecg5000")
     variant, model, train = anomaly.recipe("sequence", variant="lstm")
-    run = train_all([ModelSpec("lstm", anomaly.normal_only(data, [0]), model, train, variant)])["lstm"]
+    run = jobs.train_all([ModelSpec("lstm", anomaly.normal_only(data, [0]), model, train, variant)])["lstm"]
     auc = roc.roc_auc(anomaly.recon_scores(run.model, data.x_test), anomaly.is_anomaly(data.y_test, [0]))
     print(f"\nECG5000 ROC-AUC of the LSTM autoencoder ({model.latent_dim}-d code, {train.epochs} epochs, "
           f"{time.perf_counter() - t0:.0f} s): {auc:.4f}")

@@ -10,7 +10,7 @@ from aecore.models import variant_config
 from aecore.views import timelapse
 from aecore.views.timelapse import Recorder, probe_coords, probe_index
 from aecore.train import fit, new_run
-from conftest import make_images
+from helpers import make_images
 
 
 def train_in_a_job(run, data):

@@ -12,7 +12,7 @@ from aecore.runs.checkpoint import CheckpointError, load_run, load_run_bytes, ru
 from aecore.runs.store import WorkspaceStore, new_token
 from aecore.views.timelapse import Frame, Timelapse
 from aecore.views.timelapse_file import TimelapseFileError, read_timelapse, timelapse_bytes
-from conftest import run_cli, trained_run
+from helpers import run_cli, trained_run
 
 
 def a_timelapse(frames: int = 3, n: int = 5) -> Timelapse:

@@ -8,7 +8,7 @@ from aecore import train
 from aecore.config import TrainConfig
 from aecore.models import MODELS, variant_config
 from aecore.train import Diverged, evaluate_losses, fit, new_run
-from conftest import data_for, make_images, trained_run
+from helpers import data_for, make_images, trained_run
 
 VARIANTS = sorted(MODELS)
 

@@ -12,7 +12,7 @@ import pytest
 import harness
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_robust_shared_caches import altered_demo, demo_files, negated_decoder_zip  # noqa: E402
+from page_helpers import altered_demo, demo_files, negated_decoder_zip  # noqa: E402
 
 from aecore.runs.checkpoint import runs_from_files  # noqa: E402
 from aecore.infer import decode  # noqa: E402
