@@ -9,10 +9,11 @@ from collections import Counter
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import trained_run
+from helpers import ROOT, trained_run
 from page_helpers import LATENT_PAGE as PAGE
 from page_helpers import component, seed_workspace
 
+GENERATE_PAGE = str(ROOT / "pages" / "generate.py")
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
     "aecore.views.explore": ("encode_split", "manifold_grid"),
@@ -47,8 +48,8 @@ def vae2():
     return trained_run("vae", latent_dim=2)
 
 
-def latent_page(run, data) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+def latent_page(run, data, page: str = PAGE) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=60)
     at.session_state["dataset"] = "upload"
     seed_workspace(at, run, data)
     return at.run()
@@ -74,12 +75,12 @@ def test_a_warm_view_recomputes_nothing(vae2, calls):
 def test_a_warm_view_of_generate_decodes_its_grid_once(calls):
     """Generate's manifold grid (15 x 15 decodes) is kept per model state and choice: a rerun, or another session on
     the same model, draws it without decoding again; another grid size decodes once more."""
-    from test_page_generate import open_page
     run, data = trained_run("vae", latent_dim=2)
-    at = open_page(run, data)
+    at = latent_page(run, data, GENERATE_PAGE)
     assert not at.exception and calls["manifold_grid"] == 1
     at.run()
-    assert not open_page(run, data).exception and calls["manifold_grid"] == 1, "a warm view decoded the grid again"
+    again = latent_page(run, data, GENERATE_PAGE)
+    assert not again.exception and calls["manifold_grid"] == 1, "a warm view decoded the grid again"
     at.slider(key="gen_grid_n").set_value(5).run()
     assert not at.exception and calls["manifold_grid"] == 2
 
