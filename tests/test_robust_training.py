@@ -287,6 +287,8 @@ SHARED_READ_ONLY = {
     "export:_downloads": "one model state's export files as bytes (keyed by its content fingerprint and the dataset)",
     "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
+    "caches:kl_figure": "Latent space's KL bar chart of one model state (keyed by its KL values); st.plotly_chart "
+                        "only reads it (it converts the figure to a new dict)",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
