@@ -17,10 +17,10 @@ ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "ident
 
 
 def _lstm(seq: Tensor, layers: list[dict]) -> Tensor:
-    """A stacked LSTM over seq (1, T, in) from zero state; the last layer's hidden state at every step (1, T, H)."""
+    """A stacked LSTM over seq (B, T, in) from zero state; the last layer's hidden state at every step (B, T, H)."""
     for p in layers:
         hidden = p["weight_hh"].shape[1]
-        h = c = seq.new_zeros(1, hidden)
+        h = c = seq.new_zeros(len(seq), hidden)
         gates_in = F.linear(seq, p["weight_ih"], p["bias_ih"] + p["bias_hh"])   # (1, T, 4H)
         out = []
         for t in range(seq.shape[1]):
@@ -33,7 +33,7 @@ def _lstm(seq: Tensor, layers: list[dict]) -> Tensor:
 
 
 def _conv(op: dict, h: Tensor) -> Tensor:
-    x = h.reshape(1, op["cin"], op["h"], op["w_in"])
+    x = h.reshape(len(h), op["cin"], op["h"], op["w_in"])
     if op["op"] == "conv":
         return F.conv2d(x, op["w"], op["b"], stride=op["stride"], padding=op["pad"])
     k, s, pad = op["k"], op["stride"], op["pad"]
@@ -42,7 +42,7 @@ def _conv(op: dict, h: Tensor) -> Tensor:
 
 
 def run_op(op: dict, h: Tensor, label: Tensor | None) -> Tensor:
-    """One op on a batch of one sample; `label` is the one-hot label of a conditional model."""
+    """One op on a batch of samples; `label` is the one-hot label of a conditional model (one row per sample)."""
     kind = op["op"]
     if kind == "linear":
         return F.linear(h, op["w"], op["b"])
@@ -51,24 +51,49 @@ def run_op(op: dict, h: Tensor, label: Tensor | None) -> Tensor:
     if kind in ("conv", "convT"):
         return _conv(op, h)
     if kind == "lstm":        # the decoder's: the code at every step
-        return _lstm(h.reshape(1, 1, op["in"]).expand(1, op["steps"], op["in"]), op["layers"])
+        return _lstm(h.reshape(len(h), 1, op["in"]).expand(-1, op["steps"], -1), op["layers"])
     if kind == "lstm_seq":    # the encoder's: the sequence itself
-        return _lstm(h.reshape(1, op["steps"], op["in"]), op["layers"])
+        return _lstm(h.reshape(len(h), op["steps"], op["in"]), op["layers"])
     if kind == "last":
         return h[:, -1]
     if kind == "flatten":
-        return h.reshape(1, -1)
+        return h.reshape(len(h), -1)
     if kind == "concat_label":
         return torch.cat([h, label], dim=1)
     raise ValueError(f"unknown op {kind!r}")
 
 
-def _run(ops: list[dict], h: Tensor, label: Tensor | None, layers: dict[str, np.ndarray]) -> Tensor:
+def _run(ops: list[dict], h: Tensor, label: Tensor | None, layers: dict[str, Tensor]) -> Tensor:
     for op in ops:
         h = run_op(op, h, label)
         if "name" in op:
-            layers[op["name"]] = h[0].numpy().copy()
+            layers[op["name"]] = h
     return h
+
+
+@torch.no_grad()
+def batch_activations(model: Autoencoder, x: Tensor, y: Tensor | None = None, eps: Tensor | None = None,
+                      decoder: bool = True) -> dict[str, Tensor]:
+    """Every layer's output for a batch x (B, *model.input_shape), in network order (see layer_activations), each
+    (B, *layer shape); up to the code only, without `decoder`. A VAE's z is mu + sigma * eps (eps None: the mean,
+    as encode and reconstruct use)."""
+    model = model.eval().cpu()
+    if tuple(x.shape[1:]) != model.input_shape:
+        raise ValueError(f"a sample of this model has shape {model.input_shape}, got {tuple(x.shape[1:])}")
+    label = model.one_hot(None if y is None else torch.as_tensor(y).long().reshape(-1))
+    x = x.to(torch.float32).cpu()
+    layers: dict[str, Tensor] = {"input": x}
+    z = _run(encoder_ops(model), x, label, layers)
+    if model.config.variational:
+        mu, logvar = z.chunk(2, dim=1)
+        sigma = (0.5 * logvar).exp()
+        z = mu + sigma * (torch.zeros_like(mu) if eps is None else eps)
+        layers.update(mu=mu, sigma=sigma, z=z)
+    if not decoder:
+        return layers
+    raw = _run(decoder_ops(model), z if label is None else torch.cat([z, label], dim=1), label, layers)
+    layers["reconstruction"] = model._activate(raw.reshape(len(x), *model.input_shape))
+    return layers
 
 
 @torch.no_grad()
@@ -78,23 +103,13 @@ def layer_activations(model: Autoencoder, x: Tensor, y: int | None = None,
     layers, the code ("code", or a VAE's "mu", "sigma", "z"), the decoder's layers, "reconstruction".
 
     A VAE's z is its mean, as encode and reconstruct use, unless `seed` draws z = mu + sigma * eps."""
-    model = model.eval().cpu()
     if tuple(x.shape) != model.input_shape:
         raise ValueError(f"a sample of this model has shape {model.input_shape}, got {tuple(x.shape)}")
-    label = model.one_hot(None if y is None else torch.tensor([int(y)]))
-    x = x.to(torch.float32).cpu()
-    layers: dict[str, np.ndarray] = {"input": x.numpy().copy()}
-    z = _run(encoder_ops(model), x.unsqueeze(0), label, layers)
-    if model.config.variational:
-        mu, logvar = z.chunk(2, dim=1)
-        sigma = (0.5 * logvar).exp()
-        eps = torch.zeros_like(mu) if seed is None else torch.randn(
-            mu.shape, generator=torch.Generator().manual_seed(seed))
-        z = mu + sigma * eps
-        layers.update(mu=mu[0].numpy().copy(), sigma=sigma[0].numpy().copy(), z=z[0].numpy().copy())
-    raw = _run(decoder_ops(model), z if label is None else torch.cat([z, label], dim=1), label, layers)
-    layers["reconstruction"] = model._activate(raw.reshape(1, *model.input_shape))[0].numpy().copy()
-    return layers
+    eps = None
+    if model.config.variational and seed is not None:
+        eps = torch.randn((1, model.config.latent_dim), generator=torch.Generator().manual_seed(seed))
+    layers = batch_activations(model, x.unsqueeze(0), None if y is None else torch.tensor([int(y)]), eps)
+    return {name: h[0].numpy().copy() for name, h in layers.items()}
 
 
 def first_layer_weights(model: Autoencoder) -> Tensor:

@@ -37,8 +37,8 @@ SETTINGS: dict[str, str] = {
     # what the server keeps
     "AECORE_RUNS_DIR": "the run folders the Models page may load (default `runs/` beside app.py)",
     "AECORE_STORE_DIR": "the students' saved workspaces and shared models (default `~/.cache/latent-lab/sessions`)",
-    "AECORE_STORE_MB": "that store in all, in MB, oldest evicted first",
-    "AECORE_STORE_QUOTA_MB": "one student's share of that store, in MB",
+    "AECORE_STORE_MB": "that store in all, in MB, oldest evicted first (default 2,048)",
+    "AECORE_STORE_QUOTA_MB": "one student's share of that store, in MB (default 64)",
 }
 
 

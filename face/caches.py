@@ -23,6 +23,7 @@ from aecore.views.atlas import dataset_atlas
 from aecore.views.codes import SplitCodes, encode_dataset, even_sample
 from aecore.views.decoder_export import BrowserDecoder, export_decoder, export_network
 from aecore.views.project import Projection, project
+from aecore.views.units import UnitViews, views_on_test_split
 
 from .atlas import Thumbs
 from .datasets import data_key
@@ -142,3 +143,13 @@ def browser_network(key: str, _model) -> BrowserDecoder | str:
         return export_network(_model)
     except ValueError as err:
         return str(err)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Finding what each unit responds to…")
+def _unit_views(key: str, dkey: tuple, _model, _data: Dataset) -> UnitViews:
+    return views_on_test_split(_model, _data)
+
+
+def unit_views(view: ViewModel, data: Dataset) -> UnitViews:
+    """What every unit of one model state stands for (aecore.views.units): its top test samples or what it paints."""
+    return _unit_views(view.fingerprint, data_key(data), view.model, data)

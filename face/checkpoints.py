@@ -1,8 +1,8 @@
 """Saving and loading the session's model from the browser: the download's name and bytes, and the loaders
 behind the Models page's uploader and folder box (a load replaces the current model, or says why it cannot).
 
-Session-state keys: "model_upload" (the uploader), "model_path" (the folder box), "model_message" ((kind, text)
-of the last load, shown until the next one).
+Widget keys: "model_upload" (the uploader), "model_path" (the folder box); the outcome of the last load ((kind,
+text), shown until the next one) is the Workspace's `messages.model`.
 """
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ from aecore.runs.run_folders import list_run_folders, run_folder_under
 from aecore.train import Run, new_run_id
 
 from .paths import scrub
-from .progress import forget
-from .session import workspace
+from .session import widgets, workspace
 
 
 def runs_root() -> Path:
@@ -49,29 +48,29 @@ def _load(load, source: str) -> None:
     try:
         run = load()
     except CheckpointError as err:
-        st.session_state.model_message = ("error", scrub(f"Could not load {source}: {err}", keep=(source,)))
+        workspace().messages.model = ("error", scrub(f"Could not load {source}: {err}", keep=(source,)))
         return
     run.id = new_run_id()
-    workspace().adopt(run)   # stops the job that trained the model it replaces
-    forget()
-    st.session_state.model_message = ("success", f"Loaded {source}: a {run.variant} trained on "
+    ws = workspace()
+    ws.adopt(run)   # stops the job that trained the model it replaces, and clears what the pages kept of it
+    ws.messages.model = ("success", f"Loaded {source}: a {run.variant} trained on "
                                                  f"{run.data_info.title} for {run.epoch} epoch(s).")
 
 
 def upload_changed() -> None:
     """Uploader callback (runs before the page, so the banner already shows the new model)."""
-    file = st.session_state.get("model_upload")
+    file = widgets.get("model_upload")
     if file is not None:
         _load(lambda: load_run_bytes(file.getvalue(), file.name), file.name)
 
 
 def folder_clicked() -> None:
-    name = st.session_state.get("model_path", "").strip()
+    name = widgets.get("model_path", "").strip()
     _load(lambda: load_run(run_folder_under(runs_root(), name)), name)
 
 
 def message_ui() -> None:
     """The outcome of the last load."""
-    message = st.session_state.get("model_message")
+    message = workspace().messages.model
     if message:
         (st.error if message[0] == "error" else st.success)(message[1])

@@ -3,11 +3,10 @@ interpolation and manifold grid. Each is a fragment, so moving its widgets rerun
 
 The sliders decode in the browser while they move (face.atlas.latent_sliders_ui, with the decoder from
 aecore.views.decoder_export); a decoder that cannot be exported gets the server's sliders, which decode when let go.
-Session-state keys: Latent space: "latent_sliders" (the browser sliders), "latent_z<d>" (server sliders of a 1- or
-2-D code), "latent_code_for" (the weight fingerprint those were set up for), "latent_click" (the pin that set them),
-"latent_class" (cvae class). Generate: "gen_sliders" (browser sliders), "gen_code" (their code), "gen_revision" (bumped by
-the buttons, so the browser's sliders move), "gen_z<d>" (server sliders), "gen_seed" (random-sample counter), "gen_random"/"gen_reset" (buttons), "gen_a_*"/"gen_b_*"
-(interpolation ends), "gen_steps", "gen_dim_x"/"gen_dim_y"/"gen_grid_n" (manifold grid).
+Their widget keys are in face.session.WIDGETS ("latent_*", "gen_*"); the rest is the Workspace's panels
+(face.parts): Latent space's `latent.code_for` (the model state the server's sliders were centred for) and
+`latent.click` (the pin that set them); Generate's `generate.code` (the sliders' code), `generate.revision` (bumped by
+the buttons, so the browser's sliders move) and `generate.seed` (the random-sample counter).
 """
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from aecore.views import explore
 
 from . import caches
 from .atlas import BrowserDecoder, latent_sliders_ui
+from .session import widgets, workspace
 from .widgets import component_scale, show_images, show_samples
 
 TRAVERSAL_STEPS = 9    # odd: the middle column is the starting code itself
@@ -38,16 +38,17 @@ def dim_name(d: int, kl: np.ndarray | None) -> str:
 def code_ui(model: Autoencoder, data: Dataset, ranges: np.ndarray, fp: str) -> None:
     """Latent space: choose a position in a 1- or 2-D code and see what it decodes to."""
     k = model.config.latent_dim
-    if st.session_state.get("latent_code_for") != fp:   # a new model (or snapshot): start in the middle of its codes
-        st.session_state.latent_code_for = fp
+    panel = workspace().latent   # a new model clears it (Workspace.adopt): start in the middle of its codes
+    if panel.code_for != fp:     # so does a new snapshot of a model in training
+        panel.code_for = fp
         for d in range(k):
-            st.session_state[f"latent_z{d}"] = round(float(ranges[d].mean()), 2)
+            widgets[f"latent_z{d}"] = round(float(ranges[d].mean()), 2)
     cols = st.columns([1, 1, 2])
     z = []
     for d in range(k):
         lo, hi = round(float(ranges[d, 0]), 2), round(float(ranges[d, 1]), 2)
         key = f"latent_z{d}"
-        st.session_state[key] = float(np.clip(st.session_state.get(key, 0.0), lo, hi))   # ranges move as it trains
+        widgets[key] = float(np.clip(widgets.get(key, 0.0), lo, hi))   # ranges move as it trains
         with cols[d]:
             z.append(st.slider(f"z{d + 1}", lo, hi, key=key, step=0.01))
     label = None
@@ -78,10 +79,11 @@ def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | s
                        "codes of more than two numbers.")
             return
         fallback_note(decoder)
-        if pin and st.session_state.get("latent_click") != pin[0]:   # once per pin: then the sliders are yours
-            st.session_state.latent_click = pin[0]
+        panel = workspace().latent
+        if pin and panel.click != pin[0]:   # once per pin: then the sliders are yours
+            panel.click = pin[0]
             for d in range(k):
-                st.session_state[f"latent_z{d}"] = round(float(start[d]), 2)
+                widgets[f"latent_z{d}"] = round(float(start[d]), 2)
         code_ui(model, data, ranges, fp)
         return
     dims = sorted(explore.rank_dims(kl, k, TOP_DIMS))   # the most used, in their order: z1 above z2
@@ -96,19 +98,21 @@ def code_panel_ui(model: Autoencoder, data: Dataset, decoder: BrowserDecoder | s
 
 def _set_code(values: dict[int, float]) -> None:
     """Buttons: move the sliders (the server's, and the browser's by a new revision)."""
-    code = list(st.session_state.get("gen_code") or [])
+    panel = workspace().generate
+    code = list(panel.code or [])
     for d, v in values.items():
-        st.session_state[f"gen_z{d}"] = v
+        widgets[f"gen_z{d}"] = v
         if d < len(code):
             code[d] = v
-    st.session_state.gen_code = code
-    st.session_state.gen_revision = st.session_state.get("gen_revision", 0) + 1
+    panel.code = code
+    panel.revision += 1
 
 
 def _random(model: Autoencoder, dims: list[int]) -> None:
-    st.session_state.gen_seed = st.session_state.get("gen_seed", 0) + 1
+    panel = workspace().generate
+    panel.seed += 1
     _set_code({d: 0.0 for d in range(model.config.latent_dim)})
-    _set_code(explore.random_code(model, dims, st.session_state.gen_seed))
+    _set_code(explore.random_code(model, dims, panel.seed))
 
 
 @st.fragment
@@ -116,8 +120,9 @@ def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind:
                decoder: BrowserDecoder | str = "no decoder given", label_names: tuple[str, ...] = ()) -> None:
     """Generate: one slider per shown dimension and the decoded sample, redrawn in the browser while dragging."""
     k = model.config.latent_dim
-    if len(st.session_state.get("gen_code") or []) != k:
-        st.session_state.gen_code = [0.0] * k
+    panel = workspace().generate
+    if len(panel.code or []) != k:
+        panel.code = [0.0] * k
     b1, b2, _ = st.columns([1, 1, 3])
     b1.button("Random sample", icon=":material/casino:", key="gen_random", on_click=_random, args=(model, dims),
               width="stretch", help="Draw the shown dimensions from the prior N(0, 1); the hidden ones stay at 0.")
@@ -127,12 +132,12 @@ def sliders_ui(model: Autoencoder, dims: list[int], kl, label: int | None, kind:
         fallback_note(decoder)
         _server_sliders(model, dims, kl, label, kind, value_range)
     else:
-        event = latent_sliders_ui(decoder, value=st.session_state.gen_code, ranges=[(-explore.SPAN, explore.SPAN)] * k,
+        event = latent_sliders_ui(decoder, value=panel.code, ranges=[(-explore.SPAN, explore.SPAN)] * k,
                                   dims=dims, names=[dim_name(d, kl) for d in dims], label=label,
-                                  revision=st.session_state.get("gen_revision", 0), label_names=label_names,
+                                  revision=panel.revision, label_names=label_names,
                                   scale=component_scale(), key="gen_sliders")
         if event and "code" in event:   # where the sliders were let go: kept for the next visit of the page
-            st.session_state.gen_code = [float(v) for v in event["code"]]
+            panel.code = [float(v) for v in event["code"]]
     if k > len(dims):
         st.caption(f"Showing the {len(dims)} dimensions the model uses most; the other {k - len(dims)} stay at 0.")
 
@@ -143,7 +148,7 @@ def _server_sliders(model: Autoencoder, dims: list[int], kl, label: int | None, 
     z = np.zeros(model.config.latent_dim, np.float32)
     with left:
         for d in dims:
-            st.session_state.setdefault(f"gen_z{d}", 0.0)   # set here, not as value=, so the buttons can move it
+            widgets.setdefault(f"gen_z{d}", 0.0)   # set here, not as value=, so the buttons can move it
             z[d] = st.slider(dim_name(d, kl), -explore.SPAN, explore.SPAN, step=0.05, key=f"gen_z{d}",
                              help="Standard deviations of the prior: ±3 covers 99.7% of it.")
     with right:
@@ -182,7 +187,7 @@ def _pick_ui(data: Dataset, side: str, default: int) -> int:
         st.caption("No test sample of this class; using the first one.")
         return 0
     key = f"gen_{side}_nth"
-    st.session_state[key] = min(int(st.session_state.get(key, 1)), len(members))   # the class may have changed
+    widgets[key] = min(int(widgets.get(key, 1)), len(members))   # the class may have changed
     j = st.number_input(f"Which one ({len(members)} in the test set)", 1, len(members), key=key)
     return int(members[int(j) - 1])
 

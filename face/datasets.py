@@ -13,7 +13,7 @@ from aecore.lecture import share
 from aecore.train import Run
 
 from .paths import scrub
-from .session import workspace
+from .session import widgets, workspace
 
 UPLOAD = "upload"   # the dataset choice meaning "the file I uploaded"
 
@@ -54,7 +54,7 @@ def data_key(data: Dataset) -> tuple:
 def current_data(show: bool = True) -> Dataset | None:
     """The dataset chosen in the sidebar, or None when it cannot be loaded: then, with `show`, the reason in
     one line where the page is (the folders searched, if any, in a closed Details expander)."""
-    name = st.session_state.get("dataset", "mnist")
+    name = widgets.get("dataset", "mnist")
     if name == UPLOAD:
         upload = workspace().upload
         if show and upload.error:
@@ -94,15 +94,15 @@ def data_for_run(run: Run) -> Dataset | None:
 
 def sidebar_settings() -> dict:
     """The sidebar's values that are in session state, by widget key (see aecore.lecture.share.SETTINGS)."""
-    return {k: st.session_state[k] for k in share.SETTINGS if k in st.session_state}
+    return {k: widgets[k] for k in share.SETTINGS if k in widgets}
 
 
 def settings_from_state(kind: str) -> Settings:
     """Turn the sidebar's widget values into configs (raises ValueError with a readable message)."""
     variant, model, train = share.configs(sidebar_settings(), kind)   # one conversion for sidebar, presets, links
-    return Settings(st.session_state.get("dataset", "mnist"), variant, model, train)
+    return Settings(widgets.get("dataset", "mnist"), variant, model, train)
 
 
 def seed() -> int:
     """The sidebar's seed: application pages train with it too."""
-    return int(st.session_state.get("seed", 0))
+    return int(widgets.get("seed", 0))

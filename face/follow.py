@@ -4,9 +4,9 @@ it to make it their own.
 
 The model is saved in the store of shared models (aecore.runs.store.shared_store) under a random share id; the link is
 the page's address with `?follow=<id>` (aecore.lecture.share.FOLLOW_PARAM). A follower's Workspace holds its own copy of
-the run with `following` set, so Train and Resume are off until they fork (face.workspace). Session-state keys:
-"shared" ((share id, run id, step) of what this session last shared: pressing Share again updates that same link),
-"follow_error" (why a follow link could not be opened, shown once).
+the run with `following` set, so Train and Resume are off until they fork (face.workspace). The Workspace
+keeps `lecture.shared` ((share id, run id, step) of what this session last shared: pressing Share again updates that
+same link) and `messages.follow_error` (why a follow link could not be opened, shown once).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from aecore.lecture import share
 from aecore.runs.store import TTL_S, WorkspaceStore, new_token, shared_store
 
 from .datasets import sidebar_settings
-from .session import workspace
+from .session import widgets, workspace
 
 GONE = (f"The lecturer's shared model is not on this server any more (shared models are kept for {TTL_S // 3600} "
         "hours): ask for a new link. Meanwhile this is your own workspace.")
@@ -33,7 +33,7 @@ def open_link(params: dict) -> dict:
     share_id = share.follow_from_query(params)
     if share_id is None:
         if params.get(share.FOLLOW_PARAM):
-            st.session_state.follow_error = "This follow link is damaged: ask the lecturer for it again."
+            workspace().messages.follow_error = "This follow link is damaged: ask the lecturer for it again."
         return {}
     return load(share_id)
 
@@ -42,27 +42,27 @@ def load(share_id: str) -> dict:
     """Follow the shared model `share_id` (its latest version); its settings, or {} when it is gone."""
     saved = shares().load(share_id)
     if saved is None or saved.run is None:
-        st.session_state.follow_error = GONE
+        workspace().messages.follow_error = GONE
         return {}
-    workspace().follow(saved.run, share_id)
-    st.session_state.demo_offered = True   # the demo does not replace it
+    ws = workspace()
+    ws.follow(saved.run, share_id)
+    ws.once.demo_offered = True   # the demo does not replace it
     checked, _ = share.check_settings(saved.settings)
     return checked
 
 
 def share_model() -> None:
     """Button callback: save the current model under this session's share id (a new one the first time)."""
-    run = workspace().run
-    shared = st.session_state.get("shared")
+    ws = workspace()
+    run, shared = ws.run, ws.lecture.shared
     share_id = shared[0] if shared else new_token()
     shares().save(share_id, run, {**sidebar_settings(), **share.run_settings(run)})
-    st.session_state.shared = (share_id, run.id, run.step)
+    ws.lecture.shared = (share_id, run.id, run.step)
 
 
 def reload_model() -> None:
     """Button callback: the lecturer's latest version of the followed model, with its settings."""
-    for key, value in load(workspace().following).items():
-        st.session_state[key] = value
+    widgets.update(load(workspace().following))
 
 
 def share_ui() -> None:
@@ -74,7 +74,7 @@ def share_ui() -> None:
                       icon=":material/group:", disabled=ws.run is None or ws.training,
                       help="Students who open the link below see this very model, read-only, on every page, and can "
                            "fork it into their own workspace. Press it again after more training to update it.")
-    shared = st.session_state.get("shared")
+    shared = ws.lecture.shared
     if not shared:
         return
     changed = ws.run is None or (ws.run.id, ws.run.step) != shared[1:]
@@ -86,10 +86,10 @@ def share_ui() -> None:
 
 def follow_banner_ui() -> None:
     """Above the page: that this is the lecturer's model, read-only, with Fork and Reload; or why a link failed."""
-    error = st.session_state.pop("follow_error", None)
+    ws = workspace()
+    error, ws.messages.follow_error = ws.messages.follow_error, None
     if error:
         st.warning(error, icon=":material/link_off:")
-    ws = workspace()
     if not ws.following:
         return
     text, fork, latest = st.columns([6, 1, 1], vertical_alignment="center")

@@ -1,7 +1,7 @@
 """What a person picks in the Latent space atlas: a pinned point (its input, its reconstruction, its code) and a box
 or lasso selection (the count, the label mix, and a gallery of inputs over their reconstructions).
 
-Session-state key: "latent_pick" ({"view": the atlas view's key, "pin": a drawn row or None, "selection": rows}):
+The Workspace keeps it (`latent.pick`: {"view": the atlas view's key, "pin": a drawn row or None, "selection": rows}):
 a new view (another model state, split or projection) starts with nothing picked, as the component does.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aecore.views import explore
 from aecore.views.atlas import rows_at
 
 from .scatter import AtlasView, positions
+from .session import workspace
 from .widgets import show_images
 
 MAX_SHOWN = 32      # selected images shown with their reconstructions (two rows of 16)
@@ -27,9 +28,10 @@ MIX_TOP = 5         # labels named in a selection's mix; the rest are "other"
 
 def take_pick(view: AtlasView, event: dict | None) -> dict:
     """This view's pin and selection, updated with the component's newest event."""
-    pick = st.session_state.get("latent_pick")
+    panel = workspace().latent
+    pick = panel.pick
     if not pick or pick["view"] != view.key:
-        pick = st.session_state["latent_pick"] = {"view": view.key, "pin": None, "selection": []}
+        pick = panel.pick = {"view": view.key, "pin": None, "selection": []}
     if event and "clicked" in event:
         pick["pin"] = int(event["clicked"])
     elif event and "selected" in event:

@@ -1,9 +1,9 @@
 """Lecture mode: lesson presets, shareable links, presenter view and the bundled demos.
 
-Session-state keys (besides the sidebar's widgets "lesson" and "presenter"): "lesson_page" (the page a
-just-applied lesson opens; set by its callback, consumed by `lesson_page_ui`), "link_read" (True once this
-session has read its settings from the URL), "demo_offered" (True once this session was given the default demo,
-so Reset really forgets it).
+Besides the widgets "lesson" and "presenter", it keeps in the Workspace: `lecture.page_to_open` (the page a
+just-applied lesson opens; set by its callback, consumed by `lesson_page_ui`), `once.link_read` (this session has
+read its settings from the URL), `once.demo_offered` (this session was given the default demo, so Reset really
+forgets it).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from aecore.train import Run
 
 from . import follow
 from .datasets import UPLOAD, load_builtin, sidebar_settings
-from .session import workspace
+from .session import widgets, workspace
 from .widgets import presenting
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -65,20 +65,22 @@ def load_demo(name: str) -> Run:
 
 def offer_demo(page_url_path: str) -> None:
     """On Latent space or Generate, give a session that has no model the default demo, once per session."""
-    if page_url_path in DEMO_PAGES and not st.session_state.get("demo_offered"):
-        st.session_state.demo_offered = True
-        if workspace().run is None:
-            workspace().adopt(load_demo(DEFAULT_DEMO))
+    ws = workspace()
+    if page_url_path in DEMO_PAGES and not ws.once.demo_offered:
+        ws.once.demo_offered = True
+        if ws.run is None:
+            ws.adopt(load_demo(DEFAULT_DEMO))
 
 
 def use_demo(name: str) -> None:
     """Make a bundled demo the current model (a lesson that needs one), stopping this session's training."""
-    workspace().adopt(load_demo(name))
-    st.session_state.demo_offered = True
+    ws = workspace()
+    ws.adopt(load_demo(name))
+    ws.once.demo_offered = True
 
 
 def current_lesson() -> Preset | None:
-    return lesson_presets().get(st.session_state.get("lesson", NO_LESSON))
+    return lesson_presets().get(widgets.get("lesson", NO_LESSON))
 
 
 def read_link() -> None:
@@ -88,21 +90,21 @@ def read_link() -> None:
     over a followed model's (face.follow); bad or unknown values are ignored by aecore.lecture.share, and the widgets
     keep their defaults.
     """
-    if st.session_state.get("link_read"):
+    once = workspace().once
+    if once.link_read:
         return
-    st.session_state.link_read = True
+    once.link_read = True
     params = st.query_params.to_dict()
     presets = lesson_presets()
     state = follow.open_link(params)   # a lecturer's shared model, and the settings it was shared with
     lesson = share.lesson_from_query(params)
     if lesson in presets:
-        st.session_state.lesson = lesson
+        widgets["lesson"] = lesson
         state = {**apply_preset(presets[lesson]), **state}
         if presets[lesson].demo and workspace().run is None:
             use_demo(presets[lesson].demo)
     state.update(share.from_query(params))
-    for key, value in state.items():
-        st.session_state[key] = value
+    widgets.update(state)
 
 
 def write_link() -> dict[str, str]:
@@ -126,32 +128,32 @@ def apply_lesson() -> None:
     preset = current_lesson()
     if preset is None:
         return
-    for key, value in apply_preset(preset).items():
-        st.session_state[key] = value
-    st.session_state.lesson = preset.name   # set through the API too, so switching page keeps it
+    widgets.update(apply_preset(preset))
+    widgets["lesson"] = preset.name   # set through the API too, so switching page keeps it
     if preset.demo:
         use_demo(preset.demo)
-    st.session_state.lesson_page = preset.page
+    workspace().lecture.page_to_open = preset.page
 
 
 def lesson_ui() -> None:
     """The sidebar's lesson picker: choosing a lesson applies it; the button re-applies it after changes."""
     presets = lesson_presets()
-    if st.session_state.get("lesson") not in (NO_LESSON, *presets):
-        st.session_state.lesson = NO_LESSON
+    if widgets.get("lesson") not in (NO_LESSON, *presets):
+        widgets["lesson"] = NO_LESSON
     st.sidebar.selectbox(
         "Lesson preset", [NO_LESSON, *presets], key="lesson", on_change=apply_lesson,
         format_func=lambda n: "None: explore freely" if n == NO_LESSON else presets[n].title,
         help="One click sets up a teaching scenario: the sidebar's settings, the page to open, and a pretrained "
              "model where the lesson needs one. Its explanation appears above the page.")
-    if st.session_state.get("lesson"):
+    if widgets.get("lesson"):
         st.sidebar.button("Reset the lesson's settings", key="lesson_reapply", on_click=apply_lesson,
                           icon=":material/restart_alt:", help="Undo the changes made to the sidebar since the lesson was applied.")
 
 
 def lesson_page_ui() -> None:
     """After st.navigation: open the page a just-applied lesson names (once)."""
-    page = st.session_state.pop("lesson_page", None)
+    lecture = workspace().lecture
+    page, lecture.page_to_open = lecture.page_to_open, None
     if page is None:
         return
     try:

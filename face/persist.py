@@ -12,9 +12,8 @@ one, and says what was lost) are saved under the token, with the view (presenter
 lecturer's F5 keeps the room's large type. The view is kept by this browser's token only, never in a link, so a
 student opening a copied link gets their own view; the student's upload is kept when it arrives.
 "Forget me on this computer" deletes the entry and ends the cookie (the site's /forget; a script without it).
-Session-state keys: "ws_token" (this session's token), "ws_saved" (what was last saved: (run id, step, settings,
-training, when)), "ws_store_note" (the last thing the store could not keep, said once), "ws_forgotten" (this
-session forgot its token: nothing is saved any more).
+What this session keeps of it is the Workspace's `persistence` (face.parts.Persistence): its token, what was last
+saved, the last thing the store could not keep, and whether it forgot its token.
 """
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ from aecore.runs.store import WorkspaceStore, new_token
 
 from . import reattach
 from .datasets import sidebar_settings
-from .session import workspace
+from .session import widgets, workspace
 from .workspace import Workspace, is_demo
 
 COOKIE = "latentlab_ws"
@@ -70,9 +69,10 @@ def behind_proxy() -> bool:
 def token() -> str:
     """This browser's token: from its cookie (the site's), or, served alone, a new one that a one-line script
     keeps in a session cookie (no max-age: it ends with the browser, like the site's)."""
-    if "ws_token" not in st.session_state:
-        st.session_state.ws_token = cookie() or new_token()
-    tok = st.session_state.ws_token
+    kept = workspace().persistence
+    if kept.token is None:
+        kept.token = cookie() or new_token()
+    tok = kept.token
     if cookie() != tok and not behind_proxy():
         st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; SameSite=Lax";</script>',
                 unsafe_allow_javascript=True)
@@ -93,7 +93,7 @@ def forget() -> None:
     workspace().reset()
     store().forget(tok)
     _LIVE.pop(tok, None)
-    st.session_state.ws_forgotten = True
+    workspace().persistence.forgotten = True
     end = ('window.location.replace("/forget");' if behind_proxy()   # the site clears its HttpOnly cookie there
            else f'document.cookie = "{COOKIE}=; path=/; max-age=0"; window.location.replace("/");')
     st.html(f"<script>{end}</script>", unsafe_allow_javascript=True)
@@ -101,10 +101,11 @@ def forget() -> None:
 
 def restore() -> None:
     """Once per session, before the sidebar: bring back this browser's model and settings, if any."""
-    if st.session_state.get("ws_restored"):
+    ws = workspace()
+    if ws.once.restored:
         return
-    st.session_state.ws_restored = True
-    tok, ws = token(), workspace()
+    ws.once.restored = True
+    tok = token()
     ws.owner = tok
     saved = store().load(tok)
     old = _LIVE.get(tok)
@@ -117,20 +118,19 @@ def restore() -> None:
     elif saved is not None and saved.run is not None:
         ws.adopt(saved.run)
     if ws.run is not None:
-        st.session_state.demo_offered = True   # a restored model is not replaced by the demo
+        ws.once.demo_offered = True   # a restored model is not replaced by the demo
     remember_live(tok, ws)
     settings = dict(saved.settings) if saved is not None else {}
     restore_view(settings.pop(VIEW, None))
     checked, _ = share.check_settings(settings)
-    for key, value in checked.items():
-        st.session_state[key] = value
+    widgets.update(checked)
     if saved is not None and not live:   # nothing live to follow: what was training, the upload
         reattach.restore(ws, saved)
 
 
 def view_state() -> dict:
     """What this browser sees besides the settings: presenter view on or off, and the lesson picked."""
-    return {"presenter": bool(st.session_state.get("presenter")), "lesson": st.session_state.get("lesson") or ""}
+    return {"presenter": bool(widgets.get("presenter")), "lesson": widgets.get("lesson") or ""}
 
 
 def restore_view(view) -> None:
@@ -140,10 +140,10 @@ def restore_view(view) -> None:
     if not isinstance(view, dict):
         return
     if isinstance(view.get("presenter"), bool):
-        st.session_state.presenter = view["presenter"]
+        widgets["presenter"] = view["presenter"]
     lesson = view.get("lesson")
     if isinstance(lesson, str) and lesson in lesson_presets():
-        st.session_state.lesson = lesson
+        widgets["lesson"] = lesson
 
 
 def remember_live(tok: str, ws: Workspace) -> None:
@@ -153,27 +153,29 @@ def remember_live(tok: str, ws: Workspace) -> None:
 def save() -> None:
     """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S).
     Nothing while following the lecturer's model: the student's own stays in the store as it was."""
-    if st.session_state.get("ws_forgotten"):
+    ws = workspace()
+    kept = ws.persistence
+    if kept.forgotten:
         return
-    tok, ws = token(), workspace()
+    tok = token()
     remember_live(tok, ws)
     if ws.following:
         return
     run, settings = ws.run, {**sidebar_settings(), VIEW: view_state()}
     state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())), ws.training)
-    last = st.session_state.get("ws_saved")
+    last = kept.saved
     if last is not None and last[:4] == state:
         return
     if last is not None and ws.training and last[3] and time.monotonic() - last[4] < SAVE_EVERY_S:
         return
-    job = reattach.job_state(ws, SAVE_EVERY_S + st.session_state.get("train_cadence", 1.0))
+    job = reattach.job_state(ws, SAVE_EVERY_S + (ws.train_view.cadence or 1.0))
     keep = None if run is None or is_demo(run) else run   # a bundled demo comes back by itself: only the settings
     try:
         with jobs.lock_for(run) if keep is not None else nullcontext():   # weights between two steps
             note = store().save(tok, keep, settings, job)
     except OSError as err:   # a full or failing disk: said without the server's paths
         note = f"the server could not write your workspace ({err.strerror or type(err).__name__})"
-    st.session_state.ws_saved = (*state, time.monotonic())
+    kept.saved = (*state, time.monotonic())
     tell_once(note, "Download your model on the Models page to keep it.")
 
 
@@ -188,6 +190,7 @@ def keep_upload(name: str, blob: bytes) -> None:
 
 def tell_once(note: str | None, hint: str) -> None:
     """What the store could not keep, said once (a toast) rather than on every save."""
-    if note and st.session_state.get("ws_store_note") != note:
-        st.session_state.ws_store_note = note
+    kept = workspace().persistence
+    if note and kept.store_note != note:
+        kept.store_note = note
         st.toast(f"Not kept across a reload: {note}. {hint}", icon=":material/save:")

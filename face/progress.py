@@ -1,9 +1,8 @@
 """The Train page's view of a model: progress bar, loss curves and reconstructions, redrawn on a timer while the
 session's job trains (the page never blocks), drawn once for a finished or loaded model.
 
-Session-state keys: "train_steps" ((run key, the history already received from the job): each poll brings only
-new steps), "train_draw_s" (how long a redraw takes, smoothed), "train_cadence" (the interval the timer was
-started with).
+What it keeps between runs is the Workspace's `train_view` (face.parts.TrainView): the history already received
+from the job (each poll brings only new steps), how long a redraw takes, and the interval the timer was started with.
 """
 from __future__ import annotations
 
@@ -35,17 +34,12 @@ ROW_NAMES = {"input": "test inputs", "corrupted": "the same, corrupted (what the
              "reconstruction": "reconstructions"}
 
 
-def forget() -> None:
-    """Drop what this view kept of the last job (Reset)."""
-    st.session_state.pop("train_steps", None)
-
-
 def poll(job: jobs.Job) -> tuple[jobs.Progress, list]:
     """The job's progress, and the whole history of its run (only new steps cross the thread boundary)."""
-    key = (job.run.id, id(job.run))
-    cache = st.session_state.get("train_steps")
+    key, view = (job.run.id, id(job.run)), workspace().train_view
+    cache = view.steps
     if cache is None or cache[0] != key:
-        cache = st.session_state.train_steps = (key, [])
+        cache = view.steps = (key, [])
     progress = job.poll(since=len(cache[1]))
     cache[1].extend(progress.history)
     return progress, cache[1]
@@ -100,7 +94,7 @@ def preview_ui(preview: jobs.Preview | None, active: bool = False) -> None:
 
 def cadence() -> float:
     """Seconds between redraws: CADENCE_S, or slower when a redraw takes more than DRAW_BUDGET of it."""
-    draw_s = st.session_state.get("train_draw_s", 0.0)
+    draw_s = workspace().train_view.draw_s or 0.0
     return min(MAX_CADENCE_S, max(CADENCE_S, draw_s / DRAW_BUDGET))
 
 
@@ -117,16 +111,18 @@ def _live_ui(banner) -> None:
     progress_ui(progress, steps, ws.run)
     persist.save()   # every SAVE_EVERY_S while training: a reload mid-run finds the model this far
     draw_s = time.perf_counter() - t0   # wall time: on a busy machine, waiting for the CPU is part of the cost
-    st.session_state.train_draw_s = 0.8 * st.session_state.get("train_draw_s", draw_s) + 0.2 * draw_s
-    timer = st.session_state.get("train_cadence", CADENCE_S)
+    view = ws.train_view
+    view.draw_s = 0.8 * (draw_s if view.draw_s is None else view.draw_s) + 0.2 * draw_s
+    timer = view.cadence or CADENCE_S
     if not progress.active or not timer / 1.5 <= cadence() <= timer * 1.5:
         st.rerun()   # the buttons, the banner and the timer follow the new state (or the new cadence)
 
 
 def live_ui(banner) -> None:
     """The view while this session's job trains: a fragment on a timer at the current cadence."""
-    st.session_state.train_cadence = cadence()
-    st.fragment(run_every=st.session_state.train_cadence)(_live_ui)(banner)
+    view = workspace().train_view
+    view.cadence = cadence()
+    st.fragment(run_every=view.cadence)(_live_ui)(banner)
 
 
 def idle_ui(settings: Settings, data) -> None:

@@ -19,7 +19,7 @@ from aecore.runs.store import Saved
 from aecore.train import Run
 
 from .datasets import UPLOAD, parse_upload
-from .session import workspace
+from .session import widgets, workspace
 from .workspace import Upload, Workspace
 
 SERVER_ID = uuid.uuid4().hex   # this server process: a restore on another (or a restarted) one reads a different id
@@ -30,7 +30,7 @@ def job_state(ws: Workspace, every_s: float) -> dict:
     `every_s` is the longest a save can lag behind training (the save cadence plus the page's timer)."""
     run, upload = ws.run, ws.upload
     state = {"training": ws.training, "saved_at": time.time(), "server": SERVER_ID, "every_s": every_s,
-             "upload": upload.name if upload.data is not None and st.session_state.get("dataset") == UPLOAD else None}
+             "upload": upload.name if upload.data is not None and widgets.get("dataset") == UPLOAD else None}
     if run is not None and run.history:
         last = run.history[-1]
         state["steps_per_s"] = last.samples_per_s / max(run.train_config.batch_size, 1)
@@ -56,11 +56,11 @@ def restore(ws: Workspace, saved: Saved) -> None:
     stopped; the student's kept upload comes back, or the page says that it must be uploaded again."""
     lost_file = restore_upload(ws, saved.upload, saved.state)
     if saved.settings.get("dataset") == UPLOAD and (ws.upload.data is not None or lost_file):
-        st.session_state["dataset"] = UPLOAD   # a link cannot carry an upload (aecore.lecture.share); the store can
+        widgets["dataset"] = UPLOAD   # a link cannot carry an upload (aecore.lecture.share); the store can
     if saved.state.get("training") and ws.run is not None:
         ws.interrupted = interrupted_message(saved.state, ws.run) + (f" {lost_file}" if lost_file else "")
     elif lost_file:
-        st.session_state["reattach_notice"] = lost_file
+        ws.messages.lost_upload = lost_file
 
 
 def restore_upload(ws: Workspace, kept: tuple[str, bytes] | None, state: dict) -> str | None:
@@ -84,6 +84,6 @@ def interrupted_ui(page_title: str) -> None:
     ws = workspace()
     if ws.interrupted and page_title != "Train":
         st.warning(ws.interrupted, icon=":material/restart_alt:")
-    notice = st.session_state.pop("reattach_notice", None)
+    notice, ws.messages.lost_upload = ws.messages.lost_upload, None
     if notice:
         st.warning(notice, icon=":material/upload_file:")

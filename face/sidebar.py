@@ -1,6 +1,6 @@
 """The settings every page shares (dataset, variant, bottleneck, advanced training settings), the user's upload,
-and the line that shows this session's training on every page. Values live in session state under the widget keys
-listed in aecore.lecture.share.SETTINGS."""
+and the line that shows this session's training on every page. Values live under the widget keys listed in
+aecore.lecture.share.SETTINGS (and face.session.WIDGETS)."""
 from __future__ import annotations
 
 import re
@@ -16,7 +16,7 @@ from aecore.models import MODELS, variant_config
 from . import follow, lecture, persist
 from .datasets import UPLOAD, current_data, with_digest
 from .paths import scrub
-from .session import workspace
+from .session import widgets, workspace
 
 LOGO = Path(__file__).resolve().parent.parent / "assets" / "logo.svg"
 # Less air above the settings and between the 11 page links (28 -> 24 px each), so that Bottleneck size and
@@ -71,16 +71,16 @@ def model_settings_ui(default: dict) -> None:
     sb.selectbox("Dataset", choices, key="dataset", persist_state=KEEP, index=choices.index(default["dataset"]),
                  format_func=lambda n: "Upload your own…" if n == UPLOAD else DATASETS[n].title,
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
-    if st.session_state.get("dataset") == UPLOAD:
+    if widgets.get("dataset") == UPLOAD:
         upload_ui()
     data = current_data(show=False)   # the page says why it cannot be loaded, once
     kind = data.kind if data is not None else "image"
     variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
-    if st.session_state.get("variant") not in variants:
-        st.session_state.variant = "vae" if "vae" in variants else variants[0]
+    if widgets.get("variant") not in variants:
+        widgets["variant"] = "vae" if "vae" in variants else variants[0]
     sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
                  on_change=variant_changed, help=variants_help(variants))
-    sb.caption(MODELS[st.session_state.variant].summary)
+    sb.caption(MODELS[widgets["variant"]].summary)
     sb.number_input("Bottleneck size", 1, 256, default["latent_dim"], key="latent_dim", persist_state=KEEP,
                     help="How many numbers the code has. 2 can be plotted directly; more reconstructs better.")
 
@@ -94,11 +94,11 @@ def variants_help(variants: list[str]) -> str:
 def variant_changed() -> None:
     """A variant picked in the sidebar brings its own weights: a β-VAE its β=4, a sparse AE its L1 weight.
     Without this the β slider's 1.0 would quietly turn a β-VAE into a plain VAE."""
-    cfg = variant_config(st.session_state.variant)
+    cfg = variant_config(widgets["variant"])
     if cfg.variational:
-        st.session_state.beta = cfg.beta
+        widgets["beta"] = cfg.beta
     if cfg.sparsity != "none":
-        st.session_state.sparsity_weight = cfg.sparsity_weight
+        widgets["sparsity_weight"] = cfg.sparsity_weight
 
 
 def _epochs(default: dict) -> None:

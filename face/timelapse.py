@@ -1,8 +1,8 @@
 """The Latent space time-lapse: where a fixed probe set of test samples sat while the model trained
 (aecore.views.timelapse), played back with a slider and a play button, live during training, and saved as a GIF.
 
-Session-state keys: "latent_tl_frame" (the frame shown), "latent_tl_play" (playing), "latent_tl_seen" (frames known
-at the last run: a slider left on the newest frame follows new ones), "latent_tl_go" and "latent_tl_gif" (buttons).
+Widget keys: "latent_tl_frame" (the frame shown), "latent_tl_go" and "latent_tl_gif" (buttons); the Workspace's
+latent panel keeps whether it plays and the frames known at the last run (a slider left on the newest follows new ones).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import streamlit as st
 from aecore.views.animate import frame_images
 from aecore.views.timelapse import Timelapse
 
+from .session import widgets, workspace
 from .workspace import Workspace
 
 PLAY_S = 0.2        # 5 frames a second: 50 frames in 10 s
@@ -59,30 +60,30 @@ def gif(key: tuple, _tl: Timelapse) -> bytes:
 
 
 def _toggle_play(n: int) -> None:
-    state = st.session_state
-    state.latent_tl_play = not state.get("latent_tl_play", False)
-    if state.latent_tl_play and state.get("latent_tl_frame", 0) >= n - 1:
-        state.latent_tl_frame = 0   # from the start again
+    panel = workspace().latent
+    panel.tl_play = not panel.tl_play
+    if panel.tl_play and widgets.get("latent_tl_frame", 0) >= n - 1:
+        widgets["latent_tl_frame"] = 0   # from the start again
 
 
 def timelapse_ui(ws: Workspace) -> None:
     """The playback, in a fragment that reruns on a timer while playing (5 a second) or training (once a second)."""
-    playing = bool(st.session_state.get("latent_tl_play"))
+    playing = ws.latent.tl_play
     run_every = PLAY_S if playing else LIVE_S if ws.training else None
     st.fragment(run_every=run_every)(_playback_ui)(ws, run_every)
 
 
-def _next_frame(n: int, playing: bool) -> int:
+def _next_frame(ws: Workspace, n: int, playing: bool) -> int:
     """The frame to show now: the next one while playing, the newest while following a training run."""
-    state = st.session_state
-    seen, frame = state.get("latent_tl_seen", 0), state.get("latent_tl_frame")
+    panel = ws.latent
+    seen, frame = panel.tl_seen, widgets.get("latent_tl_frame")
     if frame is None or (not playing and frame >= seen - 1):
         frame = n - 1                          # follow new frames, as long as the slider sits on the newest
     elif playing:
         frame += 1
     if playing and frame >= n - 1:
-        state.latent_tl_play = False           # played to the end
-    state.latent_tl_seen = n
+        panel.tl_play = False                  # played to the end
+    panel.tl_seen = n
     return min(frame, n - 1)
 
 
@@ -92,9 +93,9 @@ def _playback_ui(ws: Workspace, run_every: float | None) -> None:
         st.caption("Train a model on the **Train** page to record this: while it trains, where 2,000 test samples "
                    "land is saved about 50 times, and played back here.")
         return
-    n, playing = len(frames), bool(st.session_state.get("latent_tl_play"))
-    st.session_state.latent_tl_frame = _next_frame(n, playing)
-    if (PLAY_S if st.session_state.get("latent_tl_play") else LIVE_S if ws.training else None) != run_every:
+    n, playing = len(frames), ws.latent.tl_play
+    shown = widgets["latent_tl_frame"] = _next_frame(ws, n, playing)
+    if (PLAY_S if ws.latent.tl_play else LIVE_S if ws.training else None) != run_every:
         st.rerun()                             # the timer changes with the whole page's run
     left, right = st.columns([3, 2])
     with right:
@@ -102,8 +103,8 @@ def _playback_ui(ws: Workspace, run_every: float | None) -> None:
                   key="latent_tl_go", on_click=_toggle_play, args=(n,), disabled=n < 2)
         if n > 1:
             st.slider("Frame", 0, n - 1, key="latent_tl_frame", disabled=playing)
-        frame = frames[st.session_state.latent_tl_frame]
-        st.caption(f"Frame {st.session_state.latent_tl_frame + 1} of {n}: {_caption(frame)}"
+        frame = frames[shown]
+        st.caption(f"Frame {shown + 1} of {n}: {_caption(frame)}"
                    + (" · recording while it trains" if ws.training else ""))
         if not playing:
             tl = ws.run.timelapse
@@ -112,5 +113,5 @@ def _playback_ui(ws: Workspace, run_every: float | None) -> None:
                                icon=":material/download:")
     with left:
         tl = ws.run.timelapse
-        st.image(pictures(content_key(tl, frames), tl, frames)[st.session_state.latent_tl_frame],
+        st.image(pictures(content_key(tl, frames), tl, frames)[shown],
                  caption=f"{len(frames[0].coords):,} test samples, coloured by label as in the map above")

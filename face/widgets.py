@@ -8,7 +8,7 @@ from aecore import plots
 from aecore.imaging import PAGE_LEVEL, png_bytes, to_grid
 from aecore.runs import export
 
-from .session import workspace
+from .session import widgets, workspace
 from .workspace import ViewModel, is_demo
 
 PRESENTER_SCALE = 2   # images are this much larger in presenter view
@@ -18,7 +18,7 @@ PRESENTER_TYPE = 22 / 16   # presenter view's root font size over Streamlit's (f
 
 
 def presenting() -> bool:
-    return bool(st.session_state.get("presenter"))
+    return bool(widgets.get("presenter"))
 
 
 def component_scale() -> float:
@@ -85,7 +85,7 @@ def model_banner() -> None:
 
 def sidebar_differs(run) -> str:
     """The sidebar's dataset, variant and bottleneck when they are not the shown model's ("" when they are)."""
-    state = st.session_state
+    state = widgets
     wanted = (state.get("dataset", run.data_info.name), state.get("variant", run.variant),
               int(state.get("latent_dim", run.model_config.latent_dim)))
     if wanted == (run.data_info.name, run.variant, run.model_config.latent_dim) or wanted[0] == "upload":

@@ -1,13 +1,14 @@
 """The Workspace: everything one browser session owns (its model, its training job, its application groups, its
 upload), and the answers every page needs about them.
 
-It is the only object pages take out of `st.session_state` (key "workspace", see `face.session.workspace()`), the
+It is the only object pages take out of session state besides widget values (see `face.session`), the
 way TF Playground's state.ts is the only place its UI reads from. It holds no Streamlit code, so it is tested like
 any other object.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aecore import jobs
 from aecore.data import Dataset
@@ -16,6 +17,12 @@ from aecore.models import Autoencoder
 from aecore.runs.resume import prepare_resume
 from aecore.train import Run, new_run, new_run_id
 from aecore.views.explore import snapshot
+from aecore.views.filter_frames import FilterFrames
+
+from .parts import GeneratePanel, LatentPanel, Lecture, Messages, Once, Persistence, TrainView
+
+if TYPE_CHECKING:
+    from .atlas.wire import Channel
 
 STOP_WAIT_S = 2.0         # within one step: the buttons then show the stopped state at once
 FIRST_STEP_WAIT_S = 0.5   # a step takes milliseconds; the first one also builds the preview
@@ -51,7 +58,8 @@ class ViewModel:
 
 @dataclass
 class Workspace:
-    """One session's model, job, application groups and upload."""
+    """One session's model, job, application groups and upload, and every part of the session that is not a
+    widget's value (face.parts; the widgets' keys: face.session.WIDGETS)."""
 
     run: Run | None = None
     job: jobs.Job | None = None
@@ -61,6 +69,15 @@ class Workspace:
     owner: str | None = None          # the student (workspace token): jobs count against their limit
     interrupted: str | None = None    # why the run stopped without a Stop (its server went away), until Resume
     _snapshot: tuple[str, ViewModel] | None = None   # (run id, a copy of its model) while training
+    once: Once = field(default_factory=Once)
+    train_view: TrainView = field(default_factory=TrainView)
+    latent: LatentPanel = field(default_factory=LatentPanel)
+    generate: GeneratePanel = field(default_factory=GeneratePanel)
+    persistence: Persistence = field(default_factory=Persistence)
+    messages: Messages = field(default_factory=Messages)
+    lecture: Lecture = field(default_factory=Lecture)
+    components: dict[str, Channel] = field(default_factory=dict)   # each browser component's channel, by its key
+    _filter_frames: tuple[str, FilterFrames] | None = None   # (run id, first-layer weights the Inside view followed)
 
     @property
     def training(self) -> bool:
@@ -82,6 +99,12 @@ class Workspace:
 
     def refresh_snapshot(self) -> None:
         self._snapshot = None
+
+    def filter_frames(self) -> FilterFrames:
+        """The current run's first-layer weights at each snapshot the Inside view followed while it trained."""
+        if self._filter_frames is None or self._filter_frames[0] != self.run.id:
+            self._filter_frames = (self.run.id, FilterFrames())
+        return self._filter_frames[1]
 
     def train(self, data: Dataset, settings, fresh: bool = True) -> jobs.Job:
         """Start a background job: a new run from `settings` (fresh) or the current run continued.
@@ -107,15 +130,22 @@ class Workspace:
             self.job.wait(STOP_WAIT_S)
 
     def reset(self) -> None:
-        """Forget the current model and its job."""
+        """Forget the current model, its job and what the pages kept of it."""
         self.stop()
-        self.run, self.job, self._snapshot, self.following, self.interrupted = None, None, None, None, None
+        self._replace(None)
 
     def adopt(self, run: Run) -> None:
         """Make a loaded (or demo) model the current one, stopping the job that trained the one it replaces."""
         if self.job is not None and self.job.active:
             self.job.stop()
+        self._replace(run)
+
+    def _replace(self, run: Run | None) -> None:
+        """The one place a model is replaced: its job, snapshot and views go with it (widget values stay)."""
         self.run, self.job, self._snapshot, self.following, self.interrupted = run, None, None, None, None
+        self.train_view.forget()
+        self.latent = LatentPanel()
+        self.generate = self.generate.cleared()
 
     def follow(self, run: Run, share_id: str) -> None:
         """Show a model a lecturer shared (this session's own copy of it), read-only until `fork`."""

@@ -1,7 +1,7 @@
 """Train: start, stop, resume or reset a model with the sidebar's settings, and watch it learn live.
 
-Session-state key of this page: "train_error" (why the last button press could not start training); the live
-view keeps its own (face.progress).
+What it keeps between runs is the Workspace's train view (face.parts.TrainView): why the last button press could
+not start training, and the live view's own (face.progress).
 """
 from __future__ import annotations
 
@@ -23,23 +23,17 @@ ws = page_setup()
 
 def start(fresh: bool) -> None:
     """Button callback: a new run from the sidebar's settings (fresh), or the current run continued."""
-    st.session_state.train_error = None
+    ws.train_view.error = None
     data = current_data(show=False)
     try:
         ws.train(data, settings_from_state(data.kind), fresh)
     except ValueError as err:   # settings that cannot build this model on this data
-        st.session_state.train_error = str(err)
+        ws.train_view.error = str(err)
 
 
 def trained_on(run, data) -> bool:
     """Whether `run` learnt from the sidebar's dataset: only then are its curves and reconstructions shown here."""
     return (run.data_info.name, tuple(run.data_info.shape)) == (data.name, tuple(data.shape))
-
-
-def reset() -> None:
-    ws.reset()
-    progress.forget()
-    st.session_state.pop("train_error", None)
 
 
 warmup.start()
@@ -71,10 +65,10 @@ buttons[1].button("Stop", key="train_stop", disabled=not ws.training, on_click=w
 buttons[2].button("Resume", key="train_resume", disabled=not can_resume, on_click=start, args=(False,),
                   help="Continue the stopped model where it left off. Needs the same model, data, batch size "
                        "and seed; a new learning rate or more epochs are fine." + following)
-buttons[3].button("Reset", key="train_reset", disabled=ws.run is None and ws.job is None, on_click=reset,
+buttons[3].button("Reset", key="train_reset", disabled=ws.run is None and ws.job is None, on_click=ws.reset,
                   help="Forget the current model (download it on the Models page first to keep it).")
-if st.session_state.get("train_error"):
-    st.error(st.session_state.train_error)
+if ws.train_view.error:
+    st.error(ws.train_view.error)
 
 if ws.training:
     progress.live_ui(banner)

@@ -24,7 +24,7 @@ N = 70_000
 VIEWPORT = {"width": 1280, "height": 1000}
 PAGES = {"Train": "train", "Generate": "generate", "Models": "models", "Denoising": "denoise",
          "Anomaly detection": "anomaly", "Compression": "compression", "Features": "features",
-         "Imputation": "imputation", "Sequences": "sequences"}
+         "Imputation": "imputation", "Sequences": "sequences", "Inside the network": "inside"}
 # The time of the last change to what the page shows (Streamlit's status widget and toolbar left out): a page is
 # ready when its content stops changing, so "ready" = that time once the app has gone idle (harness.wait_idle).
 LAST_CHANGE_JS = """(() => {

@@ -100,11 +100,14 @@ def _models_trained_so_far():
 
 @pytest.fixture
 def trained_once(monkeypatch, _models_trained_so_far):
-    """Models of the same recipe on the same data trained once per session (tests/trained_once.py): for the claim
-    tests, which train the same recipes on full MNIST; a module takes it with pytest.mark.usefixtures."""
-    from aecore import jobs
+    """Models of the same recipe on the same data trained (and scored) once per session (tests/trained_once.py):
+    for the claim tests, which train the same recipes on full MNIST; a module takes it with usefixtures."""
+    from aecore import apps, jobs
     from aecore.lecture import lessons
 
     monkeypatch.setattr(jobs, "train_all", _models_trained_so_far.train_all)
     monkeypatch.setattr(lessons, "train_runs", _models_trained_so_far.train_runs)
+    for app in (apps.AnomalyDetection, apps.Compression, apps.Denoising, apps.FeatureComparison, apps.Imputation,
+                apps.SequenceReconstruction):
+        monkeypatch.setattr(app, "evaluate", _models_trained_so_far.evaluate(app.evaluate))
     return _models_trained_so_far

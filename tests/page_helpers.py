@@ -43,14 +43,15 @@ def upload_data(at, name: str, blob: bytes):
 # --- the Workspace: the one object pages take out of session state ----------------------------------------------
 def ws(at):
     """The Workspace of an AppTest session."""
-    return at.session_state["workspace"]
+    from face.session import workspace_of
+    return workspace_of(at)
 
 
 def seed_workspace(at, run=None, data=None, job=None):
     """Give an AppTest session a Workspace before its first run: a model, its job, and `data` as the upload."""
+    from face.session import seed
     from face.workspace import Upload, Workspace
-    at.session_state["workspace"] = workspace = Workspace(run=run, job=job, upload=Upload(data=data))
-    return workspace
+    return seed(at, Workspace(run=run, job=job, upload=Upload(data=data)))
 
 
 # --- components on a page (Latent space's atlas) ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from aecore.apps import Compression, Schedule, compress
 from aecore.cli import apps as commands
 from helpers import make_images, make_sequences, parse, run_cli, save_npz, trained_run
+from face.session import seed, workspace_of
 from face.workspace import Upload, Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -19,7 +20,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def open_page(page: str, data, run=None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["workspace"] = Workspace(run=run, upload=Upload(data=data))
+    seed(at, Workspace(run=run, upload=Upload(data=data)))
     for k, v in state.items():
         at.session_state[k] = v
     at.switch_page(f"pages/{page}.py")
@@ -28,7 +29,7 @@ def open_page(page: str, data, run=None, **state) -> AppTest:
 
 def group(at: AppTest, key: str):
     """The page's models training or trained: the Workspace's group under the page's key."""
-    return at.session_state["workspace"].groups[key]
+    return workspace_of(at).groups[key]
 
 
 def finish_training(at: AppTest, key: str) -> AppTest:
@@ -247,7 +248,7 @@ def test_page_opens_with_its_intro_and_trains_nothing_until_asked(page):
     assert at.title[0].value == title
     assert len(at.markdown[0].value.split(". ")) >= 2, "an introduction for a student"
     assert button in [b.label for b in at.button]
-    assert at.session_state["workspace"].groups == {}
+    assert workspace_of(at).groups == {}
 
 
 def test_anomaly_explains_why_unlabelled_data_cannot_be_scored():

@@ -77,7 +77,7 @@ def test_browser_sliders_per_shown_dimension_and_the_buttons_move_them(latent_di
     assert not latent_sliders(at) and SLIDER_CAPTION not in captions, "the browser draws the decoded sample"
     code = [0.5] * latent_dim
     let_go(at, code)
-    assert at.session_state["gen_code"] == code and browser_sliders(at)["revision"] == args["revision"], \
+    assert ws(at).generate.code == code and browser_sliders(at)["revision"] == args["revision"], \
         "a code the sliders reported does not move them back"
     at.button(key="gen_random").click().run()
     moved = browser_sliders(at)
@@ -225,7 +225,7 @@ def test_through_the_app_frame():
     assert not at.exception
     assert len(shown_dims(at)) == 3
     let_go(at, [0.0, -2.0, 0.0])
-    assert not at.exception and at.session_state["gen_code"] == [0.0, -2.0, 0.0]
+    assert not at.exception and ws(at).generate.code == [0.0, -2.0, 0.0]
 
 
 def test_latent_space_and_generate_share_one_encoding_of_the_test_set(monkeypatch):

@@ -4,10 +4,12 @@ tests/e2e/test_inside.py's."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from helpers import trained_run
@@ -32,6 +34,13 @@ def network_args(at: AppTest) -> dict | None:
     return None
 
 
+def frame_asks(at: AppTest, names: tuple[str, ...]) -> AppTest:
+    """What the frame does once it has drawn the layers: ask for the payloads it lacks, then the rerun."""
+    need = [h for name, h in network_args(at)["payloads"].items() if name in names]
+    at.session_state["inside_network"] = {"need": need, "nonce": f"need-{time.monotonic_ns()}"}
+    return at.run()
+
+
 def test_without_a_model_the_page_says_what_to_do():
     at = open_page()
     assert not at.exception
@@ -54,5 +63,56 @@ def test_the_browser_gets_the_whole_network_and_a_gallery(variant):
     assert np.array_equal(samples, data.x_test[picks].numpy())   # the gallery: test samples spread over the split
     assert len(args["data_weights"]) == 4 * sum(p.numel() for p in run.model.parameters())
     assert (args["labels"] is not None) == (variant == "cvae")   # only a conditional model is told the label
+    points = np.array(args["code_map"]["points"])   # the samples' codes, hovered to pick one
+    assert points.shape == (len(picks), 2) and args["code_map"]["labels"] == data.y_test[picks].tolist()
+    assert np.isfinite(points).all() and points.std(0).min() > 0
     if args["labels"]:
         assert args["labels"] == data.y_test[picks].tolist()
+
+
+@pytest.mark.parametrize("variant", ["denoising", "sparse", "vanilla"])
+def test_each_unit_is_sent_what_it_stands_for_and_a_denoiser_its_clean_targets(variant):
+    run, data = trained_run(variant, epochs=1)
+    at = open_page(run, data)
+    lazy = ("paints", "top", "unit_samples")
+    first = network_args(at)
+    assert not any(f"data_{name}" in first for name in lazy)   # the layers first, the units' pictures next
+    args = network_args(frame_asks(at, lazy))
+    shape = list(data.x_test.shape[1:])
+    units = args["units"]
+    assert units["paint_layer"] == "decoder.2" and units["paint_shape"] == shape
+    assert len(args["data_paints"]) == 4 * run.model_config.hidden[0] * int(np.prod(shape))
+    offsets = units["top"]
+    assert list(offsets) == ["encoder.2", "code", "decoder.1"]
+    top = np.frombuffer(args["data_top"], dtype="<i4")
+    assert top.size == sum(n * k for _, n, k in offsets.values()) and offsets["code"][1:] == [2, 9]
+    pool = np.frombuffer(args["data_unit_samples"], dtype=np.uint8).reshape(-1, *shape)
+    assert top.max() < len(pool)
+    samples = np.frombuffer(first["data_samples"], dtype="<f4").reshape(-1, *shape)
+    picks = np.linspace(0, len(data.x_test) - 1, min(64, len(data.x_test))).round().astype(int)
+    if variant == "denoising":   # fed the noisy samples, shown the clean ones beside the output
+        targets = np.frombuffer(first["data_targets"], dtype="<f4").reshape(samples.shape)
+        assert np.array_equal(targets, data.x_test[picks].numpy())
+        assert 0.1 < np.abs(samples - targets).mean() < 0.4
+    else:
+        assert "data_targets" not in first and np.array_equal(samples, data.x_test[picks].numpy())
+    assert args["fire"] == (0.1 if variant == "sparse" else None)
+
+
+def test_the_weights_the_view_followed_while_training_download_as_a_gif():
+    run, data = trained_run("vanilla", epochs=1)
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["dataset"] = "upload"
+    workspace = seed_workspace(at, run, data)
+    at.run()
+    assert not at.exception and not at.get("download_button")   # nothing followed yet: no GIF
+    frames = workspace.filter_frames()
+    assert frames.add(run.model, 1)
+    with torch.no_grad():
+        run.model.encoder.layers[0].weight.mul_(0.5).add_(0.1)
+    assert frames.add(run.model, 2)
+    at.run()
+    [button] = at.get("download_button")
+    assert "(3 frames)" in button.proto.label   # the two followed, and the trained weights at the end
+    assert [step for step, _ in frames.frames] == [1, 2, run.step]
+    assert button.proto.url   # the GIF's bytes are served (FilterFrames.gif: tests/test_units.py)

@@ -250,7 +250,7 @@ def test_the_time_lapse_plays_and_downloads_as_a_gif():
     assert at.get("download_button"), "the GIF to download"
     picture = at.get("image")[-1].value[0]
     at.button(key="latent_tl_go").click().run()        # play: from the start, one frame a run (timer in a browser)
-    assert not at.exception and at.session_state["latent_tl_play"]
+    assert not at.exception and ws(at).latent.tl_play
     first = at.session_state["latent_tl_frame"]
     at.run()
     assert at.session_state["latent_tl_frame"] == first + 1 and at.get("image")[-1].value[0] != picture

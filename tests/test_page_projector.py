@@ -126,7 +126,7 @@ def lecturer_shares(run) -> str:
     at.sidebar.button(key="share_model").click()
     rerun_frame(at)
     assert not at.exception
-    share_id = at.session_state["shared"][0]
+    share_id = ws(at).lecture.shared[0]
     assert any(f"follow={share_id}" in c.value for c in at.sidebar.code), "the link to give the class"
     return share_id
 
@@ -221,10 +221,11 @@ def test_picking_a_beta_vae_brings_its_own_beta():
 # --- application pages ------------------------------------------------------------------------------------------
 
 def open_page(page: str, data, **state) -> AppTest:
+    from face.session import seed
     from face.workspace import Upload, Workspace
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["workspace"] = Workspace(upload=Upload(data=data))
+    seed(at, Workspace(upload=Upload(data=data)))
     for k, v in state.items():
         at.session_state[k] = v
     at.switch_page(f"pages/{page}.py")

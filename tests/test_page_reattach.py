@@ -32,9 +32,10 @@ def bars(tmp_path):
 
 def session(token: str, data=None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["ws_token"] = token
+    workspace = seed_workspace(at)
+    workspace.persistence.token = token
     if data is not None:
-        seed_workspace(at).upload = Upload(data=data, name="bars.npz")
+        workspace.upload = Upload(data=data, name="bars.npz")
         at.session_state["dataset"] = "upload"
     for key, value in state.items():
         at.session_state[key] = value
@@ -168,8 +169,7 @@ def test_an_upload_in_the_sidebar_is_kept_in_the_store(tmp_path):
     from page_helpers import upload_data, upload_handler_script
     token = new_token()
     at = AppTest.from_string(upload_handler_script(), default_timeout=30)
-    at.session_state["ws_token"] = token
-    seed_workspace(at)
+    seed_workspace(at).persistence.token = token
     at.run()
     blob = write_bars(tmp_path / "bars.npz").read_bytes()
     upload_data(at, "bars.npz", blob)
@@ -200,8 +200,7 @@ def test_a_model_over_the_students_space_is_said_once(monkeypatch):
         token = new_token()
         run, data = trained_run("vanilla", epochs=1)
         at = AppTest.from_file(APP, default_timeout=30)
-        at.session_state["ws_token"] = token
-        seed_workspace(at, run=run, data=data)
+        seed_workspace(at, run=run, data=data).persistence.token = token
         at.run()
         said = " ".join(t.value for t in at.toast)
         assert "Not kept across a reload: your model" in said and "AECORE_STORE_QUOTA_MB" in said

@@ -174,6 +174,7 @@ def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
     says what runs and the time left, instead of a bare spinner; then the page shows the results."""
     from helpers import make_images
     from face import experiment
+    from face.session import seed
     from face.workspace import Upload, Workspace
     from page_helpers import APP
     monkeypatch.setattr(experiment, "BACKGROUND_SAMPLES", 0)   # the tiny data counts as big
@@ -181,7 +182,7 @@ def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
     run, _ = trained_run("vanilla", latent_dim=4, epochs=1)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["dataset"] = "upload"
-    at.session_state["workspace"] = Workspace(run=run, upload=Upload(data=data))
+    seed(at, Workspace(run=run, upload=Upload(data=data)))
     at.session_state["features_budgets"] = ["100"]
     at.switch_page("pages/features.py")
     at.run()

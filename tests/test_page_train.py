@@ -90,7 +90,7 @@ def test_train_runs_to_the_end_and_shows_aecore_numbers():
     assert metric(at, "Test loss") == f"{run.test_loss:.2f}"
     assert f"test loss {run.test_loss:.2f}" in at.caption[0].value   # the banner
     assert f"{run.epoch} epochs" in at.caption[0].value
-    assert len(at.session_state["train_steps"][1]) == len(run.history) == run.step   # every step, once
+    assert len(ws(at).train_view.steps[1]) == len(run.history) == run.step   # every step, once
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert {"train loss", "train reconstruction", "train KL", "test loss"} <= {t["name"] for t in chart["data"]}
     assert len(at.get("image")) == 1, "the reconstruction grid"

@@ -22,7 +22,7 @@ def test_forget_me_deletes_the_saved_model_and_saves_nothing_after(monkeypatch, 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     seed_workspace(at, run)
     at.run()
-    token, store = at.session_state["ws_token"], WorkspaceStore()
+    token, store = ws(at).persistence.token, WorkspaceStore()
     assert store.load(token).run.id == run.id, "the app saved this student's model under their token"
 
     at.sidebar.button(key="forget_me").click()

@@ -202,7 +202,7 @@ def test_a_loaded_model_is_saved_for_a_reload_under_its_own_id():
 
     token = new_token()
     at = AppTest.from_function(script, default_timeout=30)
-    at.session_state["ws_token"], at.session_state["blob"] = token, negated_decoder_zip()
+    seed_workspace(at).persistence.token, at.session_state["blob"] = token, negated_decoder_zip()
     at.run()
     assert not at.exception
     mine = ws(at).run

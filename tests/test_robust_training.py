@@ -289,6 +289,8 @@ SHARED_READ_ONLY = {
                               "fingerprint)",
     "caches:kl_figure": "Latent space's KL bar chart of one model state (keyed by its KL values); st.plotly_chart "
                         "only reads it (it converts the figure to a new dict)",
+    "caches:_unit_views": "what each unit of one model state stands for (keyed by its content fingerprint and the "
+                          "data): its top samples as indices and bytes, what it paints; never written to",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",
@@ -354,6 +356,7 @@ def test_the_pool_size_comes_from_the_environment_and_the_rest_queue(monkeypatch
         assert [ws(at).job.status for at in sessions] == ["running", "queued", "queued"]
         assert "number 1 in the queue" in sessions[1].info[0].value
         assert "number 2 in the queue" in sessions[2].info[0].value
+        assert "1 model(s) are training on this server" in sessions[2].info[0].value   # Progress.running
         sessions[0].button(key="train_stop").click().run()
         rerun_until(sessions[1], lambda at: ws(at).job.status == "running")
         sessions[2].run()

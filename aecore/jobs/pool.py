@@ -102,7 +102,7 @@ class JobPool:
             self._queue.remove(job)
             self._running.append(job)
             busy.add(id(job.run))
-            job._launch()
+            job.launch()
 
 
 _POOL: JobPool | None = None          # the server's shared pool, created on first use (see the module docstring)

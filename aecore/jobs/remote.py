@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from typing import Protocol
 
 import ray
 from ray.exceptions import RayError, RayTaskError, TaskCancelledError
@@ -22,24 +21,12 @@ from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 from ..data.dataset import Dataset
 from ..train import Run
 from .preview import preview_for
-from .protocol import JobStatus, Progress, frames_of, progress_of
+from .protocol import JobStatus, Progress, Tracker, frames_of, progress_of
 from .runtime import abandoned_message, batches_per_epoch
 from .transfer import Snapshot, fresh_optimizers, pack, restore
 from .worker import Frame
 
 SNAPSHOT_WAIT_S = 2.0   # a reader waits this long for fresh weights (a frame is due every worker.FRAME_S)
-
-
-class Tracker(Protocol):
-    """What a RayJob asks of the RayPool that made it (cluster.py): its place, the cluster's CPUs, its task, orders."""
-
-    @property
-    def counts(self) -> tuple[int, int]: ...
-    def position(self, job: "RayJob") -> int: ...
-    def waiting_for_cpus(self, job: "RayJob") -> bool: ...
-    def submit(self, job: "RayJob", files: dict[str, bytes]): ...
-    def tell(self, key: str, what: str) -> None: ...
-    def finished(self, job: "RayJob") -> None: ...
 
 
 def lost_message(err: Exception, good_step: int) -> str:

@@ -185,7 +185,7 @@ class Job(JobStatus):
         return self._stepped.wait(timeout)
 
     # --- the worker ----------------------------------------------------------------------------------------
-    def _launch(self) -> None:
+    def launch(self) -> None:
         """Called by the pool when a slot is free."""
         with self._state:
             self._status = "running"

@@ -38,7 +38,7 @@ class Frame:
     counters: tuple[int, int, int]  # run.step, run.epoch, run.batch at this frame
     start: int                     # index in run.history of steps[0]
     steps: list[Step] = field(default_factory=list)
-    test_history: list[dict] | None = None   # when it changed
+    test_history: list[dict] | None = None   # when it changed, and always in the final frame
     preview: Preview | None = None           # when it changed (`progress` carries none: it is the bulk of a frame)
     snapshot: Snapshot | None = None
     final: bool = False            # the job ended: this is the last frame, with the optimizers' state
@@ -96,7 +96,8 @@ class _Reporter:
         run, progress = self.job.run, self.job.poll(since=None)
         with self.job.lock:   # between two steps: steps, counters and weights agree
             steps, start = run.history[self.sent:], self.sent
-            tests = list(run.test_history) if len(run.test_history) != self.tests_sent else None
+            # the final frame carries the whole test history: it may have changed just before the job ended
+            tests = list(run.test_history) if final or len(run.test_history) != self.tests_sent else None
             snap = take_snapshot(run, with_optimizer=final) if snapshot else None
             epoch, counters = run.epoch, (run.step, run.epoch, run.batch)
         self.sent, self.tests_sent = start + len(steps), len(run.test_history)

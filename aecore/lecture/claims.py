@@ -191,5 +191,6 @@ class LessonCheck:
         """A few lines for a test failure or the terminal."""
         lines = [f"{self.lesson} on {self.dataset}: {'holds' if self.passed else 'FAILS'}"]
         lines += [f"  {name}: " + ", ".join(f"{m} {v:.4g}" for m, v in vals.items())
-                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "") for name, vals in self.values.items()]
+                  + (f" ({self.seconds[name]:.1f} s CPU)" if name in self.seconds else "")
+                  for name, vals in self.values.items()]
         return "\n".join(lines + [f"  [{'ok' if ok else 'no'}] {text}" for text, ok in self.checks])

@@ -9,4 +9,6 @@
 - animate.py:        frames as an animated GIF
 - explore.py:        traversals, interpolation, manifold grids, slider ranges
 - decoder_export.py: a decoder as a JSON spec + float32 weights for the browser (the network's op list)
+- units.py:          what a unit of the network stands for: the samples that excite it most, what it paints
+- filter_frames.py:  the first layer's weights at each step the Inside view followed while training, as a GIF
 """

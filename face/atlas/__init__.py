@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import streamlit as st
 import streamlit.components.v1 as components
 
 from aecore.views.decoder_export import BrowserDecoder
 
+from ..session import widgets, workspace
 from .wire import Channel, Payload, Thumbs, coords_bytes, inverse_args, labels_bytes
 
 __all__ = ["atlas_ui", "latent_sliders_ui", "points_drawn", "Thumbs", "BrowserDecoder"]
@@ -29,7 +29,7 @@ def _scale(scale: float) -> float:
 
 
 def _channel(key: str) -> Channel:
-    return st.session_state.setdefault(f"_atlas_channel_{key}", Channel())
+    return workspace().components.setdefault(key, Channel())
 
 
 def points_drawn(key: str) -> bool:
@@ -41,7 +41,7 @@ def points_drawn(key: str) -> bool:
 def _call(key: str, payloads: list[Payload], **args) -> dict | None:
     """Run the component once: take its newest event, then render it with this run's acknowledgement."""
     channel = _channel(key)
-    event = channel.receive(st.session_state.get(key))   # read before rendering: the render must acknowledge it
+    event = channel.receive(widgets.event(key))   # read before rendering: the render must acknowledge it
     meta, data = channel.args(payloads)
     _component(key=key, default=None, **args, **meta, **data)
     return event

@@ -34,7 +34,7 @@ class Payload:
 
 @dataclass
 class Channel:
-    """The Python end of one component instance (one key): kept in st.session_state between reruns."""
+    """The Python end of one component instance (one key): kept in the Workspace between reruns (its `components`)."""
 
     last_nonce: str | None = None
     sent: set[str] = field(default_factory=set)      # hashes sent since the frame last said it lacked them

@@ -221,9 +221,10 @@ def synthetic_pan(frame, seconds: float = 2.0) -> dict:
     }""", seconds)
 
 
-def hover_gallery(page, frame, cells: list[int], columns: int = 8, cell_px: int = 30) -> None:
+def hover_gallery(page, frame, cells: list[int], columns: int = 8) -> None:
     """Move the mouse over cells of the Inside view's gallery, waiting for each to be drawn in every layer."""
     canvas = frame.locator("figure.gallery canvas").bounding_box()   # in the page's coordinates
+    cell_px = canvas["width"] / columns   # 30 px, times the presenter view's scale
     for i in cells:
         x, y = canvas["x"] + (i % columns + 0.5) * cell_px, canvas["y"] + (i // columns + 0.5) * cell_px
         page.mouse.move(x, y, steps=3)

@@ -167,8 +167,8 @@ def open_section(page, title: str) -> None:
 
 
 def train(page, variant: str = "vae", latent_dim: int = 2, epochs: int = 1, dataset: str | None = None,
-          timeout_ms: float = 300_000) -> None:
-    """Set up the sidebar like a person would, press Train, and wait until training is done."""
+          timeout_ms: float = 300_000, wait: bool = True) -> None:
+    """Set up the sidebar like a person would, press Train, and wait until training is done (unless not `wait`)."""
     if dataset:
         choose(page, "Dataset", dataset)
     choose(page, "Variant", variant)
@@ -179,6 +179,8 @@ def train(page, variant: str = "vae", latent_dim: int = 2, epochs: int = 1, data
     page.get_by_text(re.compile(rf"to train an? {re.escape(variant)} with a {latent_dim}-number code .* for {epochs} epoch")
                      ).wait_for(timeout=30_000)
     page.get_by_role("button", name="Train", exact=True).click()
+    if not wait:
+        return
     # the Train page's progress bar (not the sidebar's status line) ends in "· done" when the job has ended
     bar = '[data-testid="stMain"] [data-testid="stProgress"]'
     page.wait_for_function(

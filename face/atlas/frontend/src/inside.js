@@ -5,6 +5,8 @@
 import { layerForm, paintLayer, unitAt } from "./layers.js";
 import { firstLayerWeights, makeNetwork } from "./network.js";
 import { applyTheme, el } from "./panel.js";
+import { buildCodeMap } from "./codemap.js";
+import { unitSources } from "./unitviews.js";
 
 const DRAG_PER_PX = 0.03;   // code units per pixel dragged: 100 px moves a unit by 3, a VAE prior's 3 sigma
 const LAYER_HEIGHT = 150, MIN_HEIGHT = 56, GALLERY_COLS = 8, GALLERY_CELL = 30;
@@ -21,14 +23,17 @@ export class Inside {
   constructor(root, outbox, stats) {
     Object.assign(this, { root, outbox, key: null, current: -1, pending: null });
     this.stats = Object.assign(stats, { hovers: 0, drawn: 0, hoverMs: [], current: -1, layers: 0, error: null,
-      weightsUnit: -1, dragged: 0 });
+      weightsUnit: -1, dragged: 0, unit: null, firing: -1 });
   }
 
   render(args, payloads, theme) {
     applyTheme(theme);
     const p = args.payloads || {}, weights = payloads.get(p.weights), samples = payloads.get(p.samples);
-    if (!weights || !samples || `${p.weights}/${p.samples}` === this.key) return;
-    this.key = `${p.weights}/${p.samples}`;
+    // the units' pictures come second (lazy payloads): their arrival redraws the view with them
+    const held = [p.paints, p.top, p.unit_samples].map((h) => (payloads.get(h) ? h : "")).join("/");
+    const key = [p.weights, p.samples, p.targets, held, args.scale].join("/");
+    if (!weights || !samples || key === this.key) return;
+    this.key = key;
     try {
       this.net = makeNetwork(args.network, new Float32Array(weights));
     } catch (err) {   // a spec this bundle cannot run: say so; the page shows the server's layers instead
@@ -36,29 +41,40 @@ export class Inside {
       this.root.textContent = `This model's layers cannot be computed in the browser: ${err.message}`;
       return;
     }
-    Object.assign(this, { samples: new Float32Array(samples), labels: args.labels || null, range: args.value_range });
+    const targets = payloads.get(p.targets);
+    Object.assign(this, { samples: new Float32Array(samples), labels: args.labels || null, range: args.value_range,
+      targets: targets && new Float32Array(targets), fire: args.fire ?? null });
     this.weights = firstLayerWeights(args.network, new Float32Array(weights));
+    this.sources = unitSources(args.units, { paints: payloads.get(p.paints), top: payloads.get(p.top),
+      samples: payloads.get(p.unit_samples) }, this.weights, this.range);
     this.size = this.net.layers[0].shape.reduce((a, b) => a * b, 1);
     this.build(args);
-    this.show(Math.min(args.index || 0, this.count - 1));
+    // a new snapshot while training keeps the sample under study
+    this.show(Math.min(this.current >= 0 ? this.current : args.index || 0, this.count - 1));
   }
 
   build(args) {
     this.root.textContent = "";
-    const wrap = el("div", { style: "display: flex; gap: 12px; align-items: flex-start" }, this.root);
     this.count = this.samples.length / this.size;
-    const side = el("div", { style: "flex: none; display: flex; flex-direction: column; gap: 8px" }, wrap);
+    this.scale = args.scale || 1;   // presenter view: the layers, the gallery and the unit's picture grow
+    // the network first, across the whole width; below it the gallery to hover and what a hovered unit stands for
+    const row = el("div", { class: "layers", style: "display: flex; gap: 10px; flex-wrap: wrap" }, this.root);
+    const side = el("div", { style: "display: flex; gap: 12px; align-items: flex-start; margin-top: 8px" },
+      this.root);
     this.buildGallery(el("figure", { class: "gallery" }, side));
-    const row = el("div", { class: "layers", style: "display: flex; gap: 10px; flex-wrap: wrap; flex: 1" }, wrap);
+    const map = args.code_map;
+    this.codeMap = map && buildCodeMap(side, map.points, map.labels, this.scale, (i) => this.hover(i));
     this.views = this.net.layers.map(({ name, shape }) => {
       const form = layerForm(shape, isPicture(name)), figure = el("figure", { "data-layer": name }, row);
       const canvas = el("canvas", { width: form.width, height: form.height }, figure);
-      el("figcaption", { text: `${name} ${shape.join("×")}`, title: `${name}: ${shape.join(" × ")} values` }, figure);
+      const text = name === "input" && this.targets ? "input (noisy)" : `${name} ${shape.join("×")}`;
+      const caption = el("figcaption", { text, title: `${name}: ${shape.join(" × ")} values` }, figure);
       const image = new ImageData(form.width, form.height);
-      return { form, canvas, ctx: canvas.getContext("2d"), image };
+      return { name, form, canvas, caption, ctx: canvas.getContext("2d"), image };
     });
+    if (this.targets) this.views.push(this.buildTarget(row));
     this.row = row;
-    if (this.weights) this.buildWeights(side);
+    this.buildUnits(side);
     this.buildDrag();
     this.fit();
     new ResizeObserver(() => this.fit()).observe(row);
@@ -71,7 +87,8 @@ export class Inside {
     const rows = Math.ceil(this.count / GALLERY_COLS), { name, shape } = this.net.layers[0];
     const [width, height] = [GALLERY_COLS * GALLERY_CELL, rows * GALLERY_CELL];
     const canvas = el("canvas", { width, height }, figure);
-    canvas.setAttribute("style", `${pixelated}; width: ${width}px; height: ${height}px; cursor: crosshair`);
+    const css = `width: ${width * this.scale}px; height: ${height * this.scale}px`;
+    canvas.setAttribute("style", `${pixelated}; ${css}; cursor: crosshair`);
     this.galleryCaption = el("figcaption", { text: "hover a sample" }, figure);
     const ctx = canvas.getContext("2d"), form = layerForm(shape, isPicture(name));
     const tile = new OffscreenCanvas(form.width, form.height), tctx = tile.getContext("2d");
@@ -84,21 +101,27 @@ export class Inside {
         GALLERY_CELL - 2, GALLERY_CELL - 2);
     }
     canvas.addEventListener("mousemove", (e) => {
-      const col = Math.floor(e.offsetX / GALLERY_CELL), i = Math.floor(e.offsetY / GALLERY_CELL) * GALLERY_COLS + col;
-      if (col < 0 || col >= GALLERY_COLS || i < 0 || i >= this.count || i === this.current) return;
-      this.stats.hovers++;
-      this.current = i;
-      if (!this.pending) requestAnimationFrame(() => this.drawPending());
-      this.pending = { i, at: performance.now() };   // the latest hover wins; a frame draws it once
+      const cell = GALLERY_CELL * this.scale, col = Math.floor(e.offsetX / cell);
+      const i = Math.floor(e.offsetY / cell) * GALLERY_COLS + col;
+      if (col >= 0 && col < GALLERY_COLS) this.hover(i);
     });
+  }
+
+  /** Sample i is under the mouse (in the gallery or the code map): the latest hover wins; a frame draws it once. */
+  hover(i) {
+    if (i < 0 || i >= this.count || i === this.current) return;
+    this.stats.hovers++;
+    this.current = i;
+    if (!this.pending) requestAnimationFrame(() => this.drawPending());
+    this.pending = { i, at: performance.now() };
   }
 
   /** Every layer at one height, as tall as lets the row fit its width (at most LAYER_HEIGHT), wide ones capped. */
   fit() {
     const width = (v, h) => Math.min(v.form.width * (h / v.form.height), 2.5 * h);
     const room = this.row.clientWidth - 40 * this.views.length;   // gaps, padding, and room for the captions
-    const natural = this.views.reduce((sum, v) => sum + width(v, LAYER_HEIGHT), 0);
-    const height = Math.max(MIN_HEIGHT, Math.min(LAYER_HEIGHT, (LAYER_HEIGHT * room) / natural));
+    const tallest = LAYER_HEIGHT * this.scale, natural = this.views.reduce((sum, v) => sum + width(v, tallest), 0);
+    const height = Math.max(MIN_HEIGHT, Math.min(tallest, (tallest * room) / natural));
     for (const v of this.views) {
       // a strip (a sequence of one feature) keeps a readable band, not a 2-pixel line
       const w = width(v, height), h = Math.max(Math.min(height, (w * v.form.height) / v.form.width), height / 3);
@@ -107,24 +130,40 @@ export class Inside {
     }
   }
 
-  /** Hovering a unit of the first layer shows its incoming weights as a picture (blue negative, red positive). */
-  buildWeights(side) {
-    const j = this.net.layers.findIndex((l) => l.name === this.weights.layer), view = this.views[j];
-    const form = layerForm(this.weights.shape), n = this.net.layers[j].shape.reduce((a, b) => a * b, 1);
-    const figure = el("figure", { class: "weights" }, side);
+  /** The clean target a denoiser is asked for, beside its reconstruction of the noisy input. */
+  buildTarget(row) {
+    const shape = this.net.layers[0].shape, form = layerForm(shape, true), figure = el("figure", {
+      "data-layer": "target" }, row);
     const canvas = el("canvas", { width: form.width, height: form.height }, figure);
-    const scale = 150 / Math.max(form.width, form.height);
-    canvas.setAttribute("style", `${pixelated}; width: ${form.width * scale}px; height: ${form.height * scale}px`);
-    const caption = el("figcaption", { text: `hover a unit of ${this.weights.layer}: its weights` }, figure);
-    const ctx = canvas.getContext("2d"), image = new ImageData(form.width, form.height);
-    view.canvas.style.cursor = "crosshair";
-    view.canvas.addEventListener("mousemove", (e) => {
-      const unit = unitUnder(view, e, n);
-      if (unit < 0 || unit === this.stats.weightsUnit) return;
-      paintLayer(this.weights.of(unit), form, this.range, image.data);
-      ctx.putImageData(image, 0, 0);
-      caption.textContent = `weights into ${this.weights.layer} unit ${unit + 1}`;
-      this.stats.weightsUnit = unit;
+    el("figcaption", { text: "clean target", title: "what the denoiser is trained to give back" }, figure);
+    const image = new ImageData(form.width, form.height);
+    return { name: "target", form, canvas, ctx: canvas.getContext("2d"), image };
+  }
+
+  /** Hover a unit: the first layer's shows its weights, the painting layer's what it paints, others their top 9. */
+  buildUnits(side) {
+    this.stats.unit = null;   // a rebuilt view (a new snapshot) shows the next hovered unit afresh
+    if (!Object.keys(this.sources).length) return;
+    const figure = el("figure", { class: "weights" }, side), canvas = el("canvas", { width: 1, height: 1 }, figure);
+    const caption = el("figcaption", { text: "hover a unit of a layer: what it stands for" }, figure);
+    const ctx = canvas.getContext("2d");
+    this.net.layers.forEach(({ name, shape }, j) => {
+      const source = this.sources[name], view = this.views[j], n = shape.reduce((a, b) => a * b, 1);
+      if (!source) return;
+      view.canvas.style.cursor = "crosshair";
+      view.canvas.addEventListener("mousemove", (e) => {
+        const unit = unitUnder(view, e, n), shown = this.stats.unit;
+        if (unit < 0 || (shown && shown.layer === name && shown.unit === unit)) return;
+        const found = source(unit);
+        if (!found) return;
+        const { width, height, rgba } = found.picture, scale = (150 * this.scale) / Math.max(width, height);
+        Object.assign(canvas, { width, height });
+        canvas.setAttribute("style", `${pixelated}; width: ${width * scale}px; height: ${height * scale}px`);
+        ctx.putImageData(new ImageData(rgba, width, height), 0, 0);
+        caption.textContent = found.text;
+        this.stats.unit = { layer: name, unit, kind: found.kind };
+        if (found.kind === "weights") this.stats.weightsUnit = unit;
+      });
     });
   }
 
@@ -170,13 +209,26 @@ export class Inside {
     this.current = i;
     const layers = this.net.run(this.sample(i), this.labels ? this.labels[i] : 0, null, code);
     if (!code) this.code = Float64Array.from(layers[this.codeLayer].values);
+    if (this.targets) layers.push({ values: this.targets.subarray(i * this.size, (i + 1) * this.size) });
     layers.forEach((layer, j) => {
       const v = this.views[j];
       paintLayer(layer.values, v.form, this.range, v.image.data);
       v.ctx.putImageData(v.image, 0, 0);
     });
+    if (this.fire !== null) this.showFiring(layers[this.codeLayer].values);
     this.galleryCaption.textContent = `sample ${i + 1} of ${this.count}: hover another`;
+    if (this.codeMap) this.codeMap.mark(i);
     Object.assign(this.stats, { drawn: this.stats.drawn + 1, current: i });
     this.stats.firstDrawAt ??= performance.now();
+  }
+
+  /** A sparse code: how many of its units fire (|value| at least the threshold), in the code's caption. */
+  showFiring(code) {
+    const view = this.views[this.codeLayer];
+    let firing = 0;
+    for (let u = 0; u < code.length; u++) if (Math.abs(code[u]) >= this.fire) firing++;
+    view.caption.textContent = `${view.name}: ${firing} of ${code.length} fire`;
+    view.caption.title = `units with |value| ≥ ${this.fire} fire; the others are near 0 (white)`;
+    this.stats.firing = firing;
   }
 }
