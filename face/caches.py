@@ -13,7 +13,9 @@ import threading
 
 import numpy as np
 import streamlit as st
+import torch
 
+from aecore import plots
 from aecore.data import Dataset
 from aecore.tasks import Task
 from aecore.views import explore
@@ -42,6 +44,20 @@ def _encoded(key: str, dkey: tuple, _model, _x, _y) -> explore.Encoded:
 def encoded(view: ViewModel, data: Dataset) -> explore.Encoded:
     """Test-set codes (and a VAE's per-dimension KL) of one model state."""
     return _encoded(view.fingerprint, data_key(data), view.model, data.x_test, data.y_test)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def kl_figure(kl: np.ndarray):
+    """Latent space's KL bar chart of one model state, keyed by the KL values themselves (a few numbers): built
+    once, not on every rerun of the page (0.17 s of plotly's validation each time; Streamlit only reads it)."""
+    return plots.kl_bar(kl, explore.ACTIVE_KL)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def manifold(key: str, dims: tuple[int, int], n: int, label: int | None, _model) -> torch.Tensor:
+    """Generate's grid of decodes over two code dimensions for the model state whose fingerprint is `key`: decoded
+    once per choice, not on every run of the page (15 x 15 decodes took 0.22 s of its 1.05 s, busy machine)."""
+    return explore.manifold_grid(_model, dims, n, label=label)
 
 
 @st.cache_data(max_entries=16, show_spinner="Encoding every sample…")
@@ -86,11 +102,15 @@ def thumbs_task(dkey: tuple, split: str, data: Dataset) -> Task:
     return _thumbs_task(dkey, split).start(lambda progress: pack_thumbs(data, split))
 
 
-def thumbs(dkey: tuple, split: str, data: Dataset) -> Thumbs | None:
-    """The pictures (None if packing them failed): packed once, by the server's warm-up (face.warmup) or by the
-    first page that needs them; a page that comes while they are packed waits for that packing, not a second."""
+WAIT_FOR_PICTURES = 5_000   # up to this many points a page waits for their pictures (packed in well under a second)
+
+
+def thumbs(dkey: tuple, split: str, data: Dataset, wait_s: float | None = None) -> Thumbs | None:
+    """The pictures (None if packing them failed, or if they are still being packed after `wait_s` seconds; None
+    waits for good): packed once, by the server's warm-up (face.warmup) or by the first page that needs them; a page
+    that comes while they are packed waits for that packing, not a second."""
     task = thumbs_task(dkey, split, data)
-    task.wait()
+    task.wait(wait_s)
     return task.result if task.done and task.error is None else None
 
 

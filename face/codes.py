@@ -19,6 +19,7 @@ from aecore.infer import decode
 from aecore.models import Autoencoder
 from aecore.views import explore
 
+from . import caches
 from .atlas import BrowserDecoder, latent_sliders_ui
 from .session import widgets, workspace
 from .widgets import component_scale, show_images, show_samples
@@ -217,7 +218,7 @@ def interpolation_ui(model: Autoencoder, data: Dataset, label: int | None) -> No
 
 
 @st.fragment
-def manifold_ui(model: Autoencoder, dims: list[int], kl, label: int | None, value_range) -> None:
+def manifold_ui(model: Autoencoder, dims: list[int], kl, label: int | None, value_range, fp: str) -> None:
     """Generate: an n x n grid of decodes over two chosen dimensions, at Gaussian quantiles."""
     c1, c2, c3 = st.columns(3)
     options = list(range(model.config.latent_dim))
@@ -227,6 +228,6 @@ def manifold_ui(model: Autoencoder, dims: list[int], kl, label: int | None, valu
     if dx == dy:
         st.warning("Choose two different dimensions.")
         return
-    show_images(explore.manifold_grid(model, (dx, dy), n, label=label), value_range, ncols=n, scale=2,
+    show_images(caches.manifold(fp, (dx, dy), n, label, model), value_range, ncols=n, scale=2,
                 caption=f"z{dx + 1} grows left to right, z{dy + 1} bottom to top, at the 5%…95% quantiles of "
                         "the prior (equal prior probability between neighbours); other dimensions at 0")

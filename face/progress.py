@@ -13,7 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from aecore import jobs, plots
-from aecore.imaging import png_bytes
+from aecore.imaging import PAGE_LEVEL, png_bytes
 from aecore.train import Run
 
 from . import persist
@@ -84,7 +84,8 @@ def preview_ui(preview: jobs.Preview | None, active: bool = False) -> None:
     rows = " · ".join(ROW_NAMES.get(name, name) for name in preview.rows)
     caption = f"Rows, top to bottom: {rows} (at step {preview.step:,})"
     if preview.grid is not None:
-        st.image(png_bytes(preview.grid, scale=PREVIEW_SCALE), caption=caption, output_format="PNG")   # no JPEG blur
+        grid = png_bytes(preview.grid, PREVIEW_SCALE, PAGE_LEVEL)
+        st.image(grid, caption=caption, output_format="PNG")   # no JPEG blur
     else:
         st.plotly_chart(plots.series_preview(preview.values, preview.rows), key="train_series",
                         config={"displayModeBar": False} if active else chart_config("reconstructions"))

@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from aecore import plots
-from aecore.imaging import png_bytes, to_grid
+from aecore.imaging import PAGE_LEVEL, png_bytes, to_grid
 from aecore.runs import export
 
 from .session import widgets, workspace
@@ -54,7 +54,7 @@ def image_scale(scale: int) -> int:
 def show_images(x: torch.Tensor, value_range: tuple[float, float], ncols: int | None = None,
                 caption: str | None = None, scale: int = 3) -> None:
     """A batch of images as one crisp grid (nearest-neighbour upscaling keeps pixels visible)."""
-    st.image(png_bytes(to_grid(x, ncols, value_range=value_range), scale=image_scale(scale)), caption=caption)
+    st.image(png_bytes(to_grid(x, ncols, value_range=value_range), image_scale(scale), PAGE_LEVEL), caption=caption)
 
 
 def show_samples(x: torch.Tensor, kind: str, value_range, ncols: int | None = None, caption: str | None = None,

@@ -79,7 +79,7 @@ def page() -> None:
     elif model.config.latent_dim < 2:
         st.caption("The manifold grid needs a code of at least 2 dimensions; this one has 1.")
     else:
-        manifold_ui(model, ranked, kl, label, info.value_range)   # across and up: the two most used
+        manifold_ui(model, ranked, kl, label, info.value_range, view.fingerprint)   # across, up: the two most used
 
 
 page()

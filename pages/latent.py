@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore import plots
 from aecore.views import explore
 from face import caches
 from face.atlas import points_drawn
 from face.codes import code_panel_ui
 from face.datasets import data_for_run, data_key
 from face.gallery import picked_ui, take_pick
-from face.scatter import ATLAS_KEY, AtlasView, atlas_draw_ui, method_ui, positions, split_ui, view_ui
+from face.scatter import ATLAS_KEY, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
 from face.timelapse import timelapse_ui
 from face.widgets import intro_ui, model_banner, view_model_ui
 from face.workspace import ViewModel
 
+THUMBS_WAIT_S = 0.3   # how long many points wait for their hover pictures before they are drawn without them
 KL_WAIT_S = 1.0   # how often the KL chart's fragment looks whether the atlas has drawn its points
 INTRO = """An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from
 it. Each dot below is one sample placed by its code and coloured by its label: if similar samples land together,
@@ -28,10 +28,23 @@ the code has captured what makes them alike, though no one told the model the la
 
 
 @st.fragment
-def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl) -> None:
-    """The atlas, what is picked in it, and the code sliders: a click or a selection reruns only this."""
+def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
+    """Which samples and which projection, the atlas, what is picked in it, and the code sliders: a new split, a
+    click or a selection reruns only this (a whole-page rerun rebuilt the sidebar, the KL chart and the time-lapse,
+    and the browser redrew them, before the atlas heard of the split)."""
+    points = caches.atlas_points(model, data)
+    left, right = st.columns(2)
+    with left:
+        split = split_ui(data, trained_on)
+    with right:
+        method = method_ui(points.codes.shape[1])
+    view = view_ui(model.fingerprint, data, points, method, split)
     decoder = caches.browser_decoder(model.fingerprint, model.model)
-    thumbs = caches.thumbs(data_key(data), view.split, data)
+    few = len(view.points) <= caches.WAIT_FOR_PICTURES
+    thumbs = caches.thumbs(data_key(data), view.split, data, None if few else THUMBS_WAIT_S)
+    with st.container():   # always here, so the atlas below keeps its place in the page (and its frame)
+        if thumbs is None and not caches.thumbs_task(data_key(data), view.split, data).done:
+            pictures_wait_ui(data, view.split)   # the points go first; the pictures follow once packed
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
     picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
@@ -40,6 +53,16 @@ def atlas_panel_ui(view: AtlasView, model: ViewModel, data, kl) -> None:
                   None if pin is None else (int(positions(view, [pin])[0]), pin), model.fingerprint)
     with picked:
         picked_ui(model.model, data, view, pick)
+
+
+@st.fragment(run_every=0.5)
+def pictures_wait_ui(data, split: str) -> None:
+    """While a split's hover pictures are packed (full MNIST's test split: seconds, once per server): its progress,
+    then the page again, whose atlas sends them (its points stay: they are sent once per content hash)."""
+    task = caches.thumbs_task(data_key(data), split, data)
+    if task.done:
+        st.rerun()
+    st.caption("Packing the hover pictures of these points; they appear on hover once packed.")
 
 
 def page() -> None:
@@ -58,13 +81,7 @@ def page() -> None:
         return
     view = view_model_ui("this view is", "latent_refresh")
     enc = caches.encoded(view, data)
-    points = caches.atlas_points(view, data)
-    left, right = st.columns(2)
-    with left:
-        split = split_ui(data, run.data_info.title)
-    with right:
-        method = method_ui(points.codes.shape[1])
-    atlas_panel_ui(view_ui(view.fingerprint, data, points, method, split), view, data, enc.kl)
+    atlas_panel_ui(view, data, run.data_info.title, enc.kl)
 
     st.subheader("How the space formed")
     timelapse_ui(ws)
@@ -87,7 +104,7 @@ def kl_ui(kl) -> None:
 
 def _kl_chart(kl) -> None:
     if points_drawn(ATLAS_KEY):
-        st.plotly_chart(plots.kl_bar(kl, explore.ACTIVE_KL), key="latent_kl", width="stretch")
+        st.plotly_chart(caches.kl_figure(kl), key="latent_kl", width="stretch")
 
 
 page()

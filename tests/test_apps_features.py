@@ -38,3 +38,22 @@ def test_accuracy_rows_cover_every_combination():
     assert {r["labels"] for r in rows} == {30, len(data.x_train)}
     raw_all = [r["accuracy"] for r in rows if r["features"].startswith("raw") and r["labels"] > 30]
     assert min(raw_all) > 0.9      # the bars are easy from their pixels: the table's numbers are real
+
+
+def test_torch_classifiers_match_scikit_learns():
+    """aecore.apps.classifiers fits scikit-learn's objective (logistic regression, C = 1, standardised) and votes
+    as its k-NN: on the 8x8 digits, the same k-NN predictions and logistic regression within 0.01."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from aecore.apps import classifiers
+    x, y = load_digits(return_X_y=True)
+    train, test = classifiers.standardised(x[:1000], x[1000:])
+    knn = make_pipeline(StandardScaler(), KNeighborsClassifier(5)).fit(x[:1000], y[:1000]).predict(x[1000:])
+    assert np.array_equal(classifiers.nearest_neighbours(train, y[:1000], test), knn)
+    ours = (classifiers.logistic_regression(train, y[:1000], test) == y[1000:]).mean()
+    theirs = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x[:1000], y[:1000])
+    assert abs(ours - theirs.score(x[1000:], y[1000:])) < 0.01, ours

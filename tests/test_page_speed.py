@@ -9,13 +9,14 @@ from collections import Counter
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import trained_run
+from helpers import ROOT, trained_run
 from page_helpers import LATENT_PAGE as PAGE
 from page_helpers import component, seed_workspace
 
+GENERATE_PAGE = str(ROOT / "pages" / "generate.py")
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
-    "aecore.views.explore": ("encode_split",),
+    "aecore.views.explore": ("encode_split", "manifold_grid"),
     "aecore.runs.export": ("run_downloads",),
 }
 
@@ -27,7 +28,7 @@ def calls(monkeypatch):
 
     from face import caches, export
     for cached in (caches._encoded, caches._points, caches.projection, caches._thumbs_task, caches.browser_decoder,
-                   export._downloads):
+                   caches.manifold, export._downloads):
         cached.clear()
     counts: Counter = Counter()
     for module_name, names in WORK.items():
@@ -47,8 +48,8 @@ def vae2():
     return trained_run("vae", latent_dim=2)
 
 
-def latent_page(run, data) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+def latent_page(run, data, page: str = PAGE) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=60)
     at.session_state["dataset"] = "upload"
     seed_workspace(at, run, data)
     return at.run()
@@ -69,6 +70,39 @@ def test_a_warm_view_recomputes_nothing(vae2, calls):
     second = latent_page(run, data)    # another session (a reload) on the same model state
     assert not second.exception
     assert dict(calls) == done, "a warm view encoded, packed, projected or exported again"
+
+
+def test_a_warm_view_of_generate_decodes_its_grid_once(calls):
+    """Generate's manifold grid (15 x 15 decodes) is kept per model state and choice: a rerun, or another session on
+    the same model, draws it without decoding again; another grid size decodes once more."""
+    run, data = trained_run("vae", latent_dim=2)
+    at = latent_page(run, data, GENERATE_PAGE)
+    assert not at.exception and calls["manifold_grid"] == 1
+    at.run()
+    again = latent_page(run, data, GENERATE_PAGE)
+    assert not again.exception and calls["manifold_grid"] == 1, "a warm view decoded the grid again"
+    at.slider(key="gen_grid_n").set_value(5).run()
+    assert not at.exception and calls["manifold_grid"] == 2
+
+
+def test_the_points_do_not_wait_for_their_pictures(vae2, calls, monkeypatch):
+    """While the hover pictures of many points are packed, the atlas draws its points without them; once packed,
+    a run sends them, and the points are not sent again."""
+    import threading
+
+    from face import caches
+    monkeypatch.setattr(caches, "WAIT_FOR_PICTURES", 0)   # the tiny data counts as many points
+    release, real = threading.Event(), caches.pack_thumbs
+    monkeypatch.setattr(caches, "pack_thumbs", lambda data, split: release.wait(30) and real(data, split))
+    run, data = vae2
+    at = latent_page(run, data)
+    first = component(at, "latent_atlas")
+    assert not at.exception and "data_coords" in first and first["thumbs"] is None
+    release.set()
+    caches.thumbs_task(caches.data_key(data), "all", data).wait(30)
+    at.run()
+    again = component(at, "latent_atlas")
+    assert again["thumbs"]["count"] == len(data.x_train) + len(data.x_test) and "data_coords" not in again
 
 
 def test_big_payloads_go_once_per_session(vae2, calls):

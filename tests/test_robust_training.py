@@ -289,6 +289,8 @@ SHARED_READ_ONLY = {
     "export:_downloads": "one model state's export files as bytes (keyed by its content fingerprint and the dataset)",
     "caches:browser_decoder": "one model state's decoder exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
+    "caches:kl_figure": "Latent space's KL bar chart of one model state (keyed by its KL values); st.plotly_chart "
+                        "only reads it (it converts the figure to a new dict)",
     "caches:_unit_views": "what each unit of one model state stands for (keyed by its content fingerprint and the "
                           "data): its top samples as indices and bytes, what it paints; never written to",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "

@@ -17,6 +17,7 @@ from .. import infer, jobs, plots
 from ..config import TrainConfig
 from ..data.dataset import Dataset
 from ..models import Autoencoder, variant_config
+from . import classifiers
 from .baselines import fit_pca
 from .experiment import FromRecipe, Schedule
 
@@ -59,18 +60,11 @@ def feature_sets(model: Autoencoder, x_train: Tensor, x_test: Tensor) -> dict[st
 
 def accuracy(train: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray, classifier: str) -> float:
     """Test accuracy of one classifier fit on (train, y_train); features are standardised on the train set."""
-    from sklearn.linear_model import LogisticRegression   # imported here: sklearn takes a second to import
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if classifier == "logistic regression":
-        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-    elif classifier == CLASSIFIERS[1]:
-        clf = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(5, len(train))))
-    else:
+    fits = {CLASSIFIERS[0]: classifiers.logistic_regression, CLASSIFIERS[1]: classifiers.nearest_neighbours}
+    if classifier not in fits:
         raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}; got {classifier!r}")
-    return float((clf.fit(train, y_train).predict(test) == y_test).mean())
+    train_x, test_x = classifiers.standardised(train, test)
+    return float((fits[classifier](train_x, np.asarray(y_train), test_x) == np.asarray(y_test)).mean())
 
 
 def accuracy_rows(features: dict[str, tuple[np.ndarray, np.ndarray]], y_train: Tensor, y_test: Tensor,
