@@ -209,8 +209,9 @@ def interpolation_ui(model: Autoencoder, data: Dataset, label: int | None) -> No
         show_images(path, data.value_range, ncols=steps, scale=3,
                     caption="decoded along the line between their codes (the ends are their reconstructions)")
     else:
-        st.plotly_chart(plots.line_groups([ends.numpy(), path.numpy()], ["the two test samples", "decoded along the line"],
-                                          x_title=plots.x_title(data.kind)), width="stretch", key="gen_interp_plot")
+        groups = plots.line_groups([ends.numpy(), path.numpy()], ["the two test samples", "decoded along the line"],
+                                   x_title=plots.x_title(data.kind))
+        st.plotly_chart(groups, width="stretch", key="gen_interp_plot")
         st.caption("Lines shade from the first sample (dark) to the second (light green).")
     if model.config.conditional:
         st.caption("A conditional VAE encodes each end with its own label and decodes the whole line as the "

@@ -133,8 +133,8 @@ def idle_ui(settings: Settings, data) -> None:
     chart, recon = st.columns([5, 4], gap="medium")
     with chart:
         st.markdown("**Loss** (lower is better)")
-        st.plotly_chart(plots.loss_curve([], [], settings.model.variational, height=loss_height(),
-                                         epochs=settings.train.epochs), key="train_loss", config={"displayModeBar": False})
+        empty = plots.loss_curve([], [], settings.model.variational, height=loss_height(), epochs=settings.train.epochs)
+        st.plotly_chart(empty, key="train_loss", config={"displayModeBar": False})
     with recon:
         st.markdown("**Reconstructions** of test samples")
         preview_ui(None)

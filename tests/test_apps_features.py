@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import trained_run
 
 from aecore.apps import features
-from helpers import trained_run
 
 
 def test_labelled_subset_is_balanced_and_seeded():

@@ -7,11 +7,10 @@ import time
 from collections import Counter
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from helpers import ROOT, trained_run
 from page_helpers import LATENT_PAGE as PAGE
 from page_helpers import component, seed_workspace
+from streamlit.testing.v1 import AppTest
 
 GENERATE_PAGE = str(ROOT / "pages" / "generate.py")
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
@@ -134,10 +133,10 @@ def warm_up_script():
 
 def demo_page_script():
     """What the Latent space page asks the caches for the bundled demo on the default dataset."""
+    from aecore.fingerprint import current
     from face import caches, lecture
     from face.datasets import data_key, load_builtin
     from face.workspace import ViewModel
-    from aecore.fingerprint import current
     data = load_builtin("mnist")
     run = lecture.load_demo(lecture.DEFAULT_DEMO)
     caches.atlas_points(ViewModel(run.model.eval(), run.step, False, current(run)), data)
@@ -173,10 +172,11 @@ def test_a_long_measuring_shows_a_bar_then_its_results(monkeypatch):
     """Features on more than BACKGROUND_SAMPLES samples (full MNIST) measures in the background, with a bar that
     says what runs and the time left, instead of a bare spinner; then the page shows the results."""
     from helpers import make_images
+    from page_helpers import APP
+
     from face import experiment
     from face.session import seed
     from face.workspace import Upload, Workspace
-    from page_helpers import APP
     monkeypatch.setattr(experiment, "BACKGROUND_SAMPLES", 0)   # the tiny data counts as big
     data = make_images()
     run, _ = trained_run("vanilla", latent_dim=4, epochs=1)

@@ -2,13 +2,13 @@
 
 scikit-learn's LogisticRegression (lbfgs, float64) took 254 s to fit full MNIST's 60,000 x 784 raw pixels (500
 iterations, not converged; test accuracy 0.902 on the page's 2,000 test digits) and its k-NN 12 s, load ~10 on the
-2-core machine: its twelve fits on PCA codes and raw pixels took 290 s. Here the same objective (cross-entropy plus the L2 penalty of
-C = 1 on the weights, not the intercept, on standardised features) is fit by full-batch L-BFGS in float32 for at
-most MAX_ITER iterations: raw pixels 0.9025-0.9055 after 100 (41 s at load ~9), 0.9065 after 50, so the raw values'
-baseline is no weaker than the converged fit; a 1-epoch code 0.892 after 100, 0.879 after 50 (it needs them). The
-100-label fits agree with scikit-learn's within 0.002 (raw 0.730 against 0.728, PCA 0.6805 alike). k-NN is the
-exact brute-force search with the same votes (ties to the smallest label): identical accuracies. The same twelve:
-72 s at load ~9, against 290 s (both measured fit by fit on the same features).
+2-core machine: its twelve fits on PCA codes and raw pixels took 290 s. Here the same objective (cross-entropy plus
+the L2 penalty of C = 1 on the weights, not the intercept, on standardised features) is fit by full-batch L-BFGS in
+float32 for at most MAX_ITER iterations: raw pixels 0.9025-0.9055 after 100 (41 s at load ~9), 0.9065 after 50, so
+the raw values' baseline is no weaker than the converged fit; a 1-epoch code 0.892 after 100, 0.879 after 50 (it
+needs them). The 100-label fits agree with scikit-learn's within 0.002 (raw 0.730 against 0.728, PCA 0.6805 alike).
+k-NN is the exact brute-force search with the same votes (ties to the smallest label): identical accuracies. The
+same twelve: 72 s at load ~9, against 290 s (both measured fit by fit on the same features).
 """
 from __future__ import annotations
 

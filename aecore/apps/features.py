@@ -52,7 +52,8 @@ def feature_sets(model: Autoencoder, x_train: Tensor, x_test: Tensor) -> dict[st
     k = model.config.latent_dim
     pca = fit_pca(x_train, k)
     return {
-        f"autoencoder code ({k}-d)": (infer.encode_all(model, x_train).numpy(), infer.encode_all(model, x_test).numpy()),
+        f"autoencoder code ({k}-d)": (infer.encode_all(model, x_train).numpy(),
+                                      infer.encode_all(model, x_test).numpy()),
         f"PCA ({k}-d)": (pca.transform(x_train).numpy(), pca.transform(x_test).numpy()),
         f"raw values ({x_train[0].numel()}-d)": (x_train.flatten(1).numpy(), x_test.flatten(1).numpy()),
     }
