@@ -38,7 +38,7 @@ from aecore.views import umapx  # noqa: E402
 from aecore.views.atlas import FORMATS, image_atlas  # noqa: E402
 from aecore.views.codes import encode_dataset, split_inputs  # noqa: E402
 
-COMPILE_PROBE = ("import time, sys; sys.path.insert(0, sys.argv[1]); from aecore import umapx; t = time.time(); "
+COMPILE_PROBE = ("import time, sys; sys.path.insert(0, sys.argv[1]); from aecore.views import umapx; t = time.time(); "
                  "umapx.import_umap(); i = time.time() - t; umapx.warm_up_umap(background=False); "
                  "print(round(i, 2), round(time.time() - t - i, 2))")
 

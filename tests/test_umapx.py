@@ -51,7 +51,7 @@ def test_numba_cache_folder_set_before_umap_import(tmp_path):
     """In a fresh process: importing aecore.views.umapx imports no numba; an unset NUMBA_CACHE_DIR becomes the given
     folder, and numba sees it."""
     env = {k: v for k, v in os.environ.items() if k != umapx.NUMBA_CACHE_ENV}
-    code = ("from aecore import umapx, project; import sys; assert 'numba' not in sys.modules; "
+    code = ("from aecore.views import umapx, project; import sys; assert 'numba' not in sys.modules; "
             "p = umapx.configure_numba_cache(sys.argv[1]); "
             "import numba; assert numba.config.CACHE_DIR == str(p), numba.config.CACHE_DIR; print(p)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "nb")], env=env, check=True,
