@@ -27,6 +27,18 @@ torch.set_num_threads(1)
 os.environ.setdefault("AECORE_STORE_DIR", str(Path(tempfile.mkdtemp(prefix="latentlab-store-"))))
 
 
+# The files that train the claim recipes (tests/trained_once.py keeps each trained model in its process).
+CLAIM_FILES = {"test_lessons.py", "test_apps_defaults.py", "test_page_claims.py", "test_targets.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist's loadgroup, a test file runs whole in one worker (its module's server starts once), and
+    the claim files share a worker, so each recipe is still trained once."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("claims" if name in CLAIM_FILES else name))
+
+
 @pytest.fixture(autouse=True)
 def _components_scanned_once():
     """Streamlit's AppTest scans every installed package's metadata for v2 components at each new AppTest's first
