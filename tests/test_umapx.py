@@ -25,6 +25,18 @@ def test_embed_shape_finite_and_progress(blobs):
 
 
 @pytest.mark.slow
+def test_each_layout_epoch_reports_and_hands_the_gil_on(blobs, monkeypatch):
+    """A report and a pause after every layout epoch: an epoch holds the GIL, and without the pause a page showing
+    this progress did not redraw during the whole layout."""
+    events = []
+    monkeypatch.setattr(umapx, "hand_on_the_gil", lambda: events.append("pause"))
+    umapx.umap_embed(blobs, n_epochs=30, progress=lambda f: events.append(f))
+    layout = [i for i, e in enumerate(events) if e != "pause" and umapx.KNN_SHARE < e < 1.0]
+    assert len(layout) >= 29                               # one per epoch (the last one reports 1.0)
+    assert all(events[i + 1] == "pause" for i in layout)
+
+
+@pytest.mark.slow
 def test_seeded_runs_repeat(blobs):
     a = umapx.umap_embed(blobs, seed=3, n_epochs=30)
     b = umapx.umap_embed(blobs, seed=3, n_epochs=30)

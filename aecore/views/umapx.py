@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ SMALL_EPOCHS = 200     # umap-learn uses 500 below LARGE; 200 measured within 0.
 LARGE = 10_000         # umap-learn's own cut between its small- and large-data epoch counts
 KNN_EPS = 0.5          # approximate k-d tree search: recall 0.994 at 1/4 of exact's CPU time (aecore/views/knn.py)
 KNN_SHARE = 0.2        # progress-bar share of the neighbour search and the graph (15-40% of the time, measured)
+LAYOUT_PAUSE_S = 0.004  # after each layout epoch, so that other threads run (hand_on_the_gil)
 
 Progress = Callable[[float], None]
 
@@ -71,8 +73,15 @@ def pca_start(codes: np.ndarray, seed: int | None) -> np.ndarray:
     return (start + noise).astype(np.float32)
 
 
+def hand_on_the_gil() -> None:
+    """Sleep LAYOUT_PAUSE_S after a layout epoch. An epoch is one numba call that holds the GIL throughout (0.1 s on
+    70,000 points), so a server's other threads got it only between epochs, once each: a page showing this progress
+    did not redraw for the whole layout (8 s at 24%; with the pause it redraws every second). 0.3 s of 75 epochs."""
+    time.sleep(LAYOUT_PAUSE_S)
+
+
 class _EpochWriter:
-    """A file for umap's tqdm bar: turns each "n/total" it writes into a progress fraction."""
+    """A file for umap's tqdm bar: turns each "n/total" it writes into a progress fraction, then hands the GIL on."""
 
     def __init__(self, progress: Progress, start: float):
         self.progress, self.start = progress, start
@@ -82,6 +91,7 @@ class _EpochWriter:
         if found:
             done, total = map(int, found[-1])
             self.progress(self.start + (1 - self.start) * done / max(total, 1))
+            hand_on_the_gil()
 
     def flush(self) -> None:
         pass
@@ -126,7 +136,7 @@ def umap_embed(codes: np.ndarray, seed: int | None = None, n_epochs: int | None 
                         init=pca_start(codes, seed), random_state=seed, n_jobs=1 if seed is not None else -1,
                         precomputed_knn=(*knn, None),
                         tqdm_kwds={"disable": progress is None, "file": _EpochWriter(report, KNN_SHARE),
-                                   "bar_format": "{n}/{total}", "mininterval": 0.2})
+                                   "bar_format": "{n}/{total}", "mininterval": 0})
     with warnings.catch_warnings():   # "no search index: transform unavailable" is by design here
         warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
         coords = reducer.fit_transform(codes)
