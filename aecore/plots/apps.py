@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import MARGIN, PALETTE, REFERENCE, color, legend_below
+from .style import LEGEND_ABOVE, MARGIN, PALETTE, REFERENCE, color
 
 
 def _lines(rows: list[dict], x: str, y: str, by: str, x_title: str, y_title: str, log_x: bool = False,
@@ -15,8 +15,7 @@ def _lines(rows: list[dict], x: str, y: str, by: str, x_title: str, y_title: str
         pts = [r for r in rows if r[by] == name]
         fig.add_trace(go.Scatter(x=[r[x] for r in pts], y=[r[y] for r in pts], mode="lines+markers", name=str(name),
                                  line=dict(color=color(i), dash="dash" if name in dashed else "solid")))
-    fig.update_layout(height=360, margin=MARGIN, xaxis_title=x_title, yaxis_title=y_title,
-                      legend=legend_below(-0.2))
+    fig.update_layout(height=360, margin=MARGIN, xaxis_title=x_title, yaxis_title=y_title, legend=LEGEND_ABOVE)
     if log_x:
         fig.update_xaxes(type="log")
     return fig
@@ -88,7 +87,7 @@ def rate_distortion(rows: list[dict]) -> go.Figure:
                                  if jpeg else sides[method],
                                  line=dict(color=color(i), dash="dash" if jpeg else "solid")))
     fig.update_layout(height=420, margin=dict(MARGIN, r=40), xaxis_title="bytes per sample (log scale)",
-                      yaxis_title="PSNR (dB, higher is better)", legend=legend_below(-0.2))
+                      yaxis_title="PSNR (dB, higher is better)", legend=LEGEND_ABOVE)
     fig.update_xaxes(type="log", tickvals=log_ticks([r["bytes"] for r in rows]))
     return fig
 
