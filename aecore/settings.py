@@ -29,6 +29,8 @@ SETTINGS: dict[str, str] = {
     "AECORE_MAX_STEPS": "layers and LSTM time steps run one after another per sample (default 200,000)",
     # training jobs and the class
     "AECORE_MAX_JOBS": "models training at once on this server (default 2: one per core on a 2-core machine)",
+    "AECORE_CPUS": "cores this server's training shares out (default: all of the machine's; set it where two replicas "
+                   "or test workers share one machine)",
     "AECORE_MAX_JOBS_PER_STUDENT": "models one student may have training or waiting at once (default 10)",
     "AECORE_MAX_EPOCHS": "the most epochs one model may train on this server (default: no cap)",
     "AECORE_RAY_ADDRESS": "train on a Ray cluster: `auto`, or the head's `host:port` (default: this server)",

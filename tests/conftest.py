@@ -22,6 +22,12 @@ from aecore.data.dataset import Dataset
 # 129 s with torch's default two threads, 19.6 s and 103 s with one.
 torch.set_num_threads(1)
 
+# Under pytest-xdist each worker trains with its share of the cores (aecore.jobs.runtime.cores): with all of them,
+# the claim files' side-by-side training and the other worker's tests asked for three cores of two.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("AECORE_CPUS", str(max(1, (os.cpu_count() or 1) // workers)))
+
 # The app keeps students' workspaces in a store (face.persist, aecore.runs.store): the tests' go to a folder of their
 # own, never the user's cache. Set before any app runs, since the store is built once per process.
 os.environ.setdefault("AECORE_STORE_DIR", str(Path(tempfile.mkdtemp(prefix="latentlab-store-"))))

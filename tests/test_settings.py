@@ -2,6 +2,7 @@
 table and in the README, and a bad value gets one clear message naming the variable."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -66,3 +67,17 @@ def test_good_values_and_blanks(monkeypatch):
     assert settings.number("AECORE_RAY_CPUS_PER_JOB", 1.0) == 1.0
     with pytest.raises(KeyError, match="AECORE_TYPO is not a setting"):
         settings.text("AECORE_TYPO")
+
+
+def test_the_cores_a_server_may_use_share_out_its_training_threads(monkeypatch):
+    """AECORE_CPUS: a replica (or a test worker) sharing a machine trains with its part of the cores."""
+    from aecore.jobs import runtime
+    monkeypatch.setenv("AECORE_CPUS", "8")
+    assert runtime.cores() == 8 and runtime.threads_per_job(2) == 4
+    monkeypatch.setenv("AECORE_CPUS", "1")
+    assert runtime.threads_per_job(2) == 1
+    monkeypatch.delenv("AECORE_CPUS")
+    assert runtime.cores() == (os.cpu_count() or 1)
+    monkeypatch.setenv("AECORE_CPUS", "0")
+    with pytest.raises(settings.SettingError, match="AECORE_CPUS"):
+        runtime.cores()

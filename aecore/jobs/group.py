@@ -6,7 +6,6 @@ sums their progress into one bar.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from ..train import Run, fit, new_run
 from .backend import default_pool, start
 from .limits import ClassLimits
 from .protocol import format_seconds
-from .runtime import HEARTBEAT_S, Job, threads_per_job
+from .runtime import HEARTBEAT_S, Job, cores, threads_per_job
 
 T, R = TypeVar("T"), TypeVar("R")
 
@@ -95,7 +94,7 @@ def build_runs(specs: list[ModelSpec]) -> dict[str, Run]:
 def side_by_side(fn: Callable[[T], R], items: list[T]) -> list[R]:
     """[fn(item) for item in items], one at a time per core with one torch thread each, as the dashboard's jobs
     train (on 2 cores: twice as fast as one after another). A single item runs in this thread, as set up."""
-    workers = min(len(items), os.cpu_count() or 1)
+    workers = min(len(items), cores())
     if workers <= 1:
         return [fn(item) for item in items]
 

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import torch
 
+from .. import settings
 from ..data.dataset import Dataset
 from ..train import Diverged, Run, Step, adam, fit
 from ..views.timelapse import Recorder
@@ -41,11 +42,16 @@ HEARTBEAT_S = 120.0
 PREVIEW_EVERY_S = 1.0   # at most one reconstruction preview a second (plus one at each epoch's end)
 
 
+def cores() -> int:
+    """The cores this process's training may use: AECORE_CPUS, else all of the machine's."""
+    return settings.whole("AECORE_CPUS", None) or os.cpu_count() or 1
+
+
 def threads_per_job(max_jobs: int) -> int:
     """torch threads for each job: the cores shared out between the jobs that may run at once (1 on the
     2-core machine). Measured: with 2 OpenMP threads per job on a busy 2-core machine a tiny model trains
     10-40x slower (threads spin at barriers while the other core is taken); 1 thread loses nothing there."""
-    return max(1, (os.cpu_count() or 1) // max_jobs)
+    return max(1, cores() // max_jobs)
 
 
 GIL_SWITCH_S = 0.0005   # see share_the_gil
