@@ -153,6 +153,19 @@ def choose(page, label: str, option: str, tries: int = 3) -> None:
         raise AssertionError(f"could not choose {option!r} in {label!r}: it shows {combo.input_value()!r}")
 
 
+def wait_for_choice(page, label: str, option: str, timeout_s: float = 60.0) -> None:
+    """Until the selectbox labelled `label` shows `option`, then idle. A lesson's settings reach the browser with
+    the page it opens; a click before that sends the old values back with it (a Train click trained the old model
+    once, under load)."""
+    combo, shown = page.get_by_role("combobox", name=label, exact=True), option_text(option)
+    deadline = time.monotonic() + timeout_s
+    while not shown.match(combo.input_value()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{label!r} shows {combo.input_value()!r}, not {option!r}, after {timeout_s:.0f} s")
+        page.wait_for_timeout(100)
+    wait_idle(page)
+
+
 def set_number(page, label: str, value: int) -> None:
     """Type a value into the number input labelled `label` and commit it with Enter."""
     field = page.get_by_test_id("stNumberInput").filter(has_text=label).first.locator("input")

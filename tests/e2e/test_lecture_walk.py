@@ -30,6 +30,7 @@ def test_lecture_walk_in_presenter_view(browser, app_url):
     page.get_by_test_id("stSidebar").get_by_role("switch", name="Presenter view").click(force=True)
     harness.wait_idle(page)
     harness.choose(page, "Lesson preset", "Learning rate too high")
+    harness.wait_for_choice(page, "Variant", "vanilla")   # the lesson's settings are in the browser
     page.get_by_role("button", name="Train", exact=True).click()
     wait_done(page)
     shown = page.evaluate("""() => { const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
