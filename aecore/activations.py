@@ -13,6 +13,7 @@ from torch import Tensor
 from .models import Autoencoder
 from .network import decoder_ops, encoder_ops
 
+LIVE_STD = 0.01   # an input that varies less than this across the data is dead: no gradient reaches its weights
 ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda h: h}
 
 
@@ -125,12 +126,27 @@ def first_layer_weights(model: Autoencoder) -> Tensor:
     return w[:, :n_in].reshape(-1, *model.input_shape)
 
 
-def locality(model: Autoencoder, top: float = 0.1) -> float:
+def locality(model: Autoencoder, x: Tensor | None = None, top: float = 0.1) -> float:
     """How local the first layer's units are: the mean share of each unit's squared weights that sits in its `top`
-    fraction of inputs (1 = all in a few pixels, like a stroke detector; `top` = spread evenly, like noise)."""
+    fraction of inputs (1 = all in a few pixels, like a stroke detector; `top` = spread evenly, like noise).
+
+    With data `x`, only the inputs that vary in it count: a pixel that is always 0 (MNIST's border) gets no
+    gradient, so its weights stay what the initialisation drew, and a unit whose trained weights shrank (an L1
+    penalty does that) would look local for its untrained border alone."""
     w = first_layer_weights(model).flatten(1).double().square()
+    if x is not None:
+        w = w[:, live_inputs(x, w.shape[1])]
     k = max(1, round(top * w.shape[1]))
     return float((w.topk(k, dim=1).values.sum(1) / w.sum(1).clamp_min(1e-300)).mean())
+
+
+def live_inputs(x: Tensor, n: int) -> Tensor:
+    """Which of the first layer's `n` inputs vary across the samples `x` (standard deviation above LIVE_STD); for a
+    conv layer, whose inputs are a kernel's positions, every one does."""
+    flat = x.flatten(1)
+    if flat.shape[1] != n:
+        return torch.ones(n, dtype=torch.bool)
+    return flat.float().std(0) > LIVE_STD
 
 
 def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:

@@ -84,6 +84,19 @@ def test_locality_of_known_first_layers():
         assert locality(model) == pytest.approx(1.0)
 
 
+def test_locality_leaves_out_inputs_the_data_never_varies():
+    """MNIST's border pixels are always 0: their weights keep the initialisation's draw, and must not count."""
+    model = random_model("vanilla")
+    first = model.encoder.layers[0].weight   # (10, 64): an 8x8 input
+    x = torch.rand(50, 1, 8, 8)
+    x[..., 0, :] = 0.0                       # the top row never lights up
+    with torch.no_grad():
+        first.fill_(1.0)
+        first[:, :8] = 30.0                  # big untrained weights on the dead row: all the energy, if counted
+        assert locality(model) == pytest.approx(6 * 900 / (8 * 900 + 56))   # the dead row looks like a stroke
+        assert locality(model, x) == pytest.approx(round(0.1 * 56) / 56)   # the 56 live pixels, alike
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_the_network_export_holds_every_weight_once_and_its_decoder_is_the_decoder_export(name):
     model = random_model(name)

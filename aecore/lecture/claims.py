@@ -28,7 +28,8 @@ METRICS = {
     "near_zero": "the fraction of code numbers within 0.1 of zero, over the test samples",
     "gap_fraction": "the fraction of a grid over the middle of a whitened 2-number code with no test code nearby",
     "mse_vs_pca": "test squared error over that of PCA with as many components (1 = as good as PCA)",
-    "locality": "mean share of each first-layer unit's squared weights in its top 10% of inputs (strokes: large)",
+    "locality": "mean share of each first-layer unit's squared weights in its top 10% of the inputs that vary "
+                "(strokes: large)",
     "diverged": "1 if training stopped because the loss exploded, else 0",
     "peak_ratio": "the highest training loss over the first one (how far the loss leapt before it settled)",
     "peak_step": "the step (1 = the first) with the highest training loss",

@@ -168,7 +168,7 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "near_zero": near_zero,
     "gap_fraction": gap_fraction,
     "mse_vs_pca": mse_vs_pca,
-    "locality": lambda t, d: locality(t.run.model),
+    "locality": lambda t, d: locality(t.run.model, d.x_train),
     "diverged": lambda t, d: float(t.diverged),
     "peak_ratio": lambda t, d: peak_ratio(t),
     "peak_step": lambda t, d: peak_step(t),
