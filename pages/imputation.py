@@ -14,7 +14,7 @@ from aecore import plots
 from aecore.apps import Imputation, Schedule, impute
 from aecore.lecture.pageclaims import page_default
 from face.datasets import current_data, seed
-from face.experiment import Outcome, current_outcome, experiment_ui, usable_current
+from face.experiment import Outcome, current_outcome, evaluated, experiment_ui, usable_current
 from face.session import page_setup
 from face.widgets import chart_config, choice_ui, intro_ui, model_banner, show_images
 
@@ -64,7 +64,8 @@ def fill_ui(data, out: Outcome) -> None:
                                 f"{impute.CURVE_ROUNDS} rounds and marks the lowest: past it, more rounds drift back "
                                 "towards the average sample.")
     exp = replace(out.exp, mask=mask, fraction=fraction, iterations=iterations)
-    res = exp.evaluate(out.models, data)
+    res = evaluated(replace(out, exp=exp), data, "Filling in…").result   # once per model, data and mask settings:
+    # a rerun with nothing changed fills nothing again (0.4 s of 11 reconstructions of 2,000 digits, full MNIST)
     base, final = res.baseline, res.final
     m = st.columns(3)
     m[0].metric("Mean fill: error on hidden values", f"{base:.4f}")

@@ -13,6 +13,7 @@ from page_helpers import component, seed_workspace
 from streamlit.testing.v1 import AppTest
 
 GENERATE_PAGE = str(ROOT / "pages" / "generate.py")
+IMPUTATION_PAGE = str(ROOT / "pages" / "imputation.py")
 WORK = {   # module -> the names of the expensive calls a warm view must not make again
     "face.caches": ("encode_dataset", "dataset_atlas", "project", "export_decoder"),
     "aecore.views.explore": ("encode_split", "manifold_grid"),
@@ -82,6 +83,24 @@ def test_a_warm_view_of_generate_decodes_its_grid_once(calls):
     assert not again.exception and calls["manifold_grid"] == 1, "a warm view decoded the grid again"
     at.slider(key="gen_grid_n").set_value(5).run()
     assert not at.exception and calls["manifold_grid"] == 2
+
+
+def test_a_warm_view_of_imputation_fills_in_once(vae2, monkeypatch):
+    """Imputation's fill (11 reconstructions of 2,000 test samples) is kept per model, data and mask settings: a
+    rerun or another session fills nothing again; another mask fills once more."""
+    from aecore.apps import impute
+    from face import experiment
+    experiment._evaluated.clear()
+    fills, real = [], impute.impute
+    monkeypatch.setattr(impute, "impute", lambda *a, **k: fills.append(1) or real(*a, **k))
+    run, data = vae2
+    at = latent_page(run, data, IMPUTATION_PAGE)
+    assert not at.exception and len(fills) == 1 and at.metric
+    at.run()
+    again = latent_page(run, data, IMPUTATION_PAGE)
+    assert not again.exception and len(fills) == 1, "a warm view filled in again"
+    at.selectbox(key="impute_mask").set_value("block").run()
+    assert not at.exception and len(fills) == 2
 
 
 def test_the_points_do_not_wait_for_their_pictures(vae2, calls, monkeypatch):
