@@ -13,6 +13,8 @@ import atlas_driver as drive
 import harness
 import pytest
 
+from aecore.views.timelapse import MIN_FRAMES
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FULL = harness.MNIST.exists()
@@ -97,20 +99,20 @@ def test_the_time_lapse_plays(trained):
         found = re.search(r"Frame (\d+) of (\d+)", shown.inner_text())
         return int(found.group(1)), int(found.group(2))
     now, n = frame_number()
-    # about 50 frames on a quiet machine; the recorder spaces them out to stay within 5% of the training's wall time
-    # (aecore.views.timelapse.BUDGET, tested there), so a loaded machine gets fewer: 5 once, under two test workers
-    assert now == n and n >= 3, "the newest of the recorded frames: the first, some on the way, the last"
+    # the recorder stays within 5% of the training's time (aecore.views.timelapse.BUDGET), so one epoch on a loaded
+    # machine gets fewer frames than on a quiet one, but never fewer than MIN_FRAMES (both tested there)
+    assert now == n and n >= MIN_FRAMES, "the newest of the recorded frames: the first, some on the way, the last"
     page.get_by_role("button", name="Play").click()
     seen = []
     for _ in range(40):                          # 5 frames a second: a few seconds show it moving
         seen.append(frame_number()[0])
-        if seen[-1] == n and len(set(seen)) >= min(4, n):
+        if seen[-1] == n and len(set(seen)) >= 4:
             break
         page.wait_for_timeout(150)
         if len(seen) == 6:
             harness.shot(page, "06-latent-timelapse")
     steps = sorted(set(seen))
-    assert len(steps) >= min(4, n) and steps[0] < n / 2, f"it plays from the start, a frame at a time: {seen}"
+    assert len(steps) >= 4 and steps[0] < n / 2, f"it plays from the start, a frame at a time: {seen}"
     assert page.get_by_test_id("stImage").filter(has_text="coloured by label").count() == 1
     page.get_by_role("button", name="Download as GIF").wait_for(timeout=30_000)   # back when it stops
     assert not harness.exception_texts(page) and not errors
