@@ -22,7 +22,9 @@ import harness  # noqa: E402
 
 N = 70_000
 VIEWPORT = {"width": 1280, "height": 1000}
-PAGES = {"Train": "train", "Generate": "generate", "Models": "models", "Denoising": "denoise",
+# each page's address: Train is the default page, at the root ("/train" is no page: Streamlit opens a "Page not
+# found" dialog over the main page, and the bench once timed that)
+PAGES = {"Train": "", "Generate": "generate", "Models": "models", "Denoising": "denoise",
          "Anomaly detection": "anomaly", "Compression": "compression", "Features": "features",
          "Imputation": "imputation", "Sequences": "sequences", "Inside the network": "inside"}
 # The time of the last change to what the page shows (Streamlit's status widget and toolbar left out): a page is
