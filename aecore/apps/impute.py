@@ -98,7 +98,8 @@ def error_curve(x: Tensor, filled: list[Tensor], mask: Tensor) -> list[dict]:
 class Filled:
     x: Tensor              # the test samples measured
     mask: Tensor           # True = hidden
-    filled: list[Tensor]   # after 0 (mean fill), 1, ... iterations
+    filled: tuple[Tensor, Tensor]   # the mean fill, and the fill after `iterations` rounds (each round's error is
+                                    # in rows): a page keeps one result per mask, not every round's 6 MB of samples
     rows: list[dict]       # {iteration, hidden_mse}, to at least CURVE_ROUNDS
     iterations: int        # the rounds asked for: `final` is the error after them
 
@@ -143,10 +144,10 @@ class Imputation(FromRecipe):
 
     def evaluate(self, models: dict[str, Autoencoder], data: Dataset) -> Filled:
         """The mask (seed 0: the same holes on every call), every iteration's fill, and the hidden values' error."""
-        x = data.x_test[:self.max_test]
+        x = data.x_test[:self.max_test].clone()   # its own storage: a slice would keep (and pickle) all 10,000
         mask = make_mask(tuple(x.shape), self.mask, self.fraction, seed=0)
         filled = impute(models[AE], x, mask, data.x_train.mean(0), max(self.iterations, CURVE_ROUNDS))
-        return Filled(x, mask, filled[:self.iterations + 1], error_curve(x, filled, mask), self.iterations)
+        return Filled(x, mask, (filled[0], filled[self.iterations]), error_curve(x, filled, mask), self.iterations)
 
     def figure(self, result: Filled) -> go.Figure:
         return plots.impute_curve(result.rows, result.iterations)

@@ -117,9 +117,10 @@ class Recorder:
         step = self.run.step
         if not (step >= self.next_step and len(self.x)):
             return None
-        sure = bool(self.sure) and step >= self.sure[0]
-        while self.sure and step >= self.sure[0]:
+        sure = False
+        while self.sure and step >= self.sure[0]:   # a planned step reached (or passed, on a resumed run)
             self.sure.pop(0)
+            sure = True
         if not sure and self.spent > self.budget * (self.clock() - self.started):
             return None
         return self._record()
