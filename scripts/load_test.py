@@ -85,7 +85,7 @@ class Session(threading.Thread):
     """One browser tab, as far as the server can tell."""
 
     def __init__(self, index: int, target, start_at: float, deadline: float, stop_all: threading.Event,
-                 interact_every: float, epochs: int, variant: str):
+                 interact_every: float, epochs: int, variant: str, batch_size: int = 128):
         super().__init__(name=f"session-{index}", daemon=True)
         self.url, self.cafile = target.url, target.cafile   # http(s)://127.0.0.1:port, the certificate for https
         self.start_at, self.deadline, self.stop_all = start_at, deadline, stop_all
@@ -97,7 +97,7 @@ class Session(threading.Thread):
         self.widgets: dict[str, str] = {}        # widget key -> element id
         self.page_hash = ""
         self.query = urlencode({"dataset": "mnist", "variant": variant, "latent_dim": index + 1,
-                                "epochs": epochs, "seed": index, "batch_size": 128})
+                                "epochs": epochs, "seed": index, "batch_size": batch_size})
         self.timers: dict[str, list[float]] = {}   # fragment id -> [interval, next due]
         self.running = False                      # a script run is in progress (ours or a fragment's)
         self.requested = 0.0                      # when the last rerun request went out, until its run starts
@@ -313,9 +313,10 @@ def percentile(values: list[float], q: float) -> float | None:
 def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every: float = 3.0, epochs: int = 1,
                   variant: str = "vae", ramp_s: float = 3.0, max_jobs: int | None = None,
                   log_path: Path | None = None, proxy: bool = False, replicas: int = 2, cpus: int = 2,
-                  browser: bool = False, warm: bool = False) -> dict:
+                  browser: bool = False, warm: bool = False, batch_sizes: list[int] | None = None) -> dict:
     """Start the server (or the proxied class), run the sessions (protocol clients, or chromium pages with
-    `browser`: scripts/load_browser.py), stop it; return the summary (module docstring)."""
+    `browser`: scripts/load_browser.py), stop it; return the summary (module docstring). Session i trains with a
+    batch of `batch_sizes[i]` (default 128)."""
     log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     t_start = time.monotonic()
@@ -324,7 +325,7 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
         if browser:
             summary = drive_students(target, sessions, deadline_s, ramp_s, warm)
         else:
-            summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s)
+            summary = drive(target, sessions, deadline_s, interact_every, epochs, variant, ramp_s, batch_sizes)
     log = "".join(p.read_text(errors="replace") for p in target.logs())
     max_jobs = cpus if proxy else max_jobs or int(os.environ.get("AECORE_MAX_JOBS", 2))
     return {"target": target.name, "sessions": sessions, "variant": variant, "epochs": epochs, "max_jobs": max_jobs,
@@ -334,7 +335,7 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
 
 
 def drive(target, sessions: int, deadline_s: float, interact_every: float, epochs: int, variant: str,
-          ramp_s: float) -> dict:
+          ramp_s: float, batch_sizes: list[int] | None = None) -> dict:
     """The sessions against a started target, and what they saw."""
     monitor = RssMonitor(target.pids())
     monitor.start()
@@ -342,7 +343,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
     clients = [Session(i, target, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
-                       epochs, variant) for i in range(sessions)]
+                       epochs, variant, *(batch_sizes[i:i + 1] if batch_sizes else ())) for i in range(sessions)]
     try:
         for c in clients:
             c.start()

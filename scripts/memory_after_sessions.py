@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from load_targets import REPO, RssMonitor, SingleServer
@@ -84,7 +85,10 @@ def probe_server(server: ProbedServer, out: Path, timeout_s: float = 120) -> dic
 
 
 def measure(sessions: int, ttl_s: float, wait_s: float, deadline_s: float, env: dict,
-            probe: str | None = None) -> dict:
+            probe: str | None = None, enough: Callable[[int, int, int], bool] | None = None) -> dict:
+    """The server's RSS (MB): idle, at its peak, and sampled every 5 s for `ttl_s + wait_s` after the sessions
+    close; `enough(idle, peak, now)` ends the sampling once it holds past the TTL (a test stops there, the command
+    line samples the whole wait)."""
     probe = str(Path(probe).resolve()) if probe else None
     mb = lambda b: round(b / 2**20)   # noqa: E731
     log = REPO / "artifacts" / "memory" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -105,6 +109,9 @@ def measure(sessions: int, ttl_s: float, wait_s: float, deadline_s: float, env: 
             while time.monotonic() < closed_at + ttl_s + wait_s:
                 time.sleep(5)
                 after.append((round(time.monotonic() - closed_at), mb(monitor.rss())))
+                peak = max(s for _, s in monitor.samples)
+                if enough and after[-1][0] > ttl_s and enough(mb(idle), mb(peak), after[-1][1]):
+                    break
             monitor.stop.set()
             peak = max(s for _, s in monitor.samples)
             probed = probe_server(server, Path(PROBE_OUT)) if probe else None

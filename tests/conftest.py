@@ -37,12 +37,19 @@ os.environ.setdefault("AECORE_STORE_DIR", str(Path(tempfile.mkdtemp(prefix="late
 CLAIM_FILES = {"test_lessons.py", "test_apps_defaults.py", "test_page_claims.py", "test_targets.py"}
 
 
+def xdist_group(item) -> str:
+    """The browser tests run in one worker, one after another (one app server and one chromium for them all, and a
+    core for them while the other worker trains), the claim files in one worker (each recipe trained once), and any
+    other file whole in one worker (its module's fixtures set up once)."""
+    if item.path.parent.name == "e2e":
+        return "browser"
+    return "claims" if item.path.name in CLAIM_FILES else item.path.name
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the groups into the tests' ids
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist's loadgroup, a test file runs whole in one worker (its module's server starts once), and
-    the claim files share a worker, so each recipe is still trained once."""
     for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("claims" if name in CLAIM_FILES else name))
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import one_thread, shared_dataset
+from helpers import ON_MNIST, one_thread, shared_dataset
 
 from aecore.apps import Compression, FeatureComparison, SequenceReconstruction, run
 from aecore.apps.experiment import Schedule
@@ -31,7 +31,7 @@ def code_wins(rows: list[dict], labels: int) -> dict[str, tuple[float, float]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["embedded_mnist", "full_mnist"])
+@pytest.mark.parametrize("which", ON_MNIST)
 def test_features_codes_beat_pca_and_pixels_with_100_labels(which, request):
     """Measured: embedded 0.794 / 0.763 against at best 0.761 / 0.649; full MNIST (3 epochs) 0.767 / 0.716
     against 0.728 / 0.535 (logistic regression / k-NN) on the machine that wrote this test. Which 100 samples are
@@ -68,7 +68,8 @@ def test_sequences_rebuild_normal_beats_far_better_than_the_rest():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which, sizes", [("embedded_mnist", Compression().sizes), ("full_mnist", (2, 8, 16))])
+@pytest.mark.parametrize("which, sizes", [("embedded_mnist", Compression().sizes),
+                                           pytest.param("full_mnist", (2, 8, 16), marks=pytest.mark.heavy)])
 def test_compression_codes_beat_pca_with_few_numbers(which, sizes, request):
     """Measured on the embedded digits (dB, AE / PCA): 2: 13.6 / 12.5, 8: 16.3 / 14.3, 16: 16.9 / 15.9; PCA wins
     from 32 numbers on, which the sweep shows too."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import make_images, one_thread, shared_dataset
+from helpers import ON_MNIST, make_images, one_thread, shared_dataset
 
 from aecore.data import load_dataset
 from aecore.lecture.claims import ClaimError, parse_claim
@@ -41,7 +41,7 @@ def assert_holds(name: str, data) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["embedded_mnist", "full_mnist"])   # full MNIST: skipped when absent
+@pytest.mark.parametrize("which", ON_MNIST)   # full MNIST: heavy, and skipped when absent
 @pytest.mark.parametrize("name", MNIST_LESSONS)
 def test_lesson_holds_on_mnist(name, which, request):
     assert_holds(name, request.getfixturevalue(which))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import one_thread, shared_dataset
+from helpers import ON_MNIST, one_thread, shared_dataset
 
 from aecore.data import load_dataset
 from aecore.lecture.claims import ClaimError
@@ -37,7 +37,7 @@ def assert_holds(page: str, data) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["embedded_mnist", "full_mnist"])   # full MNIST: skipped when absent
+@pytest.mark.parametrize("which", ON_MNIST)   # full MNIST: heavy, and skipped when absent
 @pytest.mark.parametrize("page", IMAGE_PAGES)
 def test_page_default_holds_on_mnist(page, which, request):
     assert_holds(page, request.getfixturevalue(which))
