@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -44,3 +46,12 @@ def test_the_guard_sees_each_kind_of_import(tmp_path):
         assert any(forbidden(n) for n in imported_modules(path)), source
     (tmp_path / "t.py").write_text("from helpers import make_images\nimport page_helpers\nfrom aecore import train\n")
     assert not any(forbidden(n) for n in imported_modules(tmp_path / "t.py"))
+
+
+def test_under_two_workers_a_test_runs_in_its_files_group(request):
+    """conftest.py's groups must reach xdist: its hook reads them into each test's id, and when ours ran after it
+    no group took effect (every test was its own unit: the browser tests' trained session was set up in both
+    workers, and the claim files trained their recipes twice)."""
+    if not hasattr(request.config, "workerinput"):
+        pytest.skip("runs in one process (-n 0): no groups to check")
+    assert request.node.nodeid.endswith("@test_suite_imports.py"), request.node.nodeid
