@@ -57,6 +57,7 @@ FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCE
 # A fragment rerun for a fragment a full run has just removed is dropped by the server without a word (no
 # new_session, no script_finished): a request that has not started a run after this long never will.
 START_GRACE_S = 3.0
+BATCH_SIZE = 128          # each session's, unless the caller gives one per session
 ANSWER_TIMEOUT_S = 60.0   # an interaction not answered by then counts as a timeout (and the tab moves on)
 
 
@@ -85,7 +86,7 @@ class Session(threading.Thread):
     """One browser tab, as far as the server can tell."""
 
     def __init__(self, index: int, target, start_at: float, deadline: float, stop_all: threading.Event,
-                 interact_every: float, epochs: int, variant: str, batch_size: int = 128):
+                 interact_every: float, epochs: int, variant: str, batch_size: int = BATCH_SIZE):
         super().__init__(name=f"session-{index}", daemon=True)
         self.url, self.cafile = target.url, target.cafile   # http(s)://127.0.0.1:port, the certificate for https
         self.start_at, self.deadline, self.stop_all = start_at, deadline, stop_all
@@ -316,7 +317,7 @@ def run_load_test(sessions: int = 30, deadline_s: float = 270.0, interact_every:
                   browser: bool = False, warm: bool = False, batch_sizes: list[int] | None = None) -> dict:
     """Start the server (or the proxied class), run the sessions (protocol clients, or chromium pages with
     `browser`: scripts/load_browser.py), stop it; return the summary (module docstring). Session i trains with a
-    batch of `batch_sizes[i]` (default 128)."""
+    batch of `batch_sizes[i]` (default BATCH_SIZE)."""
     log_path = log_path or REPO / "artifacts" / "load_test" / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     t_start = time.monotonic()
@@ -343,7 +344,7 @@ def drive(target, sessions: int, deadline_s: float, interact_every: float, epoch
     rss_idle, stop_all, t0 = monitor.rss(), threading.Event(), time.monotonic()
     deadline = t0 + deadline_s
     clients = [Session(i, target, t0 + ramp_s * i / max(sessions, 1), deadline, stop_all, interact_every,
-                       epochs, variant, *(batch_sizes[i:i + 1] if batch_sizes else ())) for i in range(sessions)]
+                       epochs, variant, batch_sizes[i] if batch_sizes else BATCH_SIZE) for i in range(sessions)]
     try:
         for c in clients:
             c.start()
