@@ -14,6 +14,7 @@ from .models import Autoencoder
 from .network import decoder_ops, encoder_ops
 
 LIVE_STD = 0.01   # an input that varies less than this across the data is dead: no gradient reaches its weights
+FAINT = 0.3       # contrast of a faint unit in a filter grid (one that never fires)
 ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda h: h}
 
 
@@ -126,6 +127,26 @@ def first_layer_weights(model: Autoencoder) -> Tensor:
     return w[:, :n_in].reshape(-1, *model.input_shape)
 
 
+def unit_scores(h: Tensor) -> Tensor:
+    """(B, units) from a layer's output: a dense unit's activation, a feature map's largest value."""
+    return h.flatten(2).amax(2) if h.dim() == 4 else h.flatten(1)
+
+
+@torch.no_grad()
+def first_layer_firing(model: Autoencoder, x: Tensor, y: Tensor | None = None, batch: int = 500) -> Tensor:
+    """The share of the samples x each unit of the first encoder layer fires for: its ReLU output above 0 (a conv
+    channel anywhere in its map). A unit that fires for none passes no gradient back to its weights, so they stay
+    what the initialisation drew: the noise squares of a filter grid."""
+    first = next(op["name"] for op in encoder_ops(model) if "name" in op)
+    if first in ("code", "mu"):
+        raise ValueError("this model has no hidden layer before its code")
+    if model.config.activation != "relu":
+        raise ValueError(f"a {model.config.activation} unit has no off state: firing is defined for ReLU layers")
+    fired = torch.cat([unit_scores(batch_activations(model, x[at:at + batch], None if y is None else y[at:at + batch],
+                                                     decoder=False)[first]) > 0 for at in range(0, len(x), batch)])
+    return fired.double().mean(0)
+
+
 def locality(model: Autoencoder, x: Tensor | None = None, top: float = 0.1) -> float:
     """How local the first layer's units are: the mean share of each unit's squared weights that sits in its `top`
     fraction of inputs (1 = all in a few pixels, like a stroke detector; `top` = spread evenly, like noise).
@@ -149,9 +170,12 @@ def live_inputs(x: Tensor, n: int) -> Tensor:
     return flat.float().std(0) > LIVE_STD
 
 
-def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:
+def filter_grid(model: Autoencoder, pad: int = 1, order: Tensor | None = None,
+                faint: Tensor | None = None) -> np.ndarray:
     """The first layer's weights of all units as one uint8 picture grid: mid grey is 0, each unit scaled by its own
-    largest |weight| so a faint unit's pattern shows too (vector data: one strip per unit)."""
+    largest |weight| so a faint unit's pattern shows too (vector data: one strip per unit). `order`: which units
+    the grid shows, in that order (all, as numbered, by default); `faint`: a mask over the units of those drawn at
+    FAINT of their contrast (the ones that never fire)."""
     from .imaging import to_grid
 
     w = first_layer_weights(model)
@@ -159,5 +183,6 @@ def filter_grid(model: Autoencoder, pad: int = 1) -> np.ndarray:
         w = w[:, None, None, :]
     elif w.dim() != 4:
         raise ValueError(f"no picture for first-layer weights of shape {tuple(w.shape)}")
-    scale = w.flatten(1).abs().amax(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
-    return to_grid(w / scale, pad=pad, value_range=(-1.0, 1.0))
+    contrast = torch.ones(len(w)) if faint is None else torch.where(faint, FAINT, 1.0)
+    w = w * (contrast / w.flatten(1).abs().amax(dim=1).clamp_min(1e-12)).view(-1, 1, 1, 1)
+    return to_grid(w if order is None else w[order], pad=pad, value_range=(-1.0, 1.0))

@@ -23,7 +23,7 @@ from aecore.views.atlas import dataset_atlas
 from aecore.views.codes import SplitCodes, encode_dataset, even_sample
 from aecore.views.decoder_export import BrowserDecoder, export_decoder, export_network
 from aecore.views.project import Projection, project
-from aecore.views.units import UnitViews, views_on_test_split
+from aecore.views.units import FirstLayer, UnitViews, first_layer, views_on_test_split
 
 from .atlas import Thumbs
 from .datasets import data_key
@@ -153,3 +153,13 @@ def _unit_views(key: str, dkey: tuple, _model, _data: Dataset) -> UnitViews:
 def unit_views(view: ViewModel, data: Dataset) -> UnitViews:
     """What every unit of one model state stands for (aecore.views.units): its top test samples or what it paints."""
     return _unit_views(view.fingerprint, data_key(data), view.model, data)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _first_layer(key: str, dkey: tuple, _model, _data: Dataset) -> FirstLayer | None:
+    return first_layer(_model, _data)
+
+
+def first_layer_grid(view: ViewModel, data: Dataset) -> FirstLayer | None:
+    """The first layer's weights of one model state as a grid, its units judged on test samples (aecore.views.units)."""
+    return _first_layer(view.fingerprint, data_key(data), view.model, data)

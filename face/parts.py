@@ -83,3 +83,20 @@ class Lecture:
     shared: tuple[str, str, int] | None = None   # (share id, run id, step) of this session's last Share
     page_to_open: str | None = None              # the page a just-applied lesson names, opened after navigation
 
+
+
+@dataclass(frozen=True)
+class KeptGrid:
+    """A model's first-layer grid, kept to compare with the next model's (face.unit_grid): its picture and words."""
+
+    png: bytes
+    title: str           # which model: "sparse · bottleneck 64 · 5 epochs"
+    caption: str         # what the grid shows
+    fingerprint: str     # of the model state it was drawn from: the same state is not shown twice
+
+
+@dataclass
+class InsidePanel:
+    """Inside the network's state besides its widgets (face.unit_grid). It outlives the model: that is its use."""
+
+    kept: KeptGrid | None = None

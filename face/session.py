@@ -52,6 +52,8 @@ WIDGETS: dict[str, str] = {
     # Look inside (pages/inside.py)
     "inside_refresh": "button: a new snapshot of the training model", "inside_network": "the network component",
     "inside_gif": "button: download the first layer's weights as they learned, as a GIF",
+    "inside_keep": "button: keep the first layer's grid beside the next model's",
+    "inside_unkeep": "button: drop the kept grid",
     # Models (pages/models.py, face.checkpoints)
     "model_download": "button: download the model", "model_upload": "a model zip to load",
     "model_path": "a run folder's name", "model_load_folder": "button: load that folder",

@@ -19,7 +19,7 @@ from aecore.train import Run, new_run, new_run_id
 from aecore.views.explore import snapshot
 from aecore.views.filter_frames import FilterFrames
 
-from .parts import GeneratePanel, LatentPanel, Lecture, Messages, Once, Persistence, TrainView
+from .parts import GeneratePanel, InsidePanel, LatentPanel, Lecture, Messages, Once, Persistence, TrainView
 
 if TYPE_CHECKING:
     from .atlas.wire import Channel
@@ -73,6 +73,7 @@ class Workspace:
     train_view: TrainView = field(default_factory=TrainView)
     latent: LatentPanel = field(default_factory=LatentPanel)
     generate: GeneratePanel = field(default_factory=GeneratePanel)
+    inside: InsidePanel = field(default_factory=InsidePanel)
     persistence: Persistence = field(default_factory=Persistence)
     messages: Messages = field(default_factory=Messages)
     lecture: Lecture = field(default_factory=Lecture)

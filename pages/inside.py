@@ -13,6 +13,7 @@ from face.atlas.inside import network_ui
 from face.caches import browser_network, unit_views
 from face.datasets import data_for_run
 from face.session import page_setup
+from face.unit_grid import first_layer_ui
 from face.widgets import component_scale, intro_ui, model_banner
 from face.workspace import ViewModel, Workspace
 
@@ -47,6 +48,7 @@ def page() -> None:
         ws.filter_frames().add(view.model, view.step)
     if draw(view, data, unit_views(view, data)):
         filters_gif_ui(ws)
+        first_layer_ui(ws, view, data)
 
 
 def _follow_training(ws: Workspace, data) -> None:

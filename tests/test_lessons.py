@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import ON_MNIST, make_images, one_thread, shared_dataset
+from helpers import ON_MNIST, make_images, one_thread, shared_dataset, tiny_run
 
 from aecore.data import load_dataset
 from aecore.lecture.claims import ClaimError, parse_claim
-from aecore.lecture.lessons import Trained, check_lesson, gap_fraction, mse_vs_pca, near_zero
+from aecore.lecture.lessons import (
+    Trained,
+    check_lesson,
+    gap_fraction,
+    mse_vs_pca,
+    near_zero,
+    unit_fire_rate,
+    unused_units,
+)
 from aecore.lecture.presets import PresetError, bundled_demos, load_presets, parse_preset
 from aecore.runs.checkpoint import load_run
 
@@ -97,6 +105,26 @@ def test_metrics_on_known_codes():
     assert gap_fraction(Trained(type("R", (), {"model": Fixed(arms)}), False, 0, 0), data) > 0.5
     assert gap_fraction(cloud, data) < 0.5
     assert near_zero(Trained(type("R", (), {"model": Fixed(torch.zeros(400, 2))}), False, 0, 0), data) == 1.0
+
+
+def test_unit_metrics_count_the_first_layer_on_the_test_samples_the_inside_view_judges_it_on():
+    run, data = tiny_run("vanilla", epochs=1)   # first layer: ReLU units on 8x8 bars
+    first = run.model.encoder.layers[0]
+    with torch.no_grad():
+        first.weight.zero_()
+        first.bias.fill_(-1.0)     # every unit off...
+        first.bias[:2] = 1.0       # ...but two, always on
+        first.weight[2] = 1.0      # and one on wherever the sample's pixels add up to more than 1: every bar
+    trained = Trained(run, False, 0, 0)
+    units = first.out_features
+    assert unused_units(trained, data) == pytest.approx((units - 3) / units)
+    assert unit_fire_rate(trained, data) == pytest.approx(1.0)
+    brightness = data.x_test.flatten(1).sum(1).sort().values   # the tiny test split is the whole pool (1,000 at most)
+    half = len(brightness) // 2
+    with torch.no_grad():   # the third unit now fires for the brighter half (cut between two samples: no ties)
+        first.bias[2] = -(brightness[half - 1] + brightness[half]) / 2
+    share = (len(brightness) - half) / len(brightness)
+    assert unit_fire_rate(trained, data) == pytest.approx((1 + 1 + share) / 3)
 
 
 @pytest.mark.parametrize("change, message", [

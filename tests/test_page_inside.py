@@ -10,9 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import trained_run
-from page_helpers import seed_workspace
+from helpers import data_for, trained_run
+from page_helpers import seed_workspace, ws
 from streamlit.testing.v1 import AppTest
+
+from aecore.config import TrainConfig
+from aecore.models import variant_config
+from aecore.train import fit, new_run
+from aecore.views.units import first_layer
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "inside.py")
 
@@ -115,3 +120,42 @@ def test_the_weights_the_view_followed_while_training_download_as_a_gif():
     assert "(3 frames)" in button.proto.label   # the two followed, and the trained weights at the end
     assert [step for step, _ in frames.frames] == [1, 2, run.step]
     assert button.proto.url   # the GIF's bytes are served (FilterFrames.gif: tests/test_units.py)
+
+
+def grids(at: AppTest) -> list[tuple[str, str]]:
+    """(title, caption) of each first-layer grid the page shows, left to right."""
+    titles = [m.value for m in at.markdown if m.value.startswith(("**Kept:", "**Now:"))]
+    captions = [c.value for c in at.caption if c.value.startswith("All ")]
+    assert len(at.get("image")) == len(titles) == len(captions)
+    return list(zip(titles, captions))
+
+
+def named_run(variant: str):
+    """A run of the registry's `variant` (its name shown in the grid's title), trained an epoch on tiny data."""
+    data = data_for(variant)
+    run = new_run(data, variant_config(variant, latent_dim=4), TrainConfig(epochs=1, batch_size=32, lr=3e-3), variant)
+    for _ in fit(run, data):
+        pass
+    return run, data
+
+
+def test_the_first_layer_grid_counts_the_units_that_fire_and_keeps_one_beside_the_next_model():
+    run, data = named_run("sparse")
+    at = open_page(run, data)
+    assert not at.exception
+    layer = first_layer(run.model, data)
+    [(title, caption)] = grids(at)
+    assert title == "**Now: sparse · bottleneck 4 · 1 epochs**"
+    used = layer.units - layer.unused
+    assert f"All {layer.units} units of encoder.1" in caption
+    assert f"{used} of them fire for at least one of {layer.samples:,} test samples" in caption
+    assert f"{layer.mean_rate:.0%} of them on average" in caption
+    at.button(key="inside_keep").click().run()
+    assert len(grids(at)) == 1 and "Train another model" in at.caption[-1].value   # the same model: shown once
+    other, _ = named_run("vanilla")
+    ws(at).adopt(other)
+    at.run()
+    [(kept, kept_caption), (now, now_caption)] = grids(at)
+    assert (kept, kept_caption) == (title.replace("Now", "Kept"), caption) and now == "**Now: vanilla · bottleneck 4 · 1 epochs**"
+    at.button(key="inside_unkeep").click().run()
+    assert grids(at) == [(now, now_caption)]

@@ -9,11 +9,24 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aecore.activations import batch_activations, layer_activations
+from aecore.activations import FAINT, batch_activations, filter_grid, first_layer_firing, layer_activations
+from aecore.data.dataset import Dataset
 from aecore.lecture.lessons import NEAR_ZERO
 from aecore.models import build_model, variant_config
 from aecore.network import decoder_ops
-from aecore.views.units import FIRES, code_map, gallery, paint_layer, paints, top_layers, top_samples, unit_views
+from aecore.views.units import (
+    FIRES,
+    POOL,
+    code_map,
+    first_layer,
+    gallery,
+    paint_layer,
+    paints,
+    top_layers,
+    top_samples,
+    unit_pool,
+    unit_views,
+)
 
 SHAPES = {"vanilla": (1, 8, 8), "conv": (1, 8, 8), "cvae": (1, 8, 8), "linear": (1, 8, 8), "lstm": (12, 2)}
 
@@ -168,3 +181,64 @@ def test_the_code_map_places_samples_by_their_codes(name, latent):
         assert abs(np.corrcoef(centred.T)[0, 1]) < 1e-6 and centred[:, 0].var() >= centred[:, 1].var()
         assert np.all(np.linalg.norm(places[:, None] - places[None], axis=2)
                       <= np.linalg.norm(z.numpy()[:, None] - z.numpy()[None], axis=2) + 1e-9)
+
+
+def test_a_first_layer_unit_fires_for_the_samples_its_relu_passes():
+    model = _model("vanilla")   # first layer: 10 ReLU units on 64 pixels
+    first = model.encoder.layers[0]
+    x = torch.zeros(4, 1, 8, 8)
+    x[1, 0, 0, 0] = x[2, 0, 0, 0] = x[3, 0, 0, 1] = 1.0
+    with torch.no_grad():
+        first.weight.zero_()
+        first.bias.fill_(-0.5)          # off unless a pixel lifts it
+        first.weight[0, 0] = 1.0        # unit 0: pixel 0, lit in samples 1 and 2
+        first.weight[1, 1] = 1.0        # unit 1: pixel 1, lit in sample 3
+        first.bias[2] = 0.5             # unit 2: always on
+    firing = first_layer_firing(model, x, batch=3)   # batches must not matter
+    assert firing.tolist() == [0.5, 0.25, 1.0] + [0.0] * 7
+
+
+def test_firing_needs_an_off_state_and_a_hidden_layer():
+    with pytest.raises(ValueError, match="ReLU"):
+        first_layer_firing(build_model(variant_config("vanilla", latent_dim=3, hidden=(5,), activation="tanh"),
+                                       (1, 8, 8), (0.0, 1.0), 0), torch.rand(2, 1, 8, 8))
+    with pytest.raises(ValueError, match="no hidden layer"):
+        first_layer_firing(_model("linear"), torch.rand(2, 1, 8, 8))
+    conv = _model("conv")
+    assert first_layer_firing(conv, torch.rand(5, 1, 8, 8)).shape == (4,)   # a channel fires anywhere in its map
+
+
+def test_the_first_layer_grid_puts_firing_units_first_and_never_firing_ones_faint():
+    model = _model("vanilla")
+    w = model.encoder.layers[0].weight   # (10, 64)
+    with torch.no_grad():
+        w.copy_(torch.linspace(-1, 1, 64).repeat(10, 1) * torch.arange(1, 11).view(-1, 1))   # unit i: (i+1) x a ramp
+    order = torch.tensor([3, 0, 1, 2, 4, 5, 6, 7, 8, 9])
+    faint = torch.zeros(10, dtype=torch.bool)
+    faint[0] = True
+    grid = filter_grid(model, pad=0, order=order, faint=faint).astype(float)   # ten 8x8 tiles, row by row
+    cols = grid.shape[1] // 8
+    tiles = [grid[8 * (i // cols):8 * (i // cols + 1), 8 * (i % cols):8 * (i % cols + 1)] for i in range(10)]
+    assert np.ptp(tiles[0]) == pytest.approx(255, abs=1)   # unit 3 first, at full contrast
+    assert np.ptp(tiles[1]) == pytest.approx(FAINT * 255, abs=2)   # unit 0, faint
+    assert all(np.ptp(t) == pytest.approx(255, abs=1) for t in tiles[2:])
+
+
+@pytest.mark.parametrize("name, counted", [("vanilla", True), ("conv", True), ("lstm", None), ("linear", None)])
+def test_the_first_layer_view_counts_its_units_on_the_unit_pool(name, counted):
+    model = _model(name)
+    shape = SHAPES[name]
+    g = torch.Generator().manual_seed(5)
+    data = Dataset("t", "T", torch.rand(20, *shape, generator=g), None, torch.rand(2 * POOL, *shape, generator=g), None,
+                   "image" if len(shape) == 3 else "sequence", None, (0.0, 1.0), "generated")
+    view = first_layer(model, data)
+    if counted is None:   # an LSTM's first layer has no picture per unit; a linear AE's first layer is its code
+        assert view is None
+        return
+    pool, _ = unit_pool(model, data)
+    assert len(pool) == POOL and view.samples == POOL
+    firing = first_layer_firing(model, pool).numpy()
+    assert np.array_equal(view.firing, firing) and view.units == len(firing)
+    assert view.unused == int((firing == 0).sum())
+    assert view.mean_rate == pytest.approx(firing[firing > 0].mean())
+    assert view.grid.dtype == np.uint8 and view.grid.ndim == 2   # grey

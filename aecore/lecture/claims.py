@@ -30,6 +30,8 @@ METRICS = {
     "mse_vs_pca": "test squared error over that of PCA with as many components (1 = as good as PCA)",
     "locality": "mean share of each first-layer unit's squared weights in its top 10% of the inputs that vary "
                 "(strokes: large)",
+    "unused_units": "the share of the first layer's ReLU units that fire for none of 1,000 test samples",
+    "unit_fire_rate": "the mean share of those test samples that a first-layer unit firing at all fires for",
     "diverged": "1 if training stopped because the loss exploded, else 0",
     "peak_ratio": "the highest training loss over the first one (how far the loss leapt before it settled)",
     "peak_step": "the step (1 = the first) with the highest training loss",

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import torch
 
 from .. import infer
-from ..activations import locality
+from ..activations import first_layer_firing, locality
 from ..apps import AnomalyDetection, Denoising
 from ..apps import run as run_app
 from ..data.dataset import Dataset
 from ..jobs.group import side_by_side
 from ..pca import fit_pca
 from ..train import Diverged, Run, evaluate_losses, fit, new_run
+from ..views.units import unit_pool
 from . import share
 from .claims import Claim, LessonCheck
 from .pageclaims import measure
@@ -156,6 +157,18 @@ def late_peak_ratio(t: Trained) -> float:
     return max(last) / sum(steps[0].losses.values())
 
 
+def unused_units(t: Trained, data: Dataset) -> float:
+    """The share of the first layer's units that fire for none of the test samples the Inside view judges them on
+    (aecore.views.units.unit_pool): the faint squares of its weight grid."""
+    return float((first_layer_firing(t.run.model, *unit_pool(t.run.model, data)) == 0).double().mean())
+
+
+def unit_fire_rate(t: Trained, data: Dataset) -> float:
+    """The mean share of those test samples that a first-layer unit firing at all fires for."""
+    firing = first_layer_firing(t.run.model, *unit_pool(t.run.model, data))
+    return float(firing[firing > 0].mean()) if bool((firing > 0).any()) else 0.0
+
+
 def _codes(t: Trained, data: Dataset) -> torch.Tensor:
     return infer.encode_all(t.run.model, data.x_test, data.y_test)
 
@@ -169,6 +182,8 @@ RUN_METRICS: dict[str, Callable[[Trained, Dataset], float]] = {
     "gap_fraction": gap_fraction,
     "mse_vs_pca": mse_vs_pca,
     "locality": lambda t, d: locality(t.run.model, d.x_train),
+    "unused_units": unused_units,
+    "unit_fire_rate": unit_fire_rate,
     "diverged": lambda t, d: float(t.diverged),
     "peak_ratio": lambda t, d: peak_ratio(t),
     "peak_step": lambda t, d: peak_step(t),

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from .. import penalties
-from ..activations import batch_activations
+from ..activations import batch_activations, filter_grid, first_layer_firing, first_layer_weights, unit_scores
 from ..config import ModelConfig
 from ..infer import encode_all
 from ..models import Autoencoder
@@ -104,11 +104,6 @@ def layer_names(model: Autoencoder) -> list[str]:
     return ["input", *_named(encoder_ops(model)), *code, *_named(decoder_ops(model)), "reconstruction"]
 
 
-def _unit_scores(h: Tensor) -> Tensor:
-    """(B, units): a dense unit's activation, a feature map's largest value."""
-    return h.flatten(2).amax(2) if h.dim() == 4 else h.flatten(1)
-
-
 @torch.no_grad()
 def top_samples(model: Autoencoder, x: Tensor, y: Tensor | None = None, k: int = TOP) -> dict[str, np.ndarray]:
     """layer -> (units, k) indices into x of the samples that excite each unit most, highest first."""
@@ -123,7 +118,7 @@ def top_samples(model: Autoencoder, x: Tensor, y: Tensor | None = None, k: int =
         else:
             layers = batch_activations(model, xb, yb, decoder=decoder)
         for name in names:
-            scores[name].append(_unit_scores(layers[name]))
+            scores[name].append(unit_scores(layers[name]))
     k = min(k, len(x))
     return {name: torch.cat(s).topk(k, dim=0).indices.T.numpy().astype(np.int32) for name, s in scores.items()}
 
@@ -152,8 +147,55 @@ def unit_views(model: Autoencoder, x: Tensor, y: Tensor | None, value_range: tup
                      top, pixels.to(torch.uint8).numpy())
 
 
-def views_on_test_split(model: Autoencoder, data) -> UnitViews:
-    """unit_views among POOL test samples of `data` spread over its test split (labels told to a conditional model)."""
+def unit_pool(model: Autoencoder, data) -> tuple[Tensor, Tensor | None]:
+    """POOL test samples of `data` spread over its test split, with their labels for a conditional model (else None):
+    the samples every unit is judged on."""
     picks = torch.as_tensor(spread(len(data.x_test), POOL))
     y = data.y_test[picks] if model.config.conditional and data.y_test is not None else None
-    return unit_views(model, data.x_test[picks], y, tuple(data.value_range))
+    return data.x_test[picks], y
+
+
+def views_on_test_split(model: Autoencoder, data) -> UnitViews:
+    """unit_views among the unit_pool of `data`."""
+    x, y = unit_pool(model, data)
+    return unit_views(model, x, y, tuple(data.value_range))
+
+
+@dataclass(frozen=True)
+class FirstLayer:
+    """The first encoder layer's units as one picture grid of their weights. With ReLU units: ordered by the share
+    of the unit_pool each fires for (most first), the ones that fire for none last and faint."""
+
+    grid: np.ndarray                 # uint8 picture (activations.filter_grid)
+    layer: str                       # its name in the network view ("encoder.1")
+    units: int
+    firing: np.ndarray | None        # share of the pool each unit fires for, by unit number; None: no off state
+    samples: int                     # the pool's size
+
+    @property
+    def unused(self) -> int:
+        """Units that fire for none of the pool's samples."""
+        return 0 if self.firing is None else int((self.firing == 0).sum())
+
+    @property
+    def mean_rate(self) -> float:
+        """The mean share of the pool that a unit firing at all fires for."""
+        used = np.zeros(0) if self.firing is None else self.firing[self.firing > 0]
+        return float(used.mean()) if len(used) else 0.0
+
+
+def first_layer(model: Autoencoder, data) -> FirstLayer | None:
+    """The first layer's grid, its units judged on `data`'s unit_pool; None when it has no picture per unit (an
+    LSTM's weights mix four gates over time) or the model has no hidden layer before its code."""
+    ops = encoder_ops(model)
+    layer = _named(ops)[0]
+    if layer in CODE or any(op["op"] == "lstm_seq" for op in ops):
+        return None
+    x, y = unit_pool(model, data)
+    units = len(first_layer_weights(model))
+    try:
+        firing = first_layer_firing(model, x, y)
+    except ValueError:   # tanh or sigmoid units have no off state: the grid in the units' own order
+        return FirstLayer(filter_grid(model), layer, units, None, len(x))
+    order = torch.argsort(firing, descending=True, stable=True)
+    return FirstLayer(filter_grid(model, order=order, faint=firing == 0), layer, units, firing.numpy(), len(x))
