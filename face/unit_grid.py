@@ -20,7 +20,7 @@ def describe(layer: FirstLayer) -> str:
     if layer.firing is None:
         return f"All {layer.units} units of {layer.layer}, in order; their activation has no off state."
     used = layer.units - layer.unused
-    text = (f"All {layer.units} units of {layer.layer}, the most firing first: {used} of them fire for at least one "
+    text = (f"All {layer.units} units of {layer.layer}, ordered by how often they fire: {used} fire for at least one "
             f"of {layer.samples:,} test samples, each for {layer.mean_rate:.0%} of them on average.")
     if layer.unused:
         text += (f" The {layer.unused} that fire for none are faint, last: no gradient reaches their weights, which "

@@ -148,7 +148,7 @@ def test_the_first_layer_grid_counts_the_units_that_fire_and_keeps_one_beside_th
     assert title == "**Now: sparse · bottleneck 4 · 1 epochs**"
     used = layer.units - layer.unused
     assert f"All {layer.units} units of encoder.1" in caption
-    assert f"{used} of them fire for at least one of {layer.samples:,} test samples" in caption
+    assert f"{used} fire for at least one of {layer.samples:,} test samples" in caption
     assert f"{layer.mean_rate:.0%} of them on average" in caption
     at.button(key="inside_keep").click().run()
     assert len(grids(at)) == 1 and "Train another model" in at.caption[-1].value   # the same model: shown once

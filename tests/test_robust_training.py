@@ -293,6 +293,8 @@ SHARED_READ_ONLY = {
                         "only reads it (it converts the figure to a new dict)",
     "caches:_unit_views": "what each unit of one model state stands for (keyed by its content fingerprint and the "
                           "data): its top samples as indices and bytes, what it paints; never written to",
+    "caches:_first_layer": "the first layer's weight grid of one model state and which of its units fire (keyed by "
+                           "its content fingerprint and the data); never written to",
     "caches:browser_network": "one model state's whole network exported as a spec and bytes (keyed by its content "
                               "fingerprint)",
     "persist:store": "a handle on the workspace store's folder (no state in memory)",

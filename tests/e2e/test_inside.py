@@ -90,6 +90,10 @@ def test_every_layer_follows_the_hovered_sample(fresh, variant):
     after = frame.evaluate(LAYER_PIXELS)
     assert before[0] == after[0] and before[1] == after[1], "the input and the encoder stay the sample's"
     assert before[-1] != after[-1], "the reconstruction follows the dragged code"
+    units = {"vanilla": 256, "conv": 32}[variant]   # below the view: every first-layer unit's weights in one grid
+    page.get_by_text(re.compile(rf"^All {units} units of encoder\.1, ordered by how often they fire")).wait_for()
+    grid = page.get_by_test_id("stMain").get_by_test_id("stImage").last.locator("img")
+    assert grid.evaluate("(img) => img.complete && img.naturalWidth") > 0
     s = drive.stats(frame)
     print(f"{variant}: hover to all {s['layers']} layers drawn, median {statistics.median(s['hoverMs']):.1f} ms "
           f"over {len(s['hoverMs'])} hovers")
