@@ -156,6 +156,7 @@ def test_the_first_layer_grid_counts_the_units_that_fire_and_keeps_one_beside_th
     ws(at).adopt(other)
     at.run()
     [(kept, kept_caption), (now, now_caption)] = grids(at)
-    assert (kept, kept_caption) == (title.replace("Now", "Kept"), caption) and now == "**Now: vanilla · bottleneck 4 · 1 epochs**"
+    assert (kept, kept_caption) == (title.replace("Now", "Kept"), caption)
+    assert now == "**Now: vanilla · bottleneck 4 · 1 epochs**"
     at.button(key="inside_unkeep").click().run()
     assert grids(at) == [(now, now_caption)]
