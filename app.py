@@ -36,7 +36,6 @@ MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export
 # defaults on the first interaction (seen in the browser tests: "vae", 1 epoch became "beta-vae", 2 epochs).
 page = st.navigation(PAGES)
 warmup.start()               # once per server, in the background: torch's first optimizer, the demo's atlas
-warmup.after_first_page()    # once per server: umap's import, then its kernels compiled in the background
 memory.watch()               # once per server: the memory of sessions that left goes back to the system
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
@@ -53,3 +52,4 @@ try:
         export_ui()
 finally:                     # also when the page stops or reruns itself
     persist.save()
+    warmup.after_first_page()   # once per server, its first page drawn: umap's import and kernels, in the background

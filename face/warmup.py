@@ -3,13 +3,17 @@
 In the background at once (`start`): torch's first optimizer (aecore.jobs.warm_up: seconds of imports), and the
 page a lesson or a new visitor opens first, Latent space with the bundled demo on the default dataset: the
 dataset, the demo's codes and the hover pictures (on full MNIST 10-40 s on the busy 2-core machine, which the
-first visitor used to wait for in front of the room). Nothing here imports a module: every module it uses is
-imported by the script thread first, so no page can meet a half-imported one.
+first visitor used to wait for in front of the room). Nothing `start` runs imports a module: every module it uses
+is imported by the script thread first, so no page can meet a half-imported one.
 
-Then (`after_first_page`, called right after `start`): umap, imported in the script thread, then numba's kernels
-compiled in the background, one UMAP at a time (caches.umap_lock). Called at the end of the first page's run
-instead, the live view of a training started right after stopped redrawing at "Epoch 0.0" for good
-(test_explore_flow timed out; the job itself finished); why the place matters is not understood yet.
+Then (`after_first_page`, once the first page has run): umap imported and numba's kernels compiled in the
+background, under caches.umap_lock, so a UMAP asked for meanwhile waits for them instead of importing umap beside
+them. umap's import takes 4.4 s of a fresh server; in the script thread, at the first page's start, the first
+visitor waited for it (a fresh server's Latent space: 7.6 s against the bare plotly page's 5.7). umap is imported
+nowhere else but under that lock (umapx.import_umap); the modules it pulls in that pages import too (pandas,
+sklearn) are safe to meet half-imported from another thread: an import statement waits for an import running
+elsewhere, and pandas, which plotly reads from sys.modules without importing it, is imported whole by face/
+before any page runs.
 """
 from __future__ import annotations
 
@@ -64,22 +68,16 @@ _umap_once = threading.Lock()   # taken for good by the first run that gets here
 
 
 def after_first_page() -> threading.Thread | None:
-    """Once per server, as its first page starts: import umap in this script thread, then compile its
-    kernels in the background (35-55 s with an empty numba cache, a second or two from it). Every other run
-    returns at once (a cached function would make them wait for the import)."""
+    """Once per server, after its first page has run: umap's import and its kernels (35-55 s with an empty numba
+    cache, a second or two from it), in a background thread. Every other call returns at once."""
     if not _umap_once.acquire(blocking=False):
         return None
-    lock = caches.umap_lock()
-    if lock.acquire(blocking=False):   # else a UMAP runs, which imported umap in its own thread
-        try:
-            umapx.import_umap()   # also points numba's cache at its folder first
-        finally:
-            lock.release()
-    thread = threading.Thread(target=_compile_umap, name="umap-warm-up", daemon=True)
+    thread = threading.Thread(target=_prepare_umap, args=(caches.umap_lock(),), name="umap-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def _compile_umap() -> None:
-    with caches.umap_lock():
+def _prepare_umap(lock: threading.Lock) -> None:
+    with lock:
+        umapx.import_umap()   # also points numba's cache at its folder first
         umapx.warm_up_umap(background=False)

@@ -174,6 +174,33 @@ def test_the_servers_warm_up_prepares_the_demos_latent_space(calls):
     assert calls["encode_dataset"] == 1 and calls["dataset_atlas"] == 1, "the page found them ready"
 
 
+def test_umap_is_prepared_in_the_background_after_the_first_page_not_before_it(monkeypatch):
+    """umap's import took 4.4 s of a fresh server's first page (in the script thread, before the page ran): it now
+    starts after the page has run, in a thread of its own, under the lock every UMAP takes."""
+    import threading
+
+    from aecore.views import umapx
+    from face import caches, warmup
+    calls, gate, lock = [], threading.Event(), threading.Lock()
+    monkeypatch.setattr(umapx, "import_umap", lambda: (calls.append("import"), gate.wait(10)))
+    monkeypatch.setattr(umapx, "warm_up_umap", lambda background=True: calls.append(("kernels", background)))
+    monkeypatch.setattr(warmup, "_umap_once", threading.Lock())
+    monkeypatch.setattr(caches, "umap_lock", lambda: lock)
+    t0 = time.monotonic()
+    thread = warmup.after_first_page()
+    assert time.monotonic() - t0 < 0.5, "the page does not wait for umap"
+    assert warmup.after_first_page() is None, "once per server"
+    deadline = time.monotonic() + 5
+    while calls != ["import"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == ["import"] and lock.locked(), "a UMAP asked for meanwhile waits for the import"
+    gate.set()
+    thread.join(10)
+    assert calls == ["import", ("kernels", False)] and not lock.locked()
+    app = (ROOT / "app.py").read_text()
+    assert app.index("page.run()") < app.index("warmup.after_first_page()"), "after the page, not before it"
+
+
 def test_classifier_fits_report_progress_weighted_by_their_labels():
     from aecore.apps import features
     run, data = trained_run("vanilla", latent_dim=4, epochs=1)
