@@ -6,6 +6,7 @@ and `loss(x, y) -> dict[str, Tensor]` with "loss" and "recon" always, plus "kl",
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -92,32 +93,38 @@ def resolve_config(cfg: ModelConfig, value_range: tuple[float, float], n_classes
     return replace(cfg, loss=loss, output=output, n_classes=n_classes if cfg.conditional else 0)
 
 
+# torch's default generator is one per process: a seeded run (train.new_run) holds this from its seed to its last
+# initial weight, and every model built here waits for it, so no other session's or thread's model draws in between
+INIT_LOCK = threading.RLock()
+
+
 class Autoencoder(nn.Module):
     """Encoder body -> bottleneck (deterministic or Gaussian) -> decoder body, with optional regularisers."""
 
     def __init__(self, config: ModelConfig, input_shape: tuple[int, ...],
                  value_range: tuple[float, float] = (0.0, 1.0)):
         super().__init__()
-        if "auto" in (config.loss, config.output):
-            config = resolve_config(config, value_range, config.n_classes)
-        if torch.get_default_device().type != "meta":   # a shapes-only build allocates nothing: no budget
-            check_model(config, tuple(input_shape))       # before any layer: limits in aecore/budget.py
-        self.config = config
-        self.input_shape = tuple(input_shape)
-        self.value_range = tuple(value_range)
-        k, n_cls = config.latent_dim, config.n_classes
-        self.encoder, self.decoder = build_body(config.architecture, self.input_shape, config.hidden,
-                                                config.activation, latent_in=k + n_cls, extra_in=n_cls)
-        self.head = nn.Linear(self.encoder.out_features, 2 * k if config.variational else k)
-        if config.architecture == "conv":
-            # channels-last weights: oneDNN's own layout, so convolutions skip a reorder each call; measured
-            # 10-15% faster conv training steps on 2 CPU cores, the same numbers to float rounding
-            self.to(memory_format=torch.channels_last)
-        self.rng: torch.Generator | None = None   # input corruption and VAE samples draw from it (seed_noise)
-        # built once, here (not on first use: a page thread and the trainer may ask at once), so that each
-        # stage keeps its optimizer across a stop and resume
-        self._pretraining = (layerwise(self.layer_pairs(), self.encoder.act, config.layerwise_epochs, config.loss,
-                                       config.output) if config.layerwise_epochs else [])
+        with INIT_LOCK:   # its initial weights draw from torch's generator: never inside a seeded run's build
+            if "auto" in (config.loss, config.output):
+                config = resolve_config(config, value_range, config.n_classes)
+            if torch.get_default_device().type != "meta":   # a shapes-only build allocates nothing: no budget
+                check_model(config, tuple(input_shape))       # before any layer: limits in aecore/budget.py
+            self.config = config
+            self.input_shape = tuple(input_shape)
+            self.value_range = tuple(value_range)
+            k, n_cls = config.latent_dim, config.n_classes
+            self.encoder, self.decoder = build_body(config.architecture, self.input_shape, config.hidden,
+                                                    config.activation, latent_in=k + n_cls, extra_in=n_cls)
+            self.head = nn.Linear(self.encoder.out_features, 2 * k if config.variational else k)
+            if config.architecture == "conv":
+                # channels-last weights: oneDNN's own layout, so convolutions skip a reorder each call; measured
+                # 10-15% faster conv training steps on 2 CPU cores, the same numbers to float rounding
+                self.to(memory_format=torch.channels_last)
+            self.rng: torch.Generator | None = None   # input corruption and VAE samples draw from it (seed_noise)
+            # built once, here (not on first use: a page thread and the trainer may ask at once), so that each
+            # stage keeps its optimizer across a stop and resume
+            self._pretraining = (layerwise(self.layer_pairs(), self.encoder.act, config.layerwise_epochs,
+                                           config.loss, config.output) if config.layerwise_epochs else [])
 
     # --- the interface -------------------------------------------------------------------------------
     def encode(self, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .config import ModelConfig, TrainConfig
 from .data.dataset import Dataset
-from .models import Autoencoder, build_model
+from .models import INIT_LOCK, Autoencoder, build_model
 from .stages import Stage
 
 SNAPSHOT_EVERY = 25   # steps between copies of the weights kept for a divergence; ~0.1% of a step's time
@@ -124,9 +124,10 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 def new_run(data: Dataset, model_config: ModelConfig, train_config: TrainConfig, variant: str = "custom") -> Run:
     """A fresh, seeded Run: the same seed and configs give the same weights and the same batches."""
-    torch.manual_seed(train_config.seed)
     device = resolve_device(train_config.device)
-    model = build_model(model_config, data.shape, data.value_range, data.n_classes).to(device)
+    with INIT_LOCK:   # no other thread builds a model between this seed and these weights
+        torch.manual_seed(train_config.seed)
+        model = build_model(model_config, data.shape, data.value_range, data.n_classes).to(device)
     return Run(model, train_config, DataInfo.of(data), device, make_optimizer(model, train_config), variant)
 
 

@@ -8,6 +8,7 @@ import ast
 import gc
 import hashlib
 import re
+import threading
 import time
 import weakref
 from dataclasses import replace
@@ -22,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from aecore import jobs
 from aecore.config import TrainConfig
 from aecore.data import load_dataset
-from aecore.models import variant_config
+from aecore.models import build_model, variant_config
 from aecore.runs import resume
 from aecore.runs.checkpoint import load_run_bytes, run_zip
 from aecore.train import fit, new_run
@@ -86,6 +87,31 @@ def replay(run, data, steps: int) -> dict[str, torch.Tensor]:
     for _ in fit(again, data, max_steps=steps):
         pass
     return weights(again.model)
+
+
+# --- a seeded start --------------------------------------------------------------------------------------------
+def test_a_seeded_run_starts_from_its_own_weights_while_other_threads_build_models():
+    """torch's generator is one per process: another session's model, a demo loaded, a training snapshot or the
+    server's warm-up, built between a run's seed and its weights, changed them (a replay of a diverged run did not
+    match its kept weights, seen once in a full run)."""
+    data = make_images()
+    cfg, train = variant_config("vanilla", latent_dim=2), TrainConfig(seed=3)
+    alone = weights(new_run(data, cfg, train).model)
+    stop = threading.Event()
+
+    def others():
+        while not stop.is_set():
+            build_model(cfg, data.shape)
+
+    threads = [threading.Thread(target=others) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        assert all(same(weights(new_run(data, cfg, train).model), alone) for _ in range(30))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
 
 
 # --- a diverging loss ---------------------------------------------------------------------------------------

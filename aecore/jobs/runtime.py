@@ -29,6 +29,7 @@ import torch
 
 from .. import settings
 from ..data.dataset import Dataset
+from ..models import INIT_LOCK
 from ..train import Diverged, Run, Step, adam, fit
 from ..views.timelapse import Recorder
 from .preview import make_preview, preview_inputs
@@ -277,7 +278,8 @@ class Job(JobStatus):
 def warm_torch() -> None:
     """Pay torch's one-time costs: the first optimizer built in a process imports torch._dynamo (measured 3.5-5.7 s
     on the busy 2-core machine, then 4 ms). backend.warm_up runs it in a background thread."""
-    model = torch.nn.Linear(2, 2)
+    with INIT_LOCK:   # its init draws from torch's generator: not between a seeded run's seed and its weights
+        model = torch.nn.Linear(2, 2)
     adam(model.parameters(), 1e-3)
     model(torch.zeros(1, 2)).sum().backward()
 
