@@ -84,7 +84,6 @@ class Lecture:
     page_to_open: str | None = None              # the page a just-applied lesson names, opened after navigation
 
 
-
 @dataclass(frozen=True)
 class KeptGrid:
     """A model's first-layer grid, kept to compare with the next model's (face.unit_grid): its picture and words."""

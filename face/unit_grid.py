@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore.imaging import png_bytes
 from aecore.views.units import FirstLayer
 
 from .caches import first_layer_grid
 from .parts import KeptGrid
 from .widgets import image_scale
 from .workspace import ViewModel, Workspace
-
-PNG_LEVEL = 1   # fast to encode; the grid is drawn once per model state
 
 
 def describe(layer: FirstLayer) -> str:
@@ -30,13 +27,13 @@ def describe(layer: FirstLayer) -> str:
 
 def first_layer_ui(ws: Workspace, view: ViewModel, data) -> None:
     """The current model's first-layer grid, beside the one kept from an earlier model (if any)."""
-    layer = first_layer_grid(view, data)
-    if layer is None:
+    found = first_layer_grid(view, data, image_scale(1))
+    if found is None:
         return
+    layer, png = found
     run = ws.run
-    now = KeptGrid(png_bytes(layer.grid, image_scale(1), PNG_LEVEL),
-                   f"{run.variant} · bottleneck {run.model_config.latent_dim} · {run.epoch} epochs", describe(layer),
-                   view.fingerprint)
+    title = f"{run.variant} · bottleneck {run.model_config.latent_dim} · {run.epoch} epochs"
+    now = KeptGrid(png, title, describe(layer), view.fingerprint)
     st.subheader("The first layer, unit by unit")
     st.caption("Each square is one unit's weights on the input pixels: light where a pixel raises the unit's value, "
                "dark where it lowers it, mid grey 0; each unit is scaled by its own largest weight.")

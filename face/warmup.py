@@ -10,10 +10,10 @@ Then (`after_first_page`, once the first page has run): umap imported and numba'
 background, under caches.umap_lock, so a UMAP asked for meanwhile waits for them instead of importing umap beside
 them. umap's import takes 4.4 s of a fresh server; in the script thread, at the first page's start, the first
 visitor waited for it (a fresh server's Latent space: 7.6 s against the bare plotly page's 5.7). umap is imported
-nowhere else but under that lock (umapx.import_umap); the modules it pulls in that pages import too (pandas,
-sklearn) are safe to meet half-imported from another thread: an import statement waits for an import running
-elsewhere, and pandas, which plotly reads from sys.modules without importing it, is imported whole by face/
-before any page runs.
+nowhere else but under that lock (umapx.import_umap). A page importing a module umap pulls in too (sklearn) meets
+it whole: an import statement waits for an import running in another thread (only two threads importing each
+other's modules in a circle could see one half-done); pandas, which plotly reads from sys.modules without
+importing it, is imported whole by face/ before any page runs.
 """
 from __future__ import annotations
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import torch
 
 from .. import infer
-from ..activations import first_layer_firing, locality
+from ..activations import locality
 from ..apps import AnomalyDetection, Denoising
 from ..apps import run as run_app
 from ..data.dataset import Dataset
 from ..jobs.group import side_by_side
 from ..pca import fit_pca
 from ..train import Diverged, Run, evaluate_losses, fit, new_run
-from ..views.units import unit_pool
+from ..views.units import firing_rate, pool_firing
 from . import share
 from .claims import Claim, LessonCheck
 from .pageclaims import measure
@@ -160,13 +160,12 @@ def late_peak_ratio(t: Trained) -> float:
 def unused_units(t: Trained, data: Dataset) -> float:
     """The share of the first layer's units that fire for none of the test samples the Inside view judges them on
     (aecore.views.units.unit_pool): the faint squares of its weight grid."""
-    return float((first_layer_firing(t.run.model, *unit_pool(t.run.model, data)) == 0).double().mean())
+    return float((pool_firing(t.run.model, data) == 0).double().mean())
 
 
 def unit_fire_rate(t: Trained, data: Dataset) -> float:
     """The mean share of those test samples that a first-layer unit firing at all fires for."""
-    firing = first_layer_firing(t.run.model, *unit_pool(t.run.model, data))
-    return float(firing[firing > 0].mean()) if bool((firing > 0).any()) else 0.0
+    return firing_rate(pool_firing(t.run.model, data))
 
 
 def _codes(t: Trained, data: Dataset) -> torch.Tensor:

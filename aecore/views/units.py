@@ -155,6 +155,17 @@ def unit_pool(model: Autoencoder, data) -> tuple[Tensor, Tensor | None]:
     return data.x_test[picks], y
 
 
+def pool_firing(model: Autoencoder, data) -> Tensor:
+    """The share of the unit_pool each first-layer unit fires for (activations.first_layer_firing)."""
+    return first_layer_firing(model, *unit_pool(model, data))
+
+
+def firing_rate(firing: Tensor | np.ndarray) -> float:
+    """The mean share of the samples that a unit firing at all fires for (0 when none fires)."""
+    used = firing[firing > 0]
+    return float(used.mean()) if len(used) else 0.0
+
+
 def views_on_test_split(model: Autoencoder, data) -> UnitViews:
     """unit_views among the unit_pool of `data`."""
     x, y = unit_pool(model, data)
@@ -180,8 +191,7 @@ class FirstLayer:
     @property
     def mean_rate(self) -> float:
         """The mean share of the pool that a unit firing at all fires for."""
-        used = np.zeros(0) if self.firing is None else self.firing[self.firing > 0]
-        return float(used.mean()) if len(used) else 0.0
+        return 0.0 if self.firing is None else firing_rate(self.firing)
 
 
 def first_layer(model: Autoencoder, data) -> FirstLayer | None:
@@ -191,11 +201,10 @@ def first_layer(model: Autoencoder, data) -> FirstLayer | None:
     layer = _named(ops)[0]
     if layer in CODE or any(op["op"] == "lstm_seq" for op in ops):
         return None
-    x, y = unit_pool(model, data)
-    units = len(first_layer_weights(model))
+    units, samples = len(first_layer_weights(model)), len(unit_pool(model, data)[0])
     try:
-        firing = first_layer_firing(model, x, y)
+        firing = pool_firing(model, data)
     except ValueError:   # tanh or sigmoid units have no off state: the grid in the units' own order
-        return FirstLayer(filter_grid(model), layer, units, None, len(x))
+        return FirstLayer(filter_grid(model), layer, units, None, samples)
     order = torch.argsort(firing, descending=True, stable=True)
-    return FirstLayer(filter_grid(model, order=order, faint=firing == 0), layer, units, firing.numpy(), len(x))
+    return FirstLayer(filter_grid(model, order=order, faint=firing == 0), layer, units, firing.numpy(), samples)
