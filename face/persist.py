@@ -67,16 +67,21 @@ def behind_proxy() -> bool:
 
 
 def token() -> str:
-    """This browser's token: from its cookie (the site's), or, served alone, a new one that a one-line script
-    keeps in a session cookie (no max-age: it ends with the browser, like the site's)."""
+    """This browser's token: from its cookie (the site's), or, served alone, a new one (keep_cookie_ui)."""
     kept = workspace().persistence
     if kept.token is None:
         kept.token = cookie() or new_token()
-    tok = kept.token
+    return kept.token
+
+
+def keep_cookie_ui(tok: str) -> None:
+    """Served alone: a one-line script keeps the token in a session cookie (no max-age: it ends with the browser,
+    like the site's). Written last in a run (by save), never first: an element above the page's, in a session's
+    first run only, moved every element below it one place down in the next run, and Streamlit then mounted them
+    all again, the Latent space atlas' frame with its 70,000 points included."""
     if cookie() != tok and not behind_proxy():
         st.html(f'<script>document.cookie = "{COOKIE}={tok}; path=/; SameSite=Lax";</script>',
                 unsafe_allow_javascript=True)
-    return tok
 
 
 def forget_ui() -> None:
@@ -158,6 +163,7 @@ def save() -> None:
     if kept.forgotten:
         return
     tok = token()
+    keep_cookie_ui(tok)
     remember_live(tok, ws)
     if ws.following:
         return

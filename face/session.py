@@ -20,7 +20,7 @@ WIDGETS: dict[str, str] = {
     "variant": "the autoencoder variant", "latent_dim": "the bottleneck size", "epochs": "epochs to train",
     "batch_size": "samples per step", "lr": "the learning rate", "seed": "the random seed (application pages too)",
     "beta": "a VAE's KL weight", "sparsity_weight": "a sparse AE's L1 weight",
-    "sidebar_advanced": "the Advanced section's container",
+    "sidebar_advanced": "the Advanced section's container", "sidebar_advanced_open": "whether it is open",
     "sidebar_lesson_settings": "the container of the advanced settings a lesson sets",
     # lecture tools (face.lecture, face.follow, face.persist)
     "lesson": "the lesson preset picked ('' for none)", "lesson_reapply": "button: apply the lesson's settings again",

@@ -164,10 +164,12 @@ def advanced_ui(default: dict) -> None:
             st.caption("This lesson's training settings")
             for key in lesson_keys:
                 ADVANCED[key](default)
-    with st.sidebar.container(key="sidebar_advanced"), st.expander("Advanced"):
-        for key, draw in ADVANCED.items():
-            if key not in lesson_keys:
-                draw(default)
+    with st.sidebar.container(key="sidebar_advanced"), st.expander("Advanced", key="sidebar_advanced_open",
+                                                                     on_change="rerun") as section:
+        if section.open:
+            for key, draw in ADVANCED.items():
+                if key not in lesson_keys:
+                    draw(default)
 
 
 @st.fragment(run_every=STATUS_EVERY_S)

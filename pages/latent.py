@@ -21,17 +21,20 @@ from face.widgets import intro_ui, model_banner, view_model_ui
 from face.workspace import ViewModel
 
 THUMBS_WAIT_S = 0.3   # how long many points wait for their hover pictures before they are drawn without them
-KL_WAIT_S = 1.0   # how often the KL chart's fragment looks whether the atlas has drawn its points
 INTRO = """An autoencoder squeezes every input into a short **code**, a few numbers, and rebuilds the input from
 it. Each dot below is one sample placed by its code and coloured by its label: if similar samples land together,
 the code has captured what makes them alike, though no one told the model the labels."""
 
 
 @st.fragment
-def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
+def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl, whole_page: bool) -> None:
     """Which samples and which projection, the atlas, what is picked in it, and the code sliders: a new split, a
     click or a selection reruns only this (a whole-page rerun rebuilt the sidebar, the KL chart and the time-lapse,
-    and the browser redrew them, before the atlas heard of the split)."""
+    and the browser redrew them, before the atlas heard of the split). `whole_page`: the page's last run drew what
+    follows the atlas; when the atlas first draws its points (its frame asks for the pictures), the page runs again
+    to add it."""
+    if not whole_page and points_drawn(ATLAS_KEY):
+        st.rerun()
     points = caches.atlas_points(model, data)
     left, right = st.columns(2)
     with left:
@@ -46,6 +49,8 @@ def atlas_panel_ui(model: ViewModel, data, trained_on: str, kl) -> None:
         if thumbs is None and not caches.thumbs_task(data_key(data), view.split, data).done:
             pictures_wait_ui(data, view.split)   # the points go first; the pictures follow once packed
     pick = take_pick(view, atlas_draw_ui(view, data, decoder, thumbs))
+    if not points_drawn(ATLAS_KEY):
+        return   # the sliders' frame would compete with the atlas' first drawing
     picked = st.container()   # filled last: what it holds varies, and the sliders' frame must keep its place
     st.subheader("Decode any code")
     pin = pick["pin"]
@@ -81,7 +86,13 @@ def page() -> None:
         return
     view = view_model_ui("this view is", "latent_refresh")
     enc = caches.encoded(view, data)
-    atlas_panel_ui(view, data, run.data_info.title, enc.kl)
+    whole_page = points_drawn(ATLAS_KEY)
+    atlas_panel_ui(view, data, run.data_info.title, enc.kl, whole_page)
+    if not points_drawn(ATLAS_KEY):
+        # A session's first view of the atlas: what follows it (the sliders' frame, the time-lapse, the KL chart
+        # and its plotly code, the Export section below the page) would share the browser's one thread with the
+        # atlas' first drawing. It comes once the points are on screen (atlas_panel_ui runs the page again).
+        st.stop()
 
     st.subheader("How the space formed")
     timelapse_ui(ws)
@@ -92,19 +103,7 @@ def page() -> None:
         st.caption(f"{active} of {len(enc.kl)} dimensions carry information (KL above {explore.ACTIVE_KL:g} nats). "
                    "A VAE pays for every nat a dimension carries, so dimensions it does not need collapse to the "
                    "prior (KL near 0) and the decoder ignores them.")
-        kl_ui(enc.kl)
-
-
-def kl_ui(kl) -> None:
-    """The KL bar chart, once the atlas has drawn its points: loading plotly's code in the same browser tab
-    held the first drawing of 70,000 points back from 8.6 s to 20.4 s (median, 3 visits each, load ~25). Until
-    then its own fragment looks every KL_WAIT_S (a whole-page rerun would mount the atlas again)."""
-    st.fragment(run_every=None if points_drawn(ATLAS_KEY) else KL_WAIT_S)(_kl_chart)(kl)
-
-
-def _kl_chart(kl) -> None:
-    if points_drawn(ATLAS_KEY):
-        st.plotly_chart(caches.kl_figure(kl), key="latent_kl", width="stretch")
+        st.plotly_chart(caches.kl_figure(enc.kl), key="latent_kl", width="stretch")
 
 
 page()

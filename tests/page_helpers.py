@@ -77,6 +77,12 @@ def frame_asks(at: AppTest) -> AppTest:
     return at.run()
 
 
+def advanced_open(at: AppTest) -> AppTest:
+    """The sidebar's Advanced section open before the next run: face.sidebar draws its widgets only then."""
+    at.session_state["sidebar_advanced_open"] = True
+    return at
+
+
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 

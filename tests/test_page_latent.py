@@ -126,6 +126,7 @@ def test_higher_dim_code_uses_pca(vae5):
     assert any("PC1" in c.value for c in at.caption)
     inverse = atlas(at)["inverse"]
     assert len(inverse["mean"]) == 5 and np.array(inverse["components"]).shape == (2, 5), "PCA decodes under the mouse"
+    at = frame_asks(at)   # the sliders follow the points' first drawing
     kl = explore.encode_split(run.model, data.x_test, data.y_test).kl
     assert component(at, "latent_sliders")["dims"] == sorted(explore.rank_dims(kl, 5)), "a slider per dimension"
     assert not at.slider, "no server sliders: the browser decodes"
@@ -163,6 +164,7 @@ def test_sequences_show_line_plots():
     at = open_page(run, data)
     assert not at.exception
     assert atlas(at)["thumbs"]["kind"] == "line", "hover pictures are line plots"
+    at = frame_asks(at)
     assert component(at, "latent_sliders")["decoder"]["ops"][0]["op"] == "lstm", "the LSTM decodes in the browser"
     act(at, clicked=1)
     assert any(c["data"] and c["data"][0]["type"] == "scatter" for c in charts(at)), "the pinned sample as lines"
@@ -173,7 +175,7 @@ def test_a_decoder_the_browser_cannot_run_falls_back_to_server_sliders(vae2, mon
     from face import caches
     monkeypatch.setattr(caches, "browser_decoder", lambda key, model: "no browser decoder for TestDecoder")
     run, data = vae2
-    at = open_page(run, data)
+    at = frame_asks(open_page(run, data))
     assert not at.exception
     assert any("cannot run in your browser" in c.value for c in at.caption), "and says so"
     assert component(at, "latent_sliders") is None and atlas(at)["inverse"] is None
@@ -222,6 +224,7 @@ def test_while_training_the_view_is_a_snapshot_and_the_time_lapse_is_live():
         assert not at.exception
         assert any("snapshot of the model at step" in i.value for i in at.info)
         assert len(coords(at)) == len(data.x_train) + len(data.x_test)
+        at = frame_asks(at)
         assert any("recording while it trains" in c.value for c in at.caption), "the time-lapse, live"
         step = run.step
         assert job.active
@@ -248,7 +251,7 @@ def test_the_time_lapse_plays_and_downloads_as_a_gif(monkeypatch):
         job = jobs.start(run, data, pool=pool, heartbeat_s=None)
         assert job.wait(60)
     n = len(run.timelapse.frames)
-    at = open_page(run, data)
+    at = frame_asks(open_page(run, data))
     assert not at.exception
     assert at.slider(key="latent_tl_frame").value == n - 1, "the newest frame first"
     assert at.get("download_button"), "the GIF to download"

@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from page_helpers import seed_workspace, ws
+from page_helpers import advanced_open, seed_workspace, ws
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -51,9 +52,10 @@ def trained_run(tiny_images, tiny_sequences):
 
 
 def app(**query) -> AppTest:
+    """app.py's first run, with the sidebar's Advanced section open (its settings are what these tests set)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(query)
-    return at.run()
+    return advanced_open(at).run()
 
 
 def rerun_frame(at: AppTest) -> AppTest:
@@ -65,6 +67,12 @@ def sidebar_values(at: AppTest) -> dict:
     """What the sidebar's widgets show, by key."""
     widgets = [*at.sidebar.selectbox, *at.sidebar.number_input, *at.sidebar.select_slider, *at.sidebar.slider]
     return {w.key: w.value for w in widgets if w.key in share.SETTINGS}
+
+
+def points_drawn(at: AppTest) -> AppTest:
+    """What Latent space's atlas frame does once its points are drawn: it asks for its pictures (page_helpers)."""
+    at.session_state["latent_atlas"] = {"need": [], "nonce": f"need-{time.monotonic_ns()}"}
+    return rerun_frame(at)
 
 
 def apply_lesson(at: AppTest, name: str) -> AppTest:
@@ -186,6 +194,24 @@ def test_a_link_round_trips_into_a_new_session():
     assert sidebar_values(other) == sidebar_values(at)
 
 
+def test_the_advanced_settings_are_drawn_only_while_their_section_is_open():
+    """Nine widgets (and Streamlit's slider code) that every page's first drawing waited for, closed: their values
+    live in session state (persist_state), so a closed section forgets nothing and links still carry them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception and not {w.key for w in at.sidebar.number_input} & {"epochs", "seed"}
+    assert not at.sidebar.select_slider and not at.sidebar.slider
+    at.session_state["sidebar_advanced_open"] = True
+    rerun_frame(at)
+    at.sidebar.number_input(key="epochs").set_value(6)
+    at.sidebar.select_slider(key="lr").set_value(3e-3)
+    rerun_frame(at)
+    at.session_state["sidebar_advanced_open"] = False
+    rerun_frame(at)
+    assert not at.exception and not at.sidebar.select_slider
+    assert (at.session_state["epochs"], at.session_state["lr"]) == (6, 3e-3)
+    assert at.query_params["epochs"] == "6" and at.query_params["lr"] == "0.003"
+
+
 # --- presenter view ---------------------------------------------------------------------------------------------
 
 def test_presenter_view_enlarges_and_hides_advanced_settings():
@@ -304,6 +330,8 @@ def test_no_exports_while_the_model_trains(trained_run):
 def test_the_demo_can_be_exported_from_the_latent_page(media):
     at = apply_lesson(app(), "vae-vs-ae-2-vae")
     assert at.title[0].value == "Latent space"
+    assert not at.get("download_button"), "a session's first atlas is drawn before the rest of the page"
+    at = points_drawn(at)
     files = downloads(at, media)
     rows = list(csv.DictReader(io.StringIO(files["Latent codes of the test set (CSV)"][1].decode())))
     assert rows and {r["label_name"] for r in rows} == {str(d) for d in range(10)}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from helpers import isolate_data, make_images
-from page_helpers import seed_workspace, ws
+from page_helpers import advanced_open, seed_workspace, ws
 from streamlit.testing.v1 import AppTest
 
 from aecore.config import TrainConfig
@@ -27,9 +27,10 @@ APP, TRAIN = str(ROOT / "app.py"), str(ROOT / "pages" / "train.py")
 
 
 def app(**query) -> AppTest:
+    """app.py's first run, with the sidebar's Advanced section open (its settings are what these tests set)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query)
-    return at.run()
+    return advanced_open(at).run()
 
 
 def rerun_frame(at: AppTest) -> AppTest:

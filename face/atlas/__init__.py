@@ -34,8 +34,9 @@ def _channel(key: str) -> Channel:
 
 def points_drawn(key: str) -> bool:
     """Whether the atlas `key` has drawn its points in this session's browser (its frame then asks for the
-    pictures and weights it lacks): a page can hold back what would compete with that first drawing."""
-    return _channel(key).drawn
+    pictures and weights it lacks), counting a request that this run has not read yet: a page can hold back what
+    would compete with that first drawing."""
+    return _channel(key).drawn_by(widgets.event(key))
 
 
 def _call(key: str, payloads: list[Payload], **args) -> dict | None:

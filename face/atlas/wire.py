@@ -40,21 +40,29 @@ class Channel:
     sent: set[str] = field(default_factory=set)      # hashes sent since the frame last said it lacked them
     wanted: set[str] = field(default_factory=set)    # hashes the frame asked for
     renders: int = 0
-    asked: bool = False   # the frame asked for its lazy payloads: it has drawn the points (a page may show more now)
+    heard: bool = False   # the frame has sent something (a request, a click): its points are on screen
     lazy: bool = False    # the last render had lazy payloads (pictures, weights), which the frame will ask for
 
     @property
     def drawn(self) -> bool:
-        """The frame has drawn what it was sent: it asked for the rest, or there is no rest to ask for."""
-        return self.asked or (self.renders > 0 and not self.lazy)
+        """The frame has drawn what it was sent: it asked for the rest or sent an event, or there is no rest."""
+        return self.heard or (self.renders > 0 and not self.lazy)
+
+    def is_new(self, value) -> bool:
+        return isinstance(value, dict) and value.get("nonce") not in (None, self.last_nonce)
+
+    def drawn_by(self, value) -> bool:
+        """`drawn`, counting the component's newest value before `receive` reads it: a page may want to know that
+        the points are on screen before it draws the atlas again (pages/latent.py adds what follows it)."""
+        return self.drawn or self.is_new(value)
 
     def receive(self, value) -> dict | None:
         """The new event in the component's value, or None: no value, one already returned, or a payload request."""
-        if not isinstance(value, dict) or value.get("nonce") in (None, self.last_nonce):
+        if not self.is_new(value):
             return None
         self.last_nonce = value["nonce"]
+        self.heard = True
         if "need" in value:
-            self.asked = True
             need = set(value["need"])
             self.sent -= need
             self.wanted |= need

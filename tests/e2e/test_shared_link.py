@@ -68,7 +68,8 @@ def test_a_shared_link_opens_the_same_setup(fresh, served_once):
     # the address bar and the copy-link box hold the same link
     address = urlsplit(page.url)
     assert address.path == "/latent" and parse_qs(address.query) == parse_qs(urlsplit(LINK).query)
-    link = urlsplit(page.get_by_test_id("stSidebar").get_by_test_id("stCode").inner_text().replace("\n", ""))
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Link to this setup").click()
+    link = urlsplit(page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").inner_text().replace("\n", ""))
     assert link.path == "/latent" and parse_qs(link.query) == parse_qs(address.query)
     harness.shot(page, "lecture-shared-link")
     assert not harness.exception_texts(page) and not errors
