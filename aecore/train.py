@@ -5,11 +5,12 @@ and breaking out of the loop is how training stops. Everything it learns is reco
 """
 from __future__ import annotations
 
+import copy
 import math
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor
@@ -129,6 +130,16 @@ def new_run(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
         torch.manual_seed(train_config.seed)
         model = build_model(model_config, data.shape, data.value_range, data.n_classes).to(device)
     return Run(model, train_config, DataInfo.of(data), device, make_optimizer(model, train_config), variant)
+
+
+def copy_run(run: Run) -> Run:
+    """An independent copy of a Run (its weights, optimizer state, history and time-lapse): training one leaves the
+    other as it was. Steps are immutable, so the histories share them."""
+    model = copy.deepcopy(run.model)
+    optimizer = make_optimizer(model, run.train_config)
+    optimizer.load_state_dict(run.optimizer.state_dict())
+    return replace(run, model=model, optimizer=optimizer, history=list(run.history),
+                   test_history=[dict(t) for t in run.test_history], timelapse=copy.deepcopy(run.timelapse))
 
 
 def make_optimizer(model: Autoencoder, cfg: TrainConfig) -> torch.optim.Optimizer:

@@ -8,8 +8,9 @@ ForwardMsg in, the protobufs in streamlit.proto), doing what a browser tab does:
   - presses Train (a button trigger), then keeps the page's timers going like the browser does: every
     `auto_rerun` the server asks for (the Train page's live fragment, the sidebar status line) is sent back
     as a fragment rerun at its interval, which is also the job's heartbeat;
-  - every few seconds, "moves a slider" (beta, in the sidebar): a full rerun whose answer time is measured
-    from the send to the run's `script_finished` (and to its first element, for the first paint);
+  - opens the sidebar's Advanced section (its widgets are drawn only while it is open), then every few seconds
+    "moves a slider" (beta, in it): a full rerun whose answer time is measured from the send to the run's
+    `script_finished` (and to its first element, for the first paint);
   - is done when a full run's banner names its own model with a test loss after 1 epoch.
 Meanwhile the server's RSS is sampled (psutil). At the end: a table, then one JSON line.
 
@@ -132,6 +133,12 @@ class Session(threading.Thread):
         w.trigger_value = True
         return w
 
+    def toggle(self, key: str, on: bool):
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+        w = WidgetState(id=self.widgets[key])
+        w.bool_value = on
+        return w
+
     def slider(self, key: str, value: float):
         from streamlit.proto.WidgetStates_pb2 import WidgetState
         w = WidgetState(id=self.widgets[key])
@@ -171,6 +178,10 @@ class Session(threading.Thread):
                 self.result.errors.append(f"exception: {body.message[:200]}")
             if self.pending is not None and self.pending.get("paint") is None:
                 self.pending["paint"] = now
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+            section = msg.delta.add_block.expandable.id   # an expander that reruns the page when opened
+            if section:
+                self.widgets[section.rsplit("-", 1)[-1]] = section
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
         elif kind == "auto_rerun":
@@ -228,6 +239,10 @@ class Session(threading.Thread):
                     raise TimeoutError("the first page never finished")
             r.first_page_s = time.monotonic() - t0
             self.check_banner()
+            self.send_rerun([self.toggle("sidebar_advanced_open", True)])   # beta's slider is drawn once it is open
+            while self.pump(self.deadline) != "full":
+                if time.monotonic() >= self.deadline:
+                    raise TimeoutError("opening Advanced never finished")
             self.t_train = time.monotonic()
             self.send_rerun([self.button("train_go")])
             while self.pump(self.deadline) is None:
@@ -240,7 +255,7 @@ class Session(threading.Thread):
                 if self.pending is None and not self.busy(time.monotonic()) and time.monotonic() >= next_move:
                     self.beta = 1.1 if self.beta == 1.0 else 1.0
                     self.pending = {"sent": time.monotonic(), "paint": None, "training": not self.stop_all.is_set()}
-                    self.send_rerun([self.slider("beta", self.beta)])
+                    self.send_rerun([self.toggle("sidebar_advanced_open", True), self.slider("beta", self.beta)])
                 now = time.monotonic()
                 if self.pending is not None:
                     wait_until = self.pending["sent"] + ANSWER_TIMEOUT_S

@@ -70,13 +70,13 @@ def component(at: AppTest, key: str) -> dict:
 
 def served(at: AppTest, sliders: str) -> dict:
     """What a page drew from the shared caches: the browser decoder, and on Latent space the atlas and the KL."""
-    out = {"decoder": component(at, sliders)["data_weights"], "spec": component(at, sliders)["decoder"]}
+    out = {}
     if sliders == "latent_sliders":
         out["coords"] = np.frombuffer(component(at, "latent_atlas")["data_coords"], "<f4").reshape(-1, 2)
-        at = frame_asks(at)   # the KL chart comes once the atlas' frame has drawn its points (issue 19)
+        at = frame_asks(at)   # the sliders and the KL chart come once the atlas' frame has drawn its points
         charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
         out["kl"] = next(plotly_array(c["data"][0]["y"]) for c in charts if c["data"][0]["type"] == "bar")
-    return out
+    return {**out, "decoder": component(at, sliders)["data_weights"], "spec": component(at, sliders)["decoder"]}
 
 
 def plotly_array(values) -> np.ndarray:
@@ -180,7 +180,7 @@ def test_the_time_lapse_another_session_sees_is_its_own(digits):
         run = runs_from_files(demo_files())       # both under the demo's id, with frames at the same steps
         g = np.random.default_rng(1)
         run.timelapse = timelapse_of([sign * g.normal(size=(len(digits.x_test), 2)) for _ in range(2)])
-        at = session("latent", run, digits)
+        at = frame_asks(session("latent", run, digits))   # the time-lapse follows the atlas' first drawing
         assert not at.exception
         pictures += [im.proto.imgs[0].url for im in at.get("image") if "coloured by label" in im.proto.imgs[0].caption]
     assert len(pictures) == 2 and pictures[0] != pictures[1], "each session's own frames"
@@ -211,3 +211,27 @@ def test_a_loaded_model_is_saved_for_a_reload_under_its_own_id():
     assert saved is not None and saved.run is not None, "kept for a reload"
     assert saved.run.id == mine.id != "demo-vae-mnist-2d"
     assert all(torch.equal(saved.run.model.state_dict()[k], v) for k, v in mine.model.state_dict().items())
+
+
+def test_every_session_gets_a_demo_of_its_own():
+    """The demo is read once per server, and each session is handed a copy (face.lecture.load_demo): what one
+    session's training does to its weights, optimizer, history or time-lapse, no other session's demo sees."""
+    from face import lecture
+    first, second = lecture.load_demo(lecture.DEFAULT_DEMO), lecture.load_demo(lecture.DEFAULT_DEMO)
+    before = {k: v.clone() for k, v in second.model.state_dict().items()}
+    assert first.model is not second.model and first.history is not second.history
+    with torch.no_grad():
+        for p in first.model.parameters():
+            p.add_(1.0)
+    first.model.train()
+    loss = sum(p.sum() for p in first.model.parameters())
+    loss.backward()
+    first.optimizer.step()
+    first.history.append(first.history[-1])
+    first.test_history[-1]["loss"] = -1.0
+    for run in (second, lecture.load_demo(lecture.DEFAULT_DEMO)):
+        assert all(torch.equal(before[k], v) for k, v in run.model.state_dict().items()), "weights unchanged"
+        assert not run.optimizer.state, "no optimizer steps taken"
+        assert len(run.history) == len(second.history) and run.test_history[-1]["loss"] > 0
+    fresh = runs_from_files(demo_files())
+    assert all(torch.equal(before[k], v) for k, v in fresh.model.state_dict().items()), "the files' weights"
