@@ -305,6 +305,8 @@ SHARED_READ_ONLY = {
     "datasets:load_builtin": "built-in datasets; pages never write into their tensors",
     "lecture:lesson_presets": "the lesson presets, parsed JSON",
     "lecture:demo_files": "bytes of the bundled demo checkpoints; each session builds its own Run from them",
+    "lecture:_demo": "a bundled demo read and checked once; no session gets it, only copies (lecture.load_demo, "
+                     "test_robust_shared_caches::test_every_session_gets_a_demo_of_its_own)",
     "warmup:start": "the server's warm-up threads (no model); what they prepare goes into the caches below",
     "caches:umap_lock": "one lock for every session: one UMAP at a time on the server",
     "caches:_umap_task": "the UMAP of one model state's codes (keyed by its content fingerprint), computed once "
