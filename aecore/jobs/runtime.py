@@ -171,7 +171,8 @@ class Job(JobStatus):
             self._finish("stopped", None)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has ended (for scripts and tests); True if it did within `timeout`."""
+        """Block until the job has ended and given its slot back (for scripts and tests); True if it did within
+        `timeout`. Its status changes a moment before its worker tells the pool, so the worker is joined too."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.status in ACTIVE:
             thread = self._thread
@@ -182,6 +183,9 @@ class Job(JobStatus):
                 thread.join(left if left is None else min(left, 0.05))
             else:
                 time.sleep(0.01)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return True
 
     def wait_first_step(self, timeout: float) -> bool:
