@@ -57,3 +57,22 @@ def test_torch_classifiers_match_scikit_learns():
     ours = (classifiers.logistic_regression(train, y[:1000], test) == y[1000:]).mean()
     theirs = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x[:1000], y[:1000])
     assert abs(ours - theirs.score(x[1000:], y[1000:])) < 0.01, ours
+
+
+def test_features_constant_on_the_train_set_change_no_prediction():
+    """`standardised` leaves out what does not vary on the train set (MNIST's border pixels): both classifiers
+    predict exactly as with those columns kept at scale 1, as before, even where the test set varies there."""
+    from aecore.apps import classifiers
+    g = np.random.default_rng(0)
+    train, test = g.normal(size=(300, 12)), g.normal(size=(80, 12))
+    train[:, [0, 5]] = 0.0
+    test[:, [0, 5]] = g.normal(size=(80, 2))
+    y = (train[:, 1] + train[:, 2] > 0).astype(int) + (train[:, 3] > 1)
+    kept_train, kept_test = classifiers.standardised(train, test)
+    assert kept_train.shape == (300, 10) and kept_test.shape == (80, 10)
+    t, u = torch.tensor(train, dtype=torch.float32), torch.tensor(test, dtype=torch.float32)
+    mean, std = t.mean(0), t.std(0, unbiased=False)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    whole_train, whole_test = (t - mean) / std, (u - mean) / std
+    for fit in (classifiers.logistic_regression, classifiers.nearest_neighbours):
+        assert np.array_equal(fit(kept_train, y, kept_test), fit(whole_train, y, whole_test)), fit.__name__

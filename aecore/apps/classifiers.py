@@ -20,11 +20,15 @@ QUERY_BLOCK = 512       # k-NN test samples per distance block (512 x 60,000 flo
 
 
 def standardised(train: np.ndarray, test: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both sets scaled by the train set's mean and standard deviation (constant features left at scale 1)."""
+    """Both sets scaled by the train set's mean and standard deviation, with only the features that vary on the
+    train set. A constant one is 0 there once centred: a logistic weight on it gets no gradient but the penalty's,
+    so it stays 0, and it adds the same amount to every train sample's distance from a test sample, so no
+    neighbour changes. Leaving it out changes neither prediction and saves its share of every fit (MNIST: 67 of
+    784 pixels are 0 in all 60,000 training images, many more in a subset of 100)."""
     train, test = (torch.as_tensor(np.asarray(a), dtype=torch.float32).flatten(1) for a in (train, test))
     mean, std = train.mean(0), train.std(0, unbiased=False)
-    std = torch.where(std > 0, std, torch.ones_like(std))
-    return (train - mean) / std, (test - mean) / std
+    varies = std > 0
+    return ((train - mean) / std)[:, varies], ((test - mean) / std)[:, varies]
 
 
 def logistic_regression(train: torch.Tensor, y: np.ndarray, test: torch.Tensor, c: float = 1.0,
