@@ -1,7 +1,7 @@
 """Latent Lab: see how autoencoders work, on real data, in the browser.
 
-`streamlit run app.py`. This file is the frame: the page list, the shared sidebar (face.sidebar), lecture mode
-around the page (face.lecture), and the Export section below the pages that show a model (face.export). A
+`streamlit run app.py`. This file is the frame: the page list, the shared sidebar (face.sidebar), and lecture mode
+around the page (face.lecture); Train, Latent space and Generate end with the Export section (face.export). A
 session's state is one face.workspace.Workspace (face.session.workspace()); the sidebar's widget keys are
 aecore.lecture.share.SETTINGS, plus "lesson", "presenter" and "share_model" (face.follow: a model shared with the
 class).
@@ -11,7 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from face import follow, lecture, memory, persist, reattach, warmup
-from face.export import export_ui
 from face.sidebar import sidebar_ui
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
@@ -29,7 +28,6 @@ PAGES = [
     st.Page("pages/imputation.py", title="Imputation", icon=":material/healing:"),
     st.Page("pages/sequences.py", title="Sequences", icon=":material/show_chart:"),
 ]
-MODEL_PAGES = ("Train", "Latent space", "Generate")   # the pages with an Export section below
 
 # st.navigation before any widget: in a session's first run, widgets created before it get element IDs from
 # the entrypoint's script hash, later runs from the page's, so the sidebar's settings silently reset to their
@@ -48,8 +46,6 @@ reattach.interrupted_ui(page.title)   # the server restarted mid-training: what 
 lecture.lesson_card_ui()
 try:
     page.run()
-    if page.title in MODEL_PAGES:
-        export_ui()
 finally:                     # also when the page stops or reruns itself
-    persist.save()
     warmup.after_first_page()   # once per server, its first page drawn: umap's import and kernels, in the background
+    persist.save()              # last: after a page's st.stop, every st call raises again

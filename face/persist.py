@@ -157,23 +157,29 @@ def remember_live(tok: str, ws: Workspace) -> None:
 
 def save() -> None:
     """After a run: save the model and the settings when they changed (while training: every SAVE_EVERY_S).
-    Nothing while following the lecturer's model: the student's own stays in the store as it was."""
+    Nothing while following the lecturer's model: the student's own stays in the store as it was. What it draws
+    (the cookie's script, a toast) comes last: after a page's st.stop every st call raises again."""
     ws = workspace()
     kept = ws.persistence
     if kept.forgotten:
         return
     tok = token()
-    keep_cookie_ui(tok)
     remember_live(tok, ws)
-    if ws.following:
-        return
+    note = None if ws.following else save_changes(ws, tok)
+    keep_cookie_ui(tok)
+    tell_once(note, "Download your model on the Models page to keep it.")
+
+
+def save_changes(ws: Workspace, tok: str) -> str | None:
+    """Write the model and settings under `tok` if they changed since the last save; what could not be kept."""
+    kept = ws.persistence
     run, settings = ws.run, {**sidebar_settings(), VIEW: view_state()}
     state = (run.id if run else None, run.step if run else 0, repr(sorted(settings.items())), ws.training)
     last = kept.saved
     if last is not None and last[:4] == state:
-        return
+        return None
     if last is not None and ws.training and last[3] and time.monotonic() - last[4] < SAVE_EVERY_S:
-        return
+        return None
     job = reattach.job_state(ws, SAVE_EVERY_S + (ws.train_view.cadence or 1.0))
     keep = None if run is None or is_demo(run) else run   # a bundled demo comes back by itself: only the settings
     try:
@@ -182,7 +188,7 @@ def save() -> None:
     except OSError as err:   # a full or failing disk: said without the server's paths
         note = f"the server could not write your workspace ({err.strerror or type(err).__name__})"
     kept.saved = (*state, time.monotonic())
-    tell_once(note, "Download your model on the Models page to keep it.")
+    return note
 
 
 def keep_upload(name: str, blob: bytes) -> None:

@@ -13,6 +13,7 @@ from aecore.views import explore
 from face import caches
 from face.codes import TOP_DIMS, interpolation_ui, manifold_ui, sliders_ui, traversal_ui
 from face.datasets import data_for_run
+from face.export import export_ui
 from face.session import page_setup
 from face.widgets import intro_ui, model_banner, view_model_ui
 
@@ -83,3 +84,4 @@ def page() -> None:
 
 
 page()
+export_ui()

@@ -13,6 +13,7 @@ from face import caches
 from face.atlas import points_drawn
 from face.codes import code_panel_ui
 from face.datasets import data_for_run, data_key
+from face.export import export_ui
 from face.gallery import picked_ui, take_pick
 from face.scatter import ATLAS_KEY, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
@@ -70,7 +71,8 @@ def pictures_wait_ui(data, split: str) -> None:
     st.caption("Packing the hover pictures of these points; they appear on hover once packed.")
 
 
-def page() -> None:
+def page() -> bool:
+    """The page; False when what follows the atlas waits for its first drawing (the Export section too)."""
     ws = page_setup()
     model_banner()
     st.title("Latent space")
@@ -78,12 +80,12 @@ def page() -> None:
     run = ws.run
     if run is None:
         st.info("Train a model on the **Train** page (or load one on **Models**) to see its latent space.")
-        return
+        return True
     data = data_for_run(run)
     if data is None:
         st.warning(f"This model was trained on **{run.data_info.title}**, which is not loaded. Choose it in "
                    "the sidebar (or upload the same file) to see where its samples land.")
-        return
+        return True
     view = view_model_ui("this view is", "latent_refresh")
     enc = caches.encoded(view, data)
     whole_page = points_drawn(ATLAS_KEY)
@@ -92,7 +94,7 @@ def page() -> None:
         # A session's first view of the atlas: what follows it (the sliders' frame, the time-lapse, the KL chart
         # and its plotly code, the Export section below the page) would share the browser's one thread with the
         # atlas' first drawing. It comes once the points are on screen (atlas_panel_ui runs the page again).
-        st.stop()
+        return False
 
     st.subheader("How the space formed")
     timelapse_ui(ws)
@@ -104,6 +106,8 @@ def page() -> None:
                    "A VAE pays for every nat a dimension carries, so dimensions it does not need collapse to the "
                    "prior (KL near 0) and the decoder ignores them.")
         st.plotly_chart(caches.kl_figure(enc.kl), key="latent_kl", width="stretch")
+    return True
 
 
-page()
+if page():
+    export_ui()

@@ -10,6 +10,7 @@ import streamlit as st
 from aecore.runs.resume import resumable
 from face import progress, warmup
 from face.datasets import current_data, settings_from_state
+from face.export import export_ui
 from face.session import page_setup
 from face.widgets import intro_ui, model_banner
 
@@ -36,6 +37,44 @@ def trained_on(run, data) -> bool:
     return (run.data_info.name, tuple(run.data_info.shape)) == (data.name, tuple(data.shape))
 
 
+def controls_ui() -> None:
+    """The buttons, then the live view, the finished model or what Train would do. A page that cannot train says
+    why and returns (st.stop would also stop app.py's saving of the workspace: after it every st call raises)."""
+    data = current_data()
+    if data is None:
+        st.info("Choose a dataset in the sidebar, or upload a file there, to train on.")
+        return
+    try:
+        settings = settings_from_state(data.kind)
+    except ValueError as err:
+        st.error(f"These settings cannot build a model: {err}")
+        return
+
+    following = " Not on the lecturer's model: press **Fork** above to make it yours first." if ws.following else ""
+    can_resume = (ws.run is not None and not ws.training and not ws.following
+                  and resumable(ws.run, data, settings.model, settings.train))
+    buttons = st.columns([1, 1, 1, 1, 4])
+    buttons[0].button("Train", key="train_go", type="primary", disabled=ws.training or bool(ws.following),
+                      on_click=start, args=(True,),
+                      help="Build a new model from the sidebar's settings and train it from scratch." + following)
+    buttons[1].button("Stop", key="train_stop", disabled=not ws.training, on_click=ws.stop,
+                      help="Stop after the current step. The model keeps what it has learnt so far.")
+    buttons[2].button("Resume", key="train_resume", disabled=not can_resume, on_click=start, args=(False,),
+                      help="Continue the stopped model where it left off. Needs the same model, data, batch size "
+                           "and seed; a new learning rate or more epochs are fine." + following)
+    buttons[3].button("Reset", key="train_reset", disabled=ws.run is None and ws.job is None, on_click=ws.reset,
+                      help="Forget the current model (download it on the Models page first to keep it).")
+    if ws.train_view.error:
+        st.error(ws.train_view.error)
+
+    if ws.training:
+        progress.live_ui(banner)
+    elif ws.run is not None and trained_on(ws.run, data):
+        progress.final_ui()
+    else:   # no model, or one of other data (the demo's MNIST while the sidebar says Digits): what Train would do
+        progress.idle_ui(settings, data)
+
+
 warmup.start()
 banner = st.container()   # the banner: drawn by the live view while training, else here
 if not ws.training:
@@ -43,37 +82,5 @@ if not ws.training:
         model_banner()
 st.title("Train")
 intro_ui(INTRO)
-
-data = current_data()
-if data is None:
-    st.info("Choose a dataset in the sidebar, or upload a file there, to train on.")
-    st.stop()
-try:
-    settings = settings_from_state(data.kind)
-except ValueError as err:
-    st.error(f"These settings cannot build a model: {err}")
-    st.stop()
-
-following = " Not on the lecturer's model: press **Fork** above to make it yours first." if ws.following else ""
-can_resume = (ws.run is not None and not ws.training and not ws.following
-              and resumable(ws.run, data, settings.model, settings.train))
-buttons = st.columns([1, 1, 1, 1, 4])
-buttons[0].button("Train", key="train_go", type="primary", disabled=ws.training or bool(ws.following), on_click=start,
-                  args=(True,),
-                  help="Build a new model from the sidebar's settings and train it from scratch." + following)
-buttons[1].button("Stop", key="train_stop", disabled=not ws.training, on_click=ws.stop,
-                  help="Stop after the current step. The model keeps what it has learnt so far.")
-buttons[2].button("Resume", key="train_resume", disabled=not can_resume, on_click=start, args=(False,),
-                  help="Continue the stopped model where it left off. Needs the same model, data, batch size "
-                       "and seed; a new learning rate or more epochs are fine." + following)
-buttons[3].button("Reset", key="train_reset", disabled=ws.run is None and ws.job is None, on_click=ws.reset,
-                  help="Forget the current model (download it on the Models page first to keep it).")
-if ws.train_view.error:
-    st.error(ws.train_view.error)
-
-if ws.training:
-    progress.live_ui(banner)
-elif ws.run is not None and trained_on(ws.run, data):
-    progress.final_ui()
-else:   # no model, or one of other data (the demo's MNIST while the sidebar says Digits): what Train would do
-    progress.idle_ui(settings, data)
+controls_ui()
+export_ui()

@@ -10,6 +10,7 @@ changes: the recorder wraps Streamlit's ScriptRunner._run_script from outside.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -41,7 +42,7 @@ def install(out: Path) -> None:
                 n = next(_count)
             page = (rerun_data.page_script_hash or "main")[:8]
             fragment = "-fragment" if rerun_data.fragment_id_queue else ""
-            text = profiler.output_text(unicode=True, show_all=False)
+            text = profiler.output_text(unicode=True, show_all=bool(os.environ.get("PROFILE_ALL")))
             (out / f"run-{n:03d}-{page}{fragment}.txt").write_text(
                 f"wall {time.perf_counter() - start:.3f} s, query {rerun_data.query_string!r}\n{text}")
     script_runner.ScriptRunner._run_script = profiled
