@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from face import follow, lecture, memory, persist, reattach, warmup
-from face.sidebar import sidebar_ui
+from face import follow, lecture, memory, persist, reattach, sidebar, warmup
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 
@@ -37,8 +36,7 @@ warmup.start()               # once per server, in the background: torch's first
 memory.watch()               # once per server: the memory of sessions that left goes back to the system
 persist.restore()            # once per session: this browser's model and settings, kept across a reload
 lecture.read_link()          # once per session, before the widgets: a shared link's lesson and settings
-sidebar_ui(page.title)
-persist.forget_ui()          # last in the sidebar: a student leaving a shared computer
+sidebar.settings_state()     # what the sidebar decides that the page reads: an upload, a variant the data has
 lecture.lesson_page_ui()     # a lesson just applied opens its page (a rerun)
 lecture.offer_demo(page.url_path)
 follow.follow_banner_ui()    # a student following the lecturer's model: read-only, with Fork
@@ -46,6 +44,9 @@ reattach.interrupted_ui(page.title)   # the server restarted mid-training: what 
 lecture.lesson_card_ui()
 try:
     page.run()
-finally:                     # also when the page stops or reruns itself
+finally:                     # also when the page reruns itself or fails
+    # The sidebar's widgets after the page: its main content is sent first, before the browser asks this server for
+    # the widgets' code (Latent space's first atlas holds them back a run: face.sidebar.hold_for_the_page)
+    sidebar.after_the_page_ui(page.title)
     warmup.after_first_page()   # once per server, its first page drawn: umap's import and kernels, in the background
-    persist.save()              # last: after a page's st.stop, every st call raises again
+    persist.save()              # last: it draws the cookie's script

@@ -30,8 +30,25 @@ KEEP = "session"   # a setting's value survives any page change (st.switch_page 
 STATUS_EVERY_S = 5.0   # the sidebar's training line: also the heartbeat poll of jobs on pages that do not show them
 
 
+def read_upload() -> None:
+    """A new file in the uploader, validated by aecore (the reason kept when it is refused): before the page, which
+    uses it in the same run (the uploader itself is drawn after the page, with the rest of the sidebar)."""
+    file = widgets.get("upload_file")
+    upload = workspace().upload
+    if file is None or upload.file_id == file.file_id:   # parse each upload once, not on every rerun
+        return
+    upload.file_id = file.file_id
+    upload.name, upload.kept = file.name, False
+    try:
+        blob = file.getvalue()
+        upload.data, upload.error = with_digest(load_file(blob, file.name), blob), None
+        persist.keep_upload(file.name, blob)   # a restarted server brings it back
+    except DataError as err:
+        upload.data, upload.error = None, str(err)
+
+
 def upload_ui() -> None:
-    """A file of the user's own: validated by aecore, with the reason shown when it is refused."""
+    """The file uploader, and what became of the file read_upload read."""
     file = st.sidebar.file_uploader(
         "Your data file", type=["npy", "npz", "csv", "zip", "gz", "idx", "ubyte"], key="upload_file",
         help="A .npy/.npz array, a .csv table (a 'label' column is used for colours), IDX files, "
@@ -42,20 +59,26 @@ def upload_ui() -> None:
             st.sidebar.caption(f"Using your file **{upload.name}**, kept on the server from before; upload another "
                                "to replace it.")
         return
-    if upload.file_id != file.file_id:   # parse each upload once, not on every rerun
-        upload.file_id = file.file_id
-        upload.name, upload.kept = file.name, False
-        try:
-            blob = file.getvalue()
-            upload.data, upload.error = with_digest(load_file(blob, file.name), blob), None
-            persist.keep_upload(file.name, blob)   # a restarted server brings it back
-        except DataError as err:
-            upload.data, upload.error = None, str(err)
     if upload.error:
         st.sidebar.error(scrub(upload.error, keep=(upload.name or "",)))
     elif upload.data is not None:
         d = upload.data
         st.sidebar.success(f"{d.title}: {len(d.x_train)} train / {len(d.x_test)} test samples of shape {d.shape}")
+
+
+def settings_state() -> None:
+    """Before the page: what the sidebar's settings decide that a page reads in the same run, though the widgets
+    are drawn after it (app.py): a new upload read, and a variant the chosen data has (a sequence dataset has no
+    convolutional one)."""
+    read_upload()
+    variants = variants_for(current_data(show=False))
+    if widgets.get("variant") not in variants:
+        widgets["variant"] = "vae" if "vae" in variants else variants[0]
+
+
+def variants_for(data) -> list[str]:
+    kind = data.kind if data is not None else "image"
+    return [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
 
 
 def variant_label(name: str) -> str:
@@ -74,11 +97,7 @@ def model_settings_ui(default: dict) -> None:
                  help="The data the autoencoder learns to compress. MNIST falls back to 5,000 bundled digits offline.")
     if widgets.get("dataset") == UPLOAD:
         upload_ui()
-    data = current_data(show=False)   # the page says why it cannot be loaded, once
-    kind = data.kind if data is not None else "image"
-    variants = [v for v in sorted(MODELS) if kind in MODELS[v].kinds]
-    if widgets.get("variant") not in variants:
-        widgets["variant"] = "vae" if "vae" in variants else variants[0]
+    variants = variants_for(current_data(show=False))   # the page says why it cannot be loaded, once
     sb.selectbox("Variant", variants, key="variant", persist_state=KEEP, format_func=variant_label,
                  on_change=variant_changed, help=variants_help(variants))
     sb.caption(MODELS[widgets["variant"]].summary)
@@ -183,6 +202,23 @@ def training_status_ui() -> None:
     progress = job.poll(since=None)
     label = "Training" if progress.active else f"Training {progress.status}"
     st.progress(progress.fraction, text=f"{label}: {progress.summary}")
+
+
+def hold_for_the_page() -> None:
+    """For a page whose main content goes first in this run (Latent space's first atlas of a session, which then
+    runs again): the sidebar's widgets wait for that next run. Drawn now, their ~35 chunks of Streamlit's code
+    were fetched from this server, which served them before it sent the atlas' points, and the browser drew them
+    before the atlas' frame existed."""
+    workspace().sidebar_held = True
+
+
+def after_the_page_ui(page_title: str) -> None:
+    """The sidebar's widgets, after the page (app.py), unless the page held them back for its next run."""
+    ws = workspace()
+    held, ws.sidebar_held = ws.sidebar_held, False
+    if not held:
+        sidebar_ui(page_title)
+        persist.forget_ui()   # last in the sidebar: a student leaving a shared computer
 
 
 def sidebar_ui(page_title: str) -> None:

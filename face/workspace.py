@@ -78,6 +78,7 @@ class Workspace:
     messages: Messages = field(default_factory=Messages)
     lecture: Lecture = field(default_factory=Lecture)
     components: dict[str, Channel] = field(default_factory=dict)   # each browser component's channel, by its key
+    sidebar_held: bool = False   # this run's page drew its main content first: the sidebar's widgets come next run
     _filter_frames: tuple[str, FilterFrames] | None = None   # (run id, first-layer weights the Inside view followed)
 
     @property

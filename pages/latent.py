@@ -17,6 +17,7 @@ from face.export import export_ui
 from face.gallery import picked_ui, take_pick
 from face.scatter import ATLAS_KEY, atlas_draw_ui, method_ui, positions, split_ui, view_ui
 from face.session import page_setup
+from face.sidebar import hold_for_the_page
 from face.timelapse import timelapse_ui
 from face.widgets import intro_ui, model_banner, view_model_ui
 from face.workspace import ViewModel
@@ -93,7 +94,9 @@ def page() -> bool:
     if not points_drawn(ATLAS_KEY):
         # A session's first view of the atlas: what follows it (the sliders' frame, the time-lapse, the KL chart
         # and its plotly code, the Export section below the page) would share the browser's one thread with the
-        # atlas' first drawing. It comes once the points are on screen (atlas_panel_ui runs the page again).
+        # atlas' first drawing, and so would the sidebar's widgets. They come once the points are on screen
+        # (atlas_panel_ui runs the page again).
+        hold_for_the_page()
         return False
 
     st.subheader("How the space formed")

@@ -22,9 +22,11 @@ DEMO = ROOT / "assets" / "demos" / "vae-mnist-2d"
 
 # --- the sidebar's data upload ---------------------------------------------------------------------------------
 def upload_handler_script() -> str:
-    """The sidebar's upload handler (face.sidebar.upload_ui), then the model banner (what the page above it shows)."""
-    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})", "from face.sidebar import upload_ui",
-                      "from face.widgets import model_banner", "upload_ui()", "model_banner()"])
+    """The sidebar's upload handler (face.sidebar: read before the page, drawn after it), then the model banner (what
+    the page above it shows)."""
+    return "\n".join([f"import sys; sys.path.insert(0, {str(ROOT)!r})",
+                      "from face.sidebar import read_upload, upload_ui", "from face.widgets import model_banner",
+                      "read_upload()", "upload_ui()", "model_banner()"])
 
 
 def sidebar(run=None):

@@ -101,6 +101,8 @@ def test_a_lesson_with_a_demo_loads_it_and_opens_the_latent_page():
     assert at.title[0].value == "Latent space"
     run = ws(at).run
     assert run.id == "demo-ae-mnist-2d" and run.variant == "vanilla"
+    assert not sidebar_values(at), "the atlas first: the sidebar's settings wait for its first drawing"
+    at = points_drawn(at)
     assert sidebar_values(at)["variant"] == "vanilla"
     assert at.session_state["lesson"] == "vae-vs-ae-1-autoencoder"   # kept across the page switch
 

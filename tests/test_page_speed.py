@@ -266,3 +266,19 @@ def test_a_sessions_first_atlas_is_drawn_before_the_rest_of_its_page(vae2, calls
     assert after_the_atlas(at.run()) == {"sliders", "KL chart", "time-lapse", "KL text"}, "and on every later run"
 
 
+
+
+@pytest.mark.slow   # the whole app in AppTest
+@pytest.mark.parametrize("drawn", [False, True])
+def test_the_sidebar_comes_after_the_page_and_after_a_first_atlas(drawn):
+    """app.py draws the sidebar's widgets after the page, so its main content is sent first; a session's first
+    atlas holds them back a run (their code, fetched from this server, held the points back); once its frame has
+    drawn the points, Latent space has them in the same run, as every other page always does."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert at.title[0].value == "Train" and at.sidebar.selectbox(key="dataset").value == "mnist"
+    if drawn:
+        at.session_state["latent_atlas"] = {"need": [], "nonce": "drawn"}   # its frame has drawn the points
+    at.switch_page("pages/latent.py").run()
+    assert not at.exception and at.title[0].value == "Latent space" and component(at, "latent_atlas") is not None
+    settings = {s.key: s.value for s in at.sidebar.selectbox}
+    assert settings == ({"lesson": "", "dataset": "mnist", "variant": "vae"} if drawn else {})

@@ -82,10 +82,11 @@ def test_the_handler_is_the_apps_own():
     import inspect
 
     import face.sidebar
-    source = inspect.getsource(face.sidebar.upload_ui)
-    assert "from face.sidebar import upload_ui" in upload_handler_script()
-    assert "load_file(" in source and "file_uploader(" in source
+    assert "from face.sidebar import read_upload, upload_ui" in upload_handler_script()
+    assert "load_file(" in inspect.getsource(face.sidebar.read_upload)
+    assert "file_uploader(" in inspect.getsource(face.sidebar.upload_ui)
     assert "upload_ui()" in inspect.getsource(face.sidebar.model_settings_ui)   # the one the sidebar draws
+    assert "read_upload()" in inspect.getsource(face.sidebar.settings_state)    # the one app.py reads first
 
 
 @pytest.mark.parametrize("name", sorted(DATA_EXPECTED))
