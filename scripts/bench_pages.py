@@ -18,6 +18,9 @@ the app and its reference alternate. What it measures (parts):
 - umap: UMAP in the app (a 16-d VAE trained with the CLI, loaded on Models; from the click to the UMAP view on
   screen) against `python -m aecore project` on the same model and data (its own seconds, compile apart).
 - switch: the sidebar's switch Train -> Generate while this session's model trains, against the same switch idle.
+- features: the Features page's eighteen classifier fits on full MNIST (its 2,000 test digits, one torch thread as a
+  job gets on this machine), with 32-d PCA features standing in for the 32-d code (the same cost: training the
+  model first would add minutes and time nothing more of the fits).
 Prints one line per figure as it is measured, then the table of ratios with the load average, then one JSON line.
 """
 from __future__ import annotations
@@ -180,6 +183,29 @@ def widgets(browser, urls: dict, repeats: int) -> dict:
     return {**out, "runs": runs}
 
 
+def features_fits(data) -> dict:
+    """Seconds of the eighteen fits: 3 feature sets x 2 classifiers x 3 label budgets."""
+    import torch
+
+    from aecore.apps import features
+    from aecore.apps.baselines import fit_pca
+    from aecore.lecture.pageclaims import FEATURES_TEST
+    n, threads = FEATURES_TEST, torch.get_num_threads()   # the page's test digits
+    torch.set_num_threads(1)
+    try:
+        pca = fit_pca(data.x_train, features.LATENT_DIM)
+        codes = (pca.transform(data.x_train).numpy(), pca.transform(data.x_test[:n]).numpy())
+        sets = {"code (PCA standing in)": codes, "PCA": codes,
+                "raw values": (data.x_train.flatten(1).numpy(), data.x_test[:n].flatten(1).numpy())}
+        t0 = time.perf_counter()
+        rows = features.accuracy_rows(sets, data.y_train, data.y_test[:n])
+        seconds = round(time.perf_counter() - t0, 2)
+    finally:
+        torch.set_num_threads(threads)
+    say(f"Features' {len(rows)} fits on {n:,} test digits", seconds)
+    return {"s": seconds, "fits": len(rows), "test": n}
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
 
@@ -208,6 +234,8 @@ def table(r: dict) -> None:
     if "switch" in r:
         s = r["switch"]
         rows.append(("page switch while training", s["training"], "idle switch", s["idle"], "<= 1.2"))
+    if "features" in r:
+        rows.append((f"Features' {r['features']['fits']} classifier fits", r["features"]["s"], "-", 0, "<= 20 s"))
     print(f"\n{'figure':<42} {'s':>7}  {'reference':<13} {'s':>7} {'ratio':>6} {'diff':>6}  target")
     for name, value, ref, ref_s, target in rows:
         diff = f"{value - ref_s:+.2f}" if ref_s else "-"
@@ -219,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=str(harness.MNIST), help="the folder with MNIST's four IDX files")
     ap.add_argument("--repeats", type=int, default=3, help="visits per figure (median)")
-    ap.add_argument("--parts", default="latent,cold,pages,widgets,umap,switch")
+    ap.add_argument("--parts", default="latent,cold,pages,widgets,umap,switch,features")
     args = ap.parse_args(argv)
     folder = Path(args.data_dir).resolve()
     data = harness.full_mnist(folder)   # stops here, saying so, when the data asked for is not there
@@ -240,7 +268,8 @@ def main(argv: list[str] | None = None) -> dict:
                     "pages": lambda: pages_warm(browser, urls, args.repeats),
                     "widgets": lambda: widgets(browser, urls, args.repeats),
                     "umap": lambda: umap(browser, urls["app"], tmp / "runs", folder.parent),
-                    "switch": lambda: switch(browser, urls["app"], args.repeats)}
+                    "switch": lambda: switch(browser, urls["app"], args.repeats),
+                    "features": lambda: features_fits(data)}
         for name in parts:
             report[name] = measures[name]()
     report["load_after"] = load()
