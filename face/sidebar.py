@@ -214,6 +214,8 @@ def hold_for_the_page() -> None:
 
 def after_the_page_ui(page_title: str) -> None:
     """The sidebar's widgets, after the page (app.py), unless the page held them back for its next run."""
+    st.logo(str(LOGO), size="large")   # in the sidebar's header, beside the collapse arrow: no settings' room taken
+    st.html(SIDEBAR_CSS)                # on every run: the page links keep their height when the widgets come
     ws = workspace()
     held, ws.sidebar_held = ws.sidebar_held, False
     if not held:
@@ -222,9 +224,7 @@ def after_the_page_ui(page_title: str) -> None:
 
 
 def sidebar_ui(page_title: str) -> None:
-    """The sidebar of every page: logo, lecture mode, training line, settings, and the link to this setup."""
-    st.logo(str(LOGO), size="large")   # in the sidebar's header, beside the collapse arrow: no settings' room taken
-    st.html(SIDEBAR_CSS)
+    """The sidebar's widgets on every page: lecture mode, training line, settings, and the link to this setup."""
     lecture.lesson_ui()
     if workspace().training and page_title != "Train":   # Train shows (and polls) it every second
         with st.sidebar:
