@@ -37,18 +37,18 @@ def trained_on(run, data) -> bool:
     return (run.data_info.name, tuple(run.data_info.shape)) == (data.name, tuple(data.shape))
 
 
-def controls_ui() -> None:
-    """The buttons, then the live view, the finished model or what Train would do. A page that cannot train says
-    why and returns (st.stop would also stop app.py's saving of the workspace: after it every st call raises)."""
+def controls_ui() -> bool:
+    """The buttons, then the live view, the finished model or what Train would do; False, having said why, when
+    nothing can train (st.stop would also stop app.py's saving of the workspace: after it every st call raises)."""
     data = current_data()
     if data is None:
         st.info("Choose a dataset in the sidebar, or upload a file there, to train on.")
-        return
+        return False
     try:
         settings = settings_from_state(data.kind)
     except ValueError as err:
         st.error(f"These settings cannot build a model: {err}")
-        return
+        return False
 
     following = " Not on the lecturer's model: press **Fork** above to make it yours first." if ws.following else ""
     can_resume = (ws.run is not None and not ws.training and not ws.following
@@ -73,6 +73,7 @@ def controls_ui() -> None:
         progress.final_ui()
     else:   # no model, or one of other data (the demo's MNIST while the sidebar says Digits): what Train would do
         progress.idle_ui(settings, data)
+    return True
 
 
 warmup.start()
@@ -82,5 +83,5 @@ if not ws.training:
         model_banner()
 st.title("Train")
 intro_ui(INTRO)
-controls_ui()
-export_ui()
+if controls_ui():
+    export_ui()
